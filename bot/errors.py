@@ -1,0 +1,76 @@
+"""The exceptions of arxiv-digest.
+
+    DigestError                 base of everything raised on purpose
+    ├── BadInput                the user asked for something we do not accept (CLI exit code 2)
+    │   ├── UnknownCategory     carries ``suggestions``
+    │   └── BadDate             carries ``nearest`` announcement days
+    └── SourceError             arXiv or another service could not give an answer (CLI exit code 3)
+        ├── SourceUnavailable   unreachable, 429 or 5xx after retries; carries ``retry_after``
+        ├── MalformedResponse   an answer we cannot parse, or arXiv's own error entry
+        └── StaleFeed           the feed still shows an older batch than the one announced
+
+Every message is written for the person who reads it: what is wrong and what is accepted.
+No message ever contains a secret.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+class DigestError(Exception):
+    """Base of every error raised on purpose by arxiv-digest."""
+
+
+class BadInput(DigestError):
+    """Input we do not accept; the message says what is accepted."""
+
+
+class UnknownCategory(BadInput):
+    """A category code that is not in arXiv's taxonomy."""
+
+    def __init__(self, given: str, suggestions: list[str]) -> None:
+        self.given = given
+        self.suggestions = suggestions
+        shown = given if len(given) <= 40 else given[:37] + "..."
+        if suggestions:
+            hint = "did you mean " + " or ".join(suggestions) + "?"
+        else:
+            hint = "categories look like cs.DC, math.PR or hep-th (see https://arxiv.org/category_taxonomy)"
+        super().__init__(f"unknown arXiv category {shown!r}: {hint}")
+
+
+class BadDate(BadInput):
+    """A listing date that has no batch, or cannot be parsed."""
+
+    def __init__(self, message: str, nearest: list[date] | None = None) -> None:
+        self.nearest = nearest or []
+        super().__init__(message)
+
+
+class SourceError(DigestError):
+    """A source or service could not give an answer."""
+
+
+class SourceUnavailable(SourceError):
+    """Unreachable, throttled or failing after retries."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class MalformedResponse(SourceError):
+    """An answer that cannot be parsed, or an error entry returned by arXiv."""
+
+
+class StaleFeed(SourceError):
+    """The feed still shows an older batch than the latest announcement."""
+
+    def __init__(self, shown: date, expected: date) -> None:
+        self.shown = shown
+        self.expected = expected
+        super().__init__(
+            f"arXiv's feed still shows the batch of {shown.isoformat()}, "
+            f"but the batch of {expected.isoformat()} has been announced"
+        )

@@ -1,0 +1,218 @@
+"""Value types shared by every part: papers, batches, digests and chats.
+
+All are frozen dataclasses with a JSON-ready ``to_dict`` and a ``from_dict`` that reverses it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+SummarySource = Literal["llm", "extractive", "none"]
+
+_VERSIONED = re.compile(r"^(?P<id>.+?)(?:v(?P<version>\d+))?$")
+
+
+class AnnounceType(StrEnum):
+    """How a paper appears in a listing, as arXiv's feed names it."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+
+    @property
+    def is_replacement(self) -> bool:
+        return self in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS)
+
+
+def split_version(arxiv_id: str) -> tuple[str, int]:
+    """``"2602.02489v3"`` → ``("2602.02489", 3)``; no version means version 1."""
+    match = _VERSIONED.match(arxiv_id.strip())
+    assert match is not None
+    version = match.group("version")
+    return match.group("id"), int(version) if version else 1
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper of a listing. ``id`` has no version; ``title`` and ``abstract`` are unescaped text."""
+
+    id: str
+    version: int
+    title: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    primary_category: str
+    announce_type: AnnounceType
+    abstract: str
+    summary: str = ""
+    summary_source: SummarySource = "none"
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    def with_summary(self, summary: str, source: SummarySource) -> Paper:
+        return replace(self, summary=summary, summary_source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "primary_category": self.primary_category,
+            "announce_type": self.announce_type.value,
+            "abstract": self.abstract,
+            "summary": self.summary,
+            "summary_source": self.summary_source,
+            "abs_url": self.abs_url,
+            "pdf_url": self.pdf_url,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        return cls(
+            id=data["id"],
+            version=int(data["version"]),
+            title=data["title"],
+            authors=tuple(data["authors"]),
+            categories=tuple(data["categories"]),
+            primary_category=data["primary_category"],
+            announce_type=AnnounceType(data["announce_type"]),
+            abstract=data.get("abstract", ""),
+            summary=data.get("summary", ""),
+            summary_source=data.get("summary_source", "none"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What a source returned for one listing date: papers in feed order, without summaries."""
+
+    listing_date: date
+    categories: tuple[str, ...]
+    papers: tuple[Paper, ...]
+    origin: Literal["rss", "api", "cache"] = "rss"
+
+    def for_category(self, category: str) -> tuple[Paper, ...]:
+        return tuple(p for p in self.papers if category in p.categories)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One chat-ready digest: new submissions, then cross-lists, then (if asked) replacements."""
+
+    listing_date: date
+    categories: tuple[str, ...]
+    language: str
+    papers: tuple[Paper, ...]
+    updated: tuple[Paper, ...] = ()
+
+    @property
+    def all_papers(self) -> tuple[Paper, ...]:
+        return self.papers + self.updated
+
+    def paper_ids(self) -> list[str]:
+        return [p.id for p in self.all_papers]
+
+    def without(self, received: Iterable[str]) -> Digest:
+        """The same digest less the papers whose id is in ``received``."""
+        seen = set(received)
+        return replace(
+            self,
+            papers=tuple(p for p in self.papers if p.id not in seen),
+            updated=tuple(p for p in self.updated if p.id not in seen),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "listing_date": self.listing_date.isoformat(),
+            "categories": list(self.categories),
+            "language": self.language,
+            "papers": [p.to_dict() for p in self.papers],
+        }
+        if self.updated:
+            data["updated"] = [p.to_dict() for p in self.updated]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Digest:
+        return cls(
+            listing_date=date.fromisoformat(data["listing_date"]),
+            categories=tuple(data["categories"]),
+            language=data.get("language", "en"),
+            papers=tuple(Paper.from_dict(p) for p in data["papers"]),
+            updated=tuple(Paper.from_dict(p) for p in data.get("updated", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ChatKey:
+    """A chat on one platform. ``chat_id`` is the platform's id as text (a topic or thread may be
+    encoded by the adapter, e.g. ``"-1001234:77"``)."""
+
+    platform: str
+    chat_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.chat_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChatKey:
+        platform, _, chat_id = text.partition(":")
+        return cls(platform, chat_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """A chat's subscription and preferences."""
+
+    chat: ChatKey
+    categories: tuple[str, ...] = ()
+    push_time: str = "08:00"
+    timezone: str = "UTC"
+    language: str = "en"
+    include_replacements: bool = False
+    empty_day_note: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.chat.platform,
+            "chat_id": self.chat.chat_id,
+            "categories": list(self.categories),
+            "push_time": self.push_time,
+            "timezone": self.timezone,
+            "language": self.language,
+            "include_replacements": self.include_replacements,
+            "empty_day_note": self.empty_day_note,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChatSettings:
+        return cls(
+            chat=ChatKey(data["platform"], data["chat_id"]),
+            categories=tuple(data.get("categories", ())),
+            push_time=data.get("push_time", "08:00"),
+            timezone=data.get("timezone", "UTC"),
+            language=data.get("language", "en"),
+            include_replacements=bool(data.get("include_replacements", False)),
+            empty_day_note=bool(data.get("empty_day_note", False)),
+            extra=dict(data.get("extra", {})),
+        )

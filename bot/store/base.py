@@ -1,0 +1,108 @@
+"""The store: one async interface, two backends (``redis.py``, ``sqlite.py``).
+
+Everything that must survive a restart or be shared between replicas lives here:
+subscriptions, the due-time index, the per-chat ledger of received papers, caches (summaries,
+digests), atomic claims for single-flight work, and the shared arXiv request slot.
+Every key is under ``prefix`` so deployments and test runs never collide.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable
+
+from bot.models import ChatKey, ChatSettings
+
+LEDGER_TTL = 90 * 24 * 3600.0
+"""Received paper ids are remembered this long (seconds); older listings are never pushed again."""
+
+
+class Store(ABC):
+    """Async persistence used by the engine, the commands and the push."""
+
+    prefix: str
+
+    # -- subscriptions -------------------------------------------------------------------------
+    @abstractmethod
+    async def get_chat(self, chat: ChatKey) -> ChatSettings | None:
+        """The chat's settings, or None if it never subscribed or was removed."""
+
+    @abstractmethod
+    async def put_chat(self, settings: ChatSettings) -> None:
+        """Create or replace the chat's settings."""
+
+    @abstractmethod
+    async def delete_chat(self, chat: ChatKey) -> bool:
+        """Remove the chat's settings and its due entry; True if it existed. The ledger stays."""
+
+    @abstractmethod
+    def iter_chats(self, batch_size: int = 500) -> AsyncIterator[ChatSettings]:
+        """Every chat, fetched ``batch_size`` at a time (never all in memory)."""
+
+    @abstractmethod
+    async def count_chats(self) -> int:
+        """How many chats have settings."""
+
+    @abstractmethod
+    async def migrate_chat(self, old: ChatKey, new: ChatKey) -> bool:
+        """Move settings, due entry and ledger from ``old`` to ``new``; True if ``old`` existed."""
+
+    # -- due-time index ------------------------------------------------------------------------
+    @abstractmethod
+    async def set_due(self, chat: ChatKey, at: float | None) -> None:
+        """Record when the chat's next push is due (Unix seconds); None removes it."""
+
+    @abstractmethod
+    async def get_due(self, chat: ChatKey) -> float | None:
+        """When the chat's next push is due, if recorded."""
+
+    @abstractmethod
+    async def due_chats(self, until: float, limit: int = 1000) -> list[tuple[ChatKey, float]]:
+        """Up to ``limit`` chats due at or before ``until``, earliest first."""
+
+    # -- ledger of received papers ----------------------------------------------------------------
+    @abstractmethod
+    async def mark_received(self, chat: ChatKey, paper_ids: Iterable[str], now: float | None = None) -> None:
+        """Record that the chat received these papers (ids without version)."""
+
+    @abstractmethod
+    async def filter_received(self, chat: ChatKey, paper_ids: Iterable[str]) -> set[str]:
+        """The subset of ``paper_ids`` the chat has already received."""
+
+    # -- caches ------------------------------------------------------------------------------------
+    @abstractmethod
+    async def cache_get(self, namespace: str, key: str) -> str | None:
+        """A cached value, or None if absent or expired."""
+
+    @abstractmethod
+    async def cache_set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
+        """Store a value; ``ttl`` in seconds, None keeps it until replaced."""
+
+    @abstractmethod
+    async def cache_delete(self, namespace: str, key: str) -> None:
+        """Forget a cached value."""
+
+    # -- claims ------------------------------------------------------------------------------------
+    @abstractmethod
+    async def claim(self, name: str, owner: str, ttl: float) -> bool:
+        """Atomically take ``name`` for ``owner`` for ``ttl`` seconds. True if taken now or already
+        held by the same owner (which extends it); False if another owner holds it."""
+
+    @abstractmethod
+    async def release(self, name: str, owner: str) -> bool:
+        """Give up ``name`` if ``owner`` holds it; True if released."""
+
+    # -- shared request slots ------------------------------------------------------------------------
+    @abstractmethod
+    async def reserve_slot(self, name: str, interval: float, now: float | None = None) -> float:
+        """Reserve the next request slot of ``name``, at least ``interval`` seconds after the previous
+        reservation by any process; return how many seconds to wait before using it (0 if now)."""
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    @abstractmethod
+    async def ping(self) -> bool:
+        """True if the backend answers."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
