@@ -8,6 +8,10 @@
         ├── SourceUnavailable   unreachable, 429 or 5xx after retries; carries ``retry_after``
         ├── MalformedResponse   an answer we cannot parse, or arXiv's own error entry
         └── StaleFeed           the feed still shows an older batch than the one announced
+    DeliveryError               a platform refused or failed a message
+    ├── ChatGone                blocked, kicked, deleted or deactivated: unsubscribe the chat
+    ├── ChatMigrated            the chat has a new id (``new_chat_id``): move it and send there
+    └── DeliveryFailed          transient failure after retries; carries ``retry_after``
 
 Every message is written for the person who reads it: what is wrong and what is accepted.
 No message ever contains a secret.
@@ -74,3 +78,27 @@ class StaleFeed(SourceError):
             f"arXiv's feed still shows the batch of {shown.isoformat()}, "
             f"but the batch of {expected.isoformat()} has been announced"
         )
+
+
+class DeliveryError(DigestError):
+    """A platform refused or failed to deliver a message."""
+
+
+class ChatGone(DeliveryError):
+    """The chat blocked or removed the bot, or no longer exists: unsubscribe it."""
+
+
+class ChatMigrated(DeliveryError):
+    """The chat moved to a new id (a Telegram group upgraded to a supergroup)."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        self.new_chat_id = new_chat_id
+        super().__init__(f"chat migrated to {new_chat_id}")
+
+
+class DeliveryFailed(DeliveryError):
+    """A transient failure that outlasted the retries; try the chat again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
