@@ -1,0 +1,313 @@
+"""Redis store: shared by every replica of a deployment.
+
+Layout (every key starts with ``prefix``)::
+
+    chat:{platform}:{chat_id}     string   settings as JSON (without the chat's identity)
+    chats                         zset     every chat ("platform:chat_id"), all scored 0, paged by lex
+    due                           zset     chat → Unix time of its next push
+    ledger:{platform}:{chat_id}   zset     paper id → time received; trimmed and expiring after LEDGER_TTL
+    cache:{namespace}:{key}       string   cached value, with its own expiry
+    claim:{name}                  string   owner of a single-flight claim, expiring
+    slot:{name}                   string   time of the last reserved request slot
+
+Read-modify-write operations are Lua scripts, so they are atomic across replicas; the request slot
+uses the Redis server's clock unless a time is given, so every process shares one clock.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as redis
+import structlog
+
+from bot.models import ChatKey, ChatSettings
+from bot.store.base import LEDGER_TTL, Store
+
+log = structlog.get_logger(__name__)
+
+SOCKET_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0
+HEALTH_CHECK_INTERVAL = 30
+
+_CLAIM = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    return 1
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+    return 1
+end
+return 0
+"""
+
+_RESERVE_SLOT = """
+local interval = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+if now == nil then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local slot = now
+local last = tonumber(redis.call('GET', KEYS[1]))
+if last ~= nil and last + interval > now then
+    slot = last + interval
+end
+local keep = math.max(1000, math.ceil((slot - now + interval) * 1000) + 1000)
+redis.call('SET', KEYS[1], string.format('%.6f', slot), 'PX', keep)
+return string.format('%.6f', slot - now)
+"""
+
+_MIGRATE = """
+local body = redis.call('GET', KEYS[1])
+if body then
+    redis.call('SET', KEYS[2], body)
+    redis.call('DEL', KEYS[1])
+    redis.call('ZREM', KEYS[3], ARGV[1])
+    redis.call('ZADD', KEYS[3], 0, ARGV[2])
+end
+local at = redis.call('ZSCORE', KEYS[4], ARGV[1])
+if at then
+    redis.call('ZADD', KEYS[4], at, ARGV[2])
+    redis.call('ZREM', KEYS[4], ARGV[1])
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then
+    redis.call('ZUNIONSTORE', KEYS[6], 2, KEYS[6], KEYS[5], 'AGGREGATE', 'MAX')
+    redis.call('DEL', KEYS[5])
+    redis.call('PEXPIRE', KEYS[6], ARGV[3])
+end
+if body then
+    return 1
+end
+return 0
+"""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _text(value: object) -> str:
+    """A reply element as text (the client decodes replies, but its annotations allow bytes)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _millis(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+def _encode(settings: ChatSettings) -> str:
+    data = settings.to_dict()
+    del data["platform"], data["chat_id"]
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _decode(chat: ChatKey, text: str) -> ChatSettings:
+    data: dict[str, Any] = json.loads(text)
+    data["platform"], data["chat_id"] = chat.platform, chat.chat_id
+    return ChatSettings.from_dict(data)
+
+
+class RedisStore(Store):
+    """The store in Redis (``redis://``, ``rediss://`` or ``unix://``)."""
+
+    def __init__(self, client: redis.Redis, url: str, prefix: str) -> None:
+        self._client = client
+        self._shown_url = redact_url(url)
+        self.prefix = prefix
+        self._chats = f"{prefix}chats"
+        self._due = f"{prefix}due"
+        self._claim = client.register_script(_CLAIM)
+        self._release = client.register_script(_RELEASE)
+        self._reserve = client.register_script(_RESERVE_SLOT)
+        self._migrate = client.register_script(_MIGRATE)
+
+    def __repr__(self) -> str:
+        return f"RedisStore(url={self._shown_url!r}, prefix={self.prefix!r})"
+
+    @classmethod
+    async def connect(cls, url: str, prefix: str) -> RedisStore:
+        """Connect to the server named by ``url`` and check that it answers."""
+        client = redis.Redis.from_url(
+            url,
+            protocol=3,
+            decode_responses=True,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            health_check_interval=HEALTH_CHECK_INTERVAL,
+        )
+        try:
+            await client.ping()
+        except BaseException:
+            await client.aclose()
+            raise
+        store = cls(client, url, prefix)
+        log.info("store_connected", backend="redis", url=store._shown_url, prefix=prefix)
+        return store
+
+    # -- keys ------------------------------------------------------------------------------------------
+    def _chat_key(self, chat: ChatKey) -> str:
+        return f"{self.prefix}chat:{chat}"
+
+    def _ledger_key(self, chat: ChatKey) -> str:
+        return f"{self.prefix}ledger:{chat}"
+
+    def _cache_key(self, namespace: str, key: str) -> str:
+        return f"{self.prefix}cache:{namespace}:{key}"
+
+    # -- subscriptions -------------------------------------------------------------------------------
+    async def get_chat(self, chat: ChatKey) -> ChatSettings | None:
+        text = await self._client.get(self._chat_key(chat))
+        return None if text is None else _decode(chat, _text(text))
+
+    async def put_chat(self, settings: ChatSettings) -> None:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.set(self._chat_key(settings.chat), _encode(settings))
+            pipe.zadd(self._chats, {str(settings.chat): 0})
+            await pipe.execute()
+
+    async def delete_chat(self, chat: ChatKey) -> bool:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.delete(self._chat_key(chat))
+            pipe.zrem(self._chats, str(chat))
+            pipe.zrem(self._due, str(chat))
+            deleted, _, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def iter_chats(self, batch_size: int = 500) -> AsyncIterator[ChatSettings]:
+        low = "-"
+        while True:
+            replies = await self._client.zrangebylex(self._chats, low, "+", start=0, num=batch_size)
+            members = [_text(member) for member in replies]
+            if not members:
+                return
+            chats = [ChatKey.parse(member) for member in members]
+            texts = await self._client.mget([self._chat_key(chat) for chat in chats])
+            for chat, text in zip(chats, texts, strict=True):
+                if text is not None:
+                    yield _decode(chat, _text(text))
+            if len(members) < batch_size:
+                return
+            low = f"({members[-1]}"
+
+    async def count_chats(self) -> int:
+        return int(await self._client.zcard(self._chats))
+
+    async def migrate_chat(self, old: ChatKey, new: ChatKey) -> bool:
+        if old == new:
+            return bool(await self._client.exists(self._chat_key(old)))
+        moved = await self._migrate(
+            keys=[
+                self._chat_key(old),
+                self._chat_key(new),
+                self._chats,
+                self._due,
+                self._ledger_key(old),
+                self._ledger_key(new),
+            ],
+            args=[str(old), str(new), _millis(LEDGER_TTL)],
+        )
+        log.info("chat_migrated", old=str(old), new=str(new), had_settings=bool(moved))
+        return bool(moved)
+
+    # -- due-time index ------------------------------------------------------------------------------
+    async def set_due(self, chat: ChatKey, at: float | None) -> None:
+        if at is None:
+            await self._client.zrem(self._due, str(chat))
+        else:
+            await self._client.zadd(self._due, {str(chat): float(at)})
+
+    async def get_due(self, chat: ChatKey) -> float | None:
+        score = await self._client.zscore(self._due, str(chat))
+        return None if score is None else float(score)
+
+    async def due_chats(self, until: float, limit: int = 1000) -> list[tuple[ChatKey, float]]:
+        rows = await self._client.zrangebyscore(
+            self._due, "-inf", float(until), start=0, num=limit, withscores=True
+        )
+        return [(ChatKey.parse(_text(row[0])), float(row[1])) for row in rows]
+
+    # -- ledger of received papers -------------------------------------------------------------------
+    async def mark_received(self, chat: ChatKey, paper_ids: Iterable[str], now: float | None = None) -> None:
+        at = time.time() if now is None else now
+        scores = dict.fromkeys(paper_ids, at)
+        if not scores:
+            return
+        key = self._ledger_key(chat)
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, scores)
+            pipe.zremrangebyscore(key, "-inf", f"({at - LEDGER_TTL!r}")
+            pipe.pexpire(key, _millis(LEDGER_TTL))
+            await pipe.execute()
+
+    async def filter_received(self, chat: ChatKey, paper_ids: Iterable[str]) -> set[str]:
+        ids = list(dict.fromkeys(paper_ids))
+        if not ids:
+            return set()
+        scores = await self._client.zmscore(self._ledger_key(chat), ids)
+        return {paper_id for paper_id, score in zip(ids, scores, strict=True) if score is not None}
+
+    # -- caches --------------------------------------------------------------------------------------
+    async def cache_get(self, namespace: str, key: str) -> str | None:
+        value = await self._client.get(self._cache_key(namespace, key))
+        return None if value is None else _text(value)
+
+    async def cache_set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
+        if ttl is not None and ttl <= 0:
+            await self.cache_delete(namespace, key)
+        elif ttl is None:
+            await self._client.set(self._cache_key(namespace, key), value)
+        else:
+            await self._client.set(self._cache_key(namespace, key), value, px=_millis(ttl))
+
+    async def cache_delete(self, namespace: str, key: str) -> None:
+        await self._client.delete(self._cache_key(namespace, key))
+
+    # -- claims --------------------------------------------------------------------------------------
+    async def claim(self, name: str, owner: str, ttl: float) -> bool:
+        taken = await self._claim(keys=[f"{self.prefix}claim:{name}"], args=[owner, _millis(ttl)])
+        return bool(taken)
+
+    async def release(self, name: str, owner: str) -> bool:
+        released = await self._release(keys=[f"{self.prefix}claim:{name}"], args=[owner])
+        return bool(released)
+
+    # -- shared request slots ------------------------------------------------------------------------
+    async def reserve_slot(self, name: str, interval: float, now: float | None = None) -> float:
+        wait = await self._reserve(
+            keys=[f"{self.prefix}slot:{name}"],
+            args=[repr(float(interval)), "" if now is None else repr(float(now))],
+        )
+        return max(0.0, float(wait))
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client.ping())
+        except Exception as exc:
+            log.warning("store_ping_failed", backend="redis", error=type(exc).__name__)
+            return False
+
+    async def close(self) -> None:
+        await self._client.aclose()
