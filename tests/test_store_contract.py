@@ -262,6 +262,15 @@ async def test_concurrent_claims_one_winner(store: Store) -> None:
     assert results.count(True) == 1
 
 
+async def test_many_concurrent_calls_succeed(store: Store) -> None:
+    """Hundreds of concurrent calls queue for connections instead of failing."""
+    chats = [ChatKey("telegram", str(i)) for i in range(400)]
+    await asyncio.gather(*(store.put_chat(ChatSettings(chat)) for chat in chats))
+    await asyncio.gather(*(store.set_due(chat, float(i)) for i, chat in enumerate(chats)))
+    assert await store.count_chats() == 400
+    assert len(await store.due_chats(until=1e9, limit=1000)) == 400
+
+
 _CLAIM_IN_PROCESS = """
 import asyncio, sys
 from bot.store import open_store

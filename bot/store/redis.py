@@ -34,6 +34,8 @@ log = structlog.get_logger(__name__)
 SOCKET_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
 HEALTH_CHECK_INTERVAL = 30
+MAX_CONNECTIONS = 64
+"""Connections per process; further concurrent calls wait for a free one instead of failing."""
 
 _CLAIM = """
 local holder = redis.call('GET', KEYS[1])
@@ -149,14 +151,17 @@ class RedisStore(Store):
     @classmethod
     async def connect(cls, url: str, prefix: str) -> RedisStore:
         """Connect to the server named by ``url`` and check that it answers."""
-        client = redis.Redis.from_url(
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=SOCKET_TIMEOUT,
             protocol=3,
             decode_responses=True,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=CONNECT_TIMEOUT,
             health_check_interval=HEALTH_CHECK_INTERVAL,
         )
+        client = redis.Redis.from_pool(pool)
         try:
             await client.ping()
         except BaseException:
