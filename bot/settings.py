@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     arxiv_timeout: float = 30.0
     arxiv_min_interval: float = 3.0
     arxiv_retries: int = 4
+    arxiv_page_size: int = 200
 
     store_url: str = Field(default_factory=default_store_url)
     store_prefix: str = "arxiv-digest:"
