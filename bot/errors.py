@@ -31,17 +31,33 @@ class BadInput(DigestError):
 
 
 class UnknownCategory(BadInput):
-    """A category code that is not in arXiv's taxonomy."""
+    """A category code that is not in arXiv's taxonomy.
 
-    def __init__(self, given: str, suggestions: list[str]) -> None:
+    ``given`` is the first unknown code; ``unknown`` lists the unknown codes of the same request
+    (possibly only the first few) and ``unknown_count`` counts them all.
+    """
+
+    def __init__(
+        self,
+        given: str,
+        suggestions: list[str],
+        unknown: list[str] | None = None,
+        unknown_count: int | None = None,
+    ) -> None:
         self.given = given
         self.suggestions = suggestions
+        self.unknown = unknown or [given]
+        self.unknown_count = max(unknown_count or 0, len(self.unknown))
         shown = given if len(given) <= 40 else given[:37] + "..."
         if suggestions:
             hint = "did you mean " + " or ".join(suggestions) + "?"
         else:
             hint = "categories look like cs.DC, math.PR or hep-th (see https://arxiv.org/category_taxonomy)"
-        super().__init__(f"unknown arXiv category {shown!r}: {hint}")
+        message = f"unknown arXiv category {shown!r}: {hint}"
+        if self.unknown_count > 1:
+            others = self.unknown_count - 1
+            message += f" (and {others} more unknown {'category' if others == 1 else 'categories'})"
+        super().__init__(message)
 
 
 class BadDate(BadInput):
