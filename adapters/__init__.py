@@ -1,0 +1,1 @@
+"""Platform adapters (Telegram, Discord, the terminal), the command line and the wiring."""

@@ -1,0 +1,51 @@
+"""The one place that wires everything: store, arXiv source, summarizer, engine, commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.commands import Commands, OnChange
+from bot.engine import Clock, DigestEngine, utc_now
+from bot.settings import Settings
+from bot.source import ArxivSource
+from bot.store import Store, open_store
+from bot.summary import Summarizer
+from bot.throttle import Throttle
+
+
+@dataclass
+class App:
+    """Everything a command, a platform or the push needs, built once."""
+
+    settings: Settings
+    store: Store
+    source: ArxivSource
+    summarizer: Summarizer
+    engine: DigestEngine
+    commands: Commands
+    clock: Clock = field(default=utc_now)
+
+    async def aclose(self) -> None:
+        await self.source.aclose()
+        await self.store.close()
+
+
+async def build_app(
+    settings: Settings,
+    clock: Clock = utc_now,
+    on_change: OnChange | None = None,
+) -> App:
+    """Open the store and build the core from ``settings``."""
+    from summarizer import build_summarizer
+
+    store = await open_store(settings.store_url, settings.store_prefix)
+    throttle = Throttle(store, "arxiv", settings.arxiv_min_interval)
+    source = ArxivSource(settings, throttle)
+    summarizer = build_summarizer(settings, store)
+    engine = DigestEngine(store, source, summarizer, clock=clock)
+    if on_change is None:
+        from bot.schedule import scheduler_hook
+
+        on_change = scheduler_hook(store, clock)
+    commands = Commands(settings, store, engine, on_change=on_change)
+    return App(settings, store, source, summarizer, engine, commands, clock)

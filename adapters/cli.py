@@ -1,0 +1,167 @@
+"""The ``arxiv-digest`` command line (click). Heavy modules are imported inside each command so
+``arxiv-digest --help`` stays fast.
+
+Exit codes: 0 success; 2 bad input (stderr says what is wrong and what is accepted); 3 a source or
+service unreachable after retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 3
+MAX_ARG = 200
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"arxiv-digest: {message}", err=True)
+    sys.exit(code)
+
+
+def load_settings(quiet: bool = False) -> Settings:
+    """Build the settings once; an invalid value exits 2 naming the setting (never its value)."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        _fail(f"invalid setting: {problems}", EXIT_BAD_INPUT)
+    from adapters.logs import configure
+
+    level = settings.log_level if (not quiet or "LOG_LEVEL" in os.environ) else "WARNING"
+    configure(level)
+    return settings
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> None:
+    """Run a coroutine, mapping our errors to exit codes."""
+    from bot.errors import BadInput, SourceError
+
+    try:
+        code = asyncio.run(main())
+    except BadInput as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+    except SourceError as error:
+        _fail(f"{error} (after retries)", EXIT_UNAVAILABLE)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="arxiv-digest-bot", prog_name="arxiv-digest")
+def main() -> None:
+    """arXiv's new papers as a daily digest: in the terminal, Telegram and Discord."""
+
+
+@main.command()
+@click.argument("categories", nargs=-1, required=True)
+@click.option(
+    "--date", "listing", metavar="YYYY-MM-DD", help="A past listing date instead of the latest batch."
+)
+@click.option("--lang", "language", metavar="CODE", help="Summary language, e.g. en or zh.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--no-summary", is_flag=True, help="Skip summaries (summary_source none).")
+def today(
+    categories: tuple[str, ...], listing: str | None, language: str | None, fmt: str, no_summary: bool
+) -> None:
+    """Print the digest of the latest batch (or of --date) for CATEGORIES, e.g. cs.DC cs.LG."""
+    settings = load_settings(quiet=True)
+    run_async(lambda: _today(settings, categories, listing, language, fmt, no_summary))
+
+
+async def _today(
+    settings: Settings,
+    categories: tuple[str, ...],
+    listing_text: str | None,
+    language: str | None,
+    fmt: str,
+    no_summary: bool,
+) -> int:
+    from adapters.app import build_app
+    from adapters.progress import progress_bar
+    from bot import taxonomy
+    from bot.errors import BadInput
+    from bot.i18n import LANGUAGE_HINT, normalize_language
+    from bot.listing import parse_listing_date
+    from bot.render import render_json, render_markdown, render_text
+    from bot.summary import NoSummarizer
+
+    cats = taxonomy.parse_categories(list(categories))
+    lang = settings.default_language
+    if language is not None:
+        found = normalize_language(language)
+        if found is None:
+            raise BadInput(f"--lang {language[:MAX_ARG]!r} is not a language code: use {LANGUAGE_HINT}")
+        lang = found
+    app = await build_app(settings)
+    try:
+        listing_date = parse_listing_date(listing_text, app.clock()) if listing_text else None
+        batch = await app.engine.batch(cats, listing_date)
+        with progress_bar(len(batch.papers), "summaries") as bar:
+            digest = await app.engine.build(
+                cats,
+                batch.listing_date,
+                lang,
+                summarizer=NoSummarizer() if no_summary else None,
+                progress=bar,
+            )
+    finally:
+        await app.aclose()
+    render = {"text": render_text, "markdown": render_markdown, "json": render_json}[fmt]
+    sys.stdout.write(render(digest))
+    return 0
+
+
+@main.command()
+@click.option("--chat", "chat_id", default="local", show_default=True, help="The terminal chat's id.")
+def chat(chat_id: str) -> None:
+    """Chat commands on standard input, one per line; replies on standard output."""
+    settings = load_settings(quiet=True)
+    from adapters.terminal import run_terminal
+
+    run_async(lambda: run_terminal(settings, chat_id[:MAX_ARG], sys.stdin.buffer, sys.stdout))
+
+
+@main.command()
+def run() -> None:
+    """Run every platform whose token is set, plus the scheduler."""
+    settings = load_settings()
+    from adapters.runner import run_forever
+
+    run_async(lambda: run_forever(settings))
+
+
+@main.command()
+@click.option("--now", "everyone", is_flag=True, help="Treat every subscribed chat as due now.")
+def push(everyone: bool) -> None:
+    """Run one push cycle and exit."""
+    settings = load_settings()
+    from adapters.runner import push_once
+
+    run_async(lambda: push_once(settings, everyone))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
