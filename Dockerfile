@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY adapters ./adapters
+COPY summarizer ./summarizer
+RUN pip install . && useradd --create-home --uid 10001 digest
+USER digest
+EXPOSE 9108
+ENTRYPOINT ["arxiv-digest"]
+CMD ["run"]
