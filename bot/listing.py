@@ -48,8 +48,10 @@ ANNOUNCEMENT_TIME = time(20, 0)  # on the day before the listing date
 FEED_READY_TIME = time(0, 0)  # on the listing date
 CUTOFF_TIME = time(14, 0)  # on the last weekday before the listing date
 
-# Listing dates on which arXiv publishes no batch, year by year, from arXiv's help page
-# "Availability of submissions". Years not listed here have no known holidays.
+# Listing dates on which arXiv publishes no batch, year by year. 2026 is arXiv's list from its help
+# page "Availability of submissions". 2025 holds the holidays arXiv observes every year (those of its
+# 2023, 2024 and 2026 lists); any extra year-end days of 2025 are not included. Years missing here
+# have no known holidays: every weekday counts as a listing day.
 HOLIDAYS_BY_YEAR: Mapping[int, frozenset[date]] = MappingProxyType(
     {
         2025: frozenset(
