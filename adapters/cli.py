@@ -50,14 +50,16 @@ def load_settings(quiet: bool = False) -> Settings:
 
 def run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> None:
     """Run a coroutine, mapping our errors to exit codes."""
-    from bot.errors import BadInput, SourceError
+    from bot.errors import BadInput, SourceError, SourceUnavailable
 
     try:
         code = asyncio.run(main())
     except BadInput as error:
         _fail(str(error), EXIT_BAD_INPUT)
+    except SourceUnavailable as error:
+        _fail(str(error), EXIT_UNAVAILABLE)
     except SourceError as error:
-        _fail(f"{error} (after retries)", EXIT_UNAVAILABLE)
+        _fail(str(error), EXIT_UNAVAILABLE)
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(code)

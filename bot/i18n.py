@@ -165,7 +165,7 @@ _ZH: dict[str, str] = {
 _TABLES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
 
-def t(lang: str, key: str, **values: object) -> str:
+def t(lang: str, key: str, /, **values: object) -> str:
     """The message ``key`` in ``lang`` (English when the language has no table)."""
     table = _TABLES.get(primary(lang), _EN)
     return table.get(key, _EN[key]).format(**values)

@@ -1,0 +1,95 @@
+"""Pure parsing of chat input: commands, times, zones, language codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import parse_command, parse_time, parse_zone
+from bot.i18n import normalize_language, t
+
+
+@pytest.mark.parametrize(
+    ("text", "bot", "expected"),
+    [
+        ("/today", None, ("today", [])),
+        ("/today cs.DC", None, ("today", ["cs.DC"])),
+        ("  /subscribe  cs.DC   cs.LG ", None, ("subscribe", ["cs.DC", "cs.LG"])),
+        ("/today@ourbot cs.DC", "ourbot", ("today", ["cs.DC"])),
+        ("/today@OurBot", "ourbot", ("today", [])),
+        ("/today@otherbot", "ourbot", None),
+        ("/TODAY", None, ("today", [])),
+        ("today", None, None),
+        ("hello /today", None, None),
+        ("/", None, None),
+        ("/to-day", None, None),
+        ("/" + "x" * 40, None, None),
+        ("", None, None),
+    ],
+)
+def test_parse_command(text: str, bot: str | None, expected: tuple[str, list[str]] | None) -> None:
+    """Commands are recognised with their arguments; other bots' commands and plain text are not."""
+    assert parse_command(text, bot) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("08:30", "08:30"),
+        ("8:30", "08:30"),
+        ("23:59", "23:59"),
+        ("00:00", "00:00"),
+        ("08：30", "08:30"),
+        ("24:00", None),
+        ("12:60", None),
+        ("830", None),
+        ("noon", None),
+        ("", None),
+        ("08:30:00", None),
+    ],
+)
+def test_parse_time(text: str, expected: str | None) -> None:
+    """Times are 24-hour HH:MM, normalised to two-digit hours."""
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Asia/Shanghai", "Asia/Shanghai"),
+        ("asia/shanghai", "Asia/Shanghai"),
+        ("UTC", "UTC"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("Mars/Olympus", None),
+        ("x" * 10_000, None),
+    ],
+)
+def test_parse_zone(text: str, expected: str | None) -> None:
+    """Zones are IANA names matched case-insensitively."""
+    assert parse_zone(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("en", "en"),
+        ("ZH", "zh"),
+        ("zh-tw", "zh-TW"),
+        ("zh_Hant", "zh-Hant"),
+        ("pt-BR", "pt-BR"),
+        ("es-419", "es-419"),
+        ("english", None),
+        ("e1", None),
+        ("", None),
+        ("中文", None),
+        ("x" * 10_000, None),
+    ],
+)
+def test_normalize_language(text: str, expected: str | None) -> None:
+    """Language codes are BCP 47 primary subtags with an optional script or region."""
+    assert normalize_language(text) == expected
+
+
+def test_chinese_messages_fall_back_by_primary_subtag() -> None:
+    """zh-TW uses the Chinese messages and unknown languages use English."""
+    assert t("zh-TW", "lang_set", lang="中文") == t("zh", "lang_set", lang="中文")
+    assert t("de", "already", cats="cs.DC") == t("en", "already", cats="cs.DC")
