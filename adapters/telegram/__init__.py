@@ -1,0 +1,1 @@
+"""Telegram: the bot in chats (python-telegram-bot), its renderer, flood limits and delivery."""

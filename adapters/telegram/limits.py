@@ -1,0 +1,183 @@
+"""Telegram's flood limits, kept on our side so the API never has to refuse a message.
+
+Telegram asks bots to send at most 30 messages per second overall, 20 per minute to one group and
+about one per second to one chat. Each limit is a sliding window ("at most N in any P seconds"):
+a message reserves the earliest moment every window allows, in arrival order, and waits for it.
+Only message-sending methods count; reads such as getChatMember and getUpdates pass freely.
+
+``TelegramRateLimiter`` plugs into python-telegram-bot (``ApplicationBuilder().rate_limiter``), so
+every message of the replies and of the push goes through the same windows. Clock and sleep are
+injectable, so the rules are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from telegram.ext import BaseRateLimiter
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+LIMITED_METHODS = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendDocument", "sendAudio", "sendVideo", "sendAnimation",
+        "sendVoice", "sendVideoNote", "sendMediaGroup", "sendLocation", "sendVenue", "sendContact",
+        "sendPoll", "sendDice", "sendSticker", "sendInvoice", "sendPaidMedia", "copyMessage",
+        "copyMessages", "forwardMessage", "forwardMessages",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Windows as (messages, seconds). ``margin`` widens every window a little, so network jitter
+    between our clock and Telegram's never makes two messages look closer than they were sent."""
+
+    overall: tuple[int, float] = (30, 1.0)
+    group: tuple[int, float] = (20, 60.0)
+    chat: tuple[int, float] = (1, 1.0)
+    margin: float = 0.05
+
+
+class SlidingWindow:
+    """At most ``limit`` reservations in any ``period`` seconds, granted in arrival order."""
+
+    __slots__ = ("limit", "period", "times")
+
+    def __init__(self, limit: int, period: float) -> None:
+        if limit < 1 or period < 0:
+            raise ValueError("a window needs limit >= 1 and period >= 0")
+        self.limit = limit
+        self.period = period
+        self.times: deque[float] = deque(maxlen=limit)
+
+    def reserve(self, now: float) -> float:
+        """Take the earliest allowed moment at or after ``now`` (never before an earlier
+        reservation) and return it."""
+        at = now
+        if self.times:
+            at = max(at, self.times[-1])
+            if len(self.times) == self.limit:
+                at = max(at, self.times[0] + self.period)
+        self.times.append(at)
+        return at
+
+    def idle(self, now: float) -> bool:
+        """True when no reservation still constrains the future."""
+        return not self.times or self.times[-1] + self.period <= now
+
+
+class KeyedWindows:
+    """One ``SlidingWindow`` per key (chat or group), forgetting keys that went idle."""
+
+    def __init__(self, limit: int, period: float, prune_every: int = 1024) -> None:
+        self.limit = limit
+        self.period = period
+        self._windows: dict[Hashable, SlidingWindow] = {}
+        self._prune_every = prune_every
+        self._since_prune = 0
+
+    def reserve(self, key: Hashable, now: float) -> float:
+        window = self._windows.get(key)
+        if window is None:
+            self._since_prune += 1
+            if self._since_prune >= self._prune_every:
+                self.prune(now)
+            window = self._windows[key] = SlidingWindow(self.limit, self.period)
+        return window.reserve(now)
+
+    def prune(self, now: float) -> None:
+        self._since_prune = 0
+        for key in [key for key, window in self._windows.items() if window.idle(now)]:
+            del self._windows[key]
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+
+def is_group(chat_id: int | str) -> bool:
+    """Groups, supergroups and channels have negative ids (or an ``@username``)."""
+    if isinstance(chat_id, str):
+        try:
+            return int(chat_id) < 0
+        except ValueError:
+            return True
+    return chat_id < 0
+
+
+class FloodControl:
+    """The three windows, shared by every sender of one bot."""
+
+    def __init__(
+        self, limits: Limits | None = None, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.limits = limits or Limits()
+        margin = self.limits.margin
+        self._overall = SlidingWindow(self.limits.overall[0], self.limits.overall[1] + margin)
+        self._groups = KeyedWindows(self.limits.group[0], self.limits.group[1] + margin)
+        self._chats = KeyedWindows(self.limits.chat[0], self.limits.chat[1] + margin)
+        self._clock = clock
+        self._sleep = sleep
+        self.waited = 0.0
+
+    async def acquire(self, chat_id: int | str) -> None:
+        """Return when a message to ``chat_id`` may go: first the chat's turn, then the group's,
+        then a slot of the overall window."""
+        key = _normalize(chat_id)
+        await self._wait(self._chats.reserve(key, self._clock()))
+        if is_group(key):
+            await self._wait(self._groups.reserve(key, self._clock()))
+        await self._wait(self._overall.reserve(self._clock()))
+
+    async def _wait(self, at: float) -> None:
+        delay = at - self._clock()
+        if delay > 0:
+            self.waited += delay
+            await self._sleep(delay)
+
+
+def _normalize(chat_id: int | str) -> int | str:
+    if isinstance(chat_id, str):
+        try:
+            return int(chat_id)
+        except ValueError:
+            return chat_id.lower()
+    return chat_id
+
+
+class TelegramRateLimiter(BaseRateLimiter[None]):
+    """python-telegram-bot's rate-limiter hook over ``FloodControl``: every message-sending call
+    waits for its turn; everything else goes straight through. Retries are not its business:
+    ``RetryAfter`` reaches the caller, which waits and resends."""
+
+    def __init__(self, flood: FloodControl | None = None) -> None:
+        self.flood = flood or FloodControl()
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if endpoint in LIMITED_METHODS and isinstance(chat_id, int | str):
+            await self.flood.acquire(chat_id)
+        return await callback(*args, **kwargs)

@@ -1,0 +1,889 @@
+"""A fake Telegram Bot API server: real HTTP on 127.0.0.1, the Bot API's wire format.
+
+Serves ``/bot{token}/{method}`` the way api.telegram.org does (form or JSON parameters in, a JSON
+``{"ok": …}`` envelope out, the HTTP status equal to ``error_code``). Updates are queued with
+``add_update`` and handed out by ``getUpdates`` (long polling honouring ``offset``, ``limit`` and
+``timeout``) or pushed to a registered webhook with ``deliver_webhook``. ``sendMessage`` checks the
+text the way Telegram does for ``parse_mode=HTML`` (allowed tags, well-formedness, the 4096 UTF-16
+code unit limit after entity parsing) and records every accepted message. Errors recorded from the
+real API (``../shared/fixtures/telegram``) can be injected per method, per chat and per call, and the
+flood limits (30 messages/s overall, 20/min per group, 1/s per chat) can be enforced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import json
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from tests.paths import FIXTURES
+
+TELEGRAM = FIXTURES / "telegram"
+MAX_LENGTH = 4096
+ALLOWED_TAGS = frozenset(
+    {
+        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+        "a", "code", "pre", "blockquote", "tg-emoji",
+    }
+)  # fmt: skip
+NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
+DEFAULT_TOKEN = "123456789:AAE-fake-token-for-tests"
+
+
+def fixture(relative: str) -> Any:
+    """A recorded payload under ``fixtures/telegram``, parsed."""
+    return json.loads((TELEGRAM / relative).read_text(encoding="utf-8"))
+
+
+def recorded_updates() -> list[dict[str, Any]]:
+    """Every recorded single update and getUpdates result from the fixtures, in a stable order."""
+    updates: list[dict[str, Any]] = []
+    for path in sorted((TELEGRAM / "nutgram" / "updates").glob("*.json")):
+        updates.append(json.loads(path.read_text(encoding="utf-8")))
+    updates.extend(fixture("62bot_testdata_2020/getUpdates.json")["ok"]["body"]["result"])
+    for interaction in fixture("nadia_exvcr_2015/get_updates.json"):
+        updates.extend(json.loads(interaction["response"]["body"])["result"])
+    return updates
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts message text."""
+    return sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+
+
+# -- HTML parse mode ----------------------------------------------------------------------------------
+
+
+class EntityError(ValueError):
+    """Text that Telegram's HTML parser rejects; ``str()`` is the text after "can't parse entities: "."""
+
+
+def _offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _decode_entity(text: str, index: int) -> tuple[str, int] | None:
+    """Decode the entity at ``text[index] == "&"``; (decoded text, index after it) or None."""
+    end = text.find(";", index + 1, index + 12)
+    if end < 0:
+        return None
+    name = text[index + 1 : end]
+    if name in NAMED_ENTITIES:
+        return NAMED_ENTITIES[name], end + 1
+    try:
+        if name[:2] in ("#x", "#X"):
+            code = int(name[2:], 16)
+        elif name.startswith("#"):
+            code = int(name[1:], 10)
+        else:
+            return None
+        return chr(code), end + 1
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_html(text: str) -> str:
+    """The visible text of an HTML-mode message, or ``EntityError`` as Telegram words it."""
+    out: list[str] = []
+    open_tags: list[tuple[str, int]] = []
+    size = len(text)
+    i = 0
+    while i < size:
+        char = text[i]
+        if char == "&":
+            decoded = _decode_entity(text, i)
+            if decoded is None:
+                out.append("&")
+                i += 1
+            else:
+                out.append(decoded[0])
+                i = decoded[1]
+            continue
+        if char != "<":
+            out.append(char)
+            i += 1
+            continue
+        begin = i
+        i += 1
+        if i < size and text[i] == "/":
+            close = text.find(">", i)
+            if close < 0:
+                raise EntityError(f"Unclosed end tag at byte offset {_offset(text, begin)}")
+            name = text[i + 1 : close].strip().lower()
+            if not open_tags:
+                raise EntityError(f"Unexpected end tag at byte offset {_offset(text, begin)}")
+            expected = open_tags[-1][0]
+            if name != expected:
+                raise EntityError(
+                    f'Unmatched end tag at byte offset {_offset(text, begin)}, expected "</{expected}>", '
+                    f'found "</{name}>"'
+                )
+            open_tags.pop()
+            i = close + 1
+            continue
+        start = i
+        while i < size and not text[i].isspace() and text[i] not in "<>":
+            i += 1
+        if i >= size:
+            raise EntityError(f"Unclosed start tag at byte offset {_offset(text, begin)}")
+        name = text[start:i].lower()
+        if name not in ALLOWED_TAGS:
+            raise EntityError(f'Unsupported start tag "{name}" at byte offset {_offset(text, begin)}')
+        attributes, i = _parse_attributes(text, i, name, begin)
+        if name == "span" and attributes.get("class") != "tg-spoiler":
+            raise EntityError('Tag "span" must have class "tg-spoiler"')
+        open_tags.append((name, begin))
+    if open_tags:
+        raise EntityError(f'Can\'t find end tag corresponding to start tag "{open_tags[-1][0]}"')
+    return "".join(out)
+
+
+def _parse_attributes(text: str, i: int, tag: str, begin: int) -> tuple[dict[str, str], int]:
+    attributes: dict[str, str] = {}
+    size = len(text)
+    while True:
+        while i < size and text[i].isspace():
+            i += 1
+        if i >= size:
+            raise EntityError(f"Unclosed start tag at byte offset {_offset(text, begin)}")
+        if text[i] == ">":
+            return attributes, i + 1
+        start = i
+        while i < size and (text[i].isalnum() or text[i] in "-_"):
+            i += 1
+        name = text[start:i].lower()
+        if not name:
+            raise EntityError(
+                f'Empty attribute name in the tag "{tag}" at byte offset {_offset(text, begin)}'
+            )
+        while i < size and text[i].isspace():
+            i += 1
+        if i < size and text[i] != "=":
+            attributes[name] = ""
+            continue
+        i += 1
+        while i < size and text[i].isspace():
+            i += 1
+        if i >= size:
+            raise EntityError(f"Unclosed start tag at byte offset {_offset(text, begin)}")
+        if text[i] in "\"'":
+            quote = text[i]
+            end = text.find(quote, i + 1)
+            if end < 0:
+                raise EntityError(f"Unclosed start tag at byte offset {_offset(text, begin)}")
+            raw = text[i + 1 : end]
+            i = end + 1
+        else:
+            start = i
+            while i < size and not text[i].isspace() and text[i] != ">":
+                i += 1
+            raw = text[start:i]
+        attributes[name] = _decode_value(raw)
+
+
+def _decode_value(raw: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] == "&" and (decoded := _decode_entity(raw, i)) is not None:
+            out.append(decoded[0])
+            i = decoded[1]
+        else:
+            out.append(raw[i])
+            i += 1
+    return "".join(out)
+
+
+def check_text(text: str, parse_mode: str | None) -> tuple[int, dict[str, Any]] | None:
+    """The error response Telegram gives for this message text, or None if it is accepted."""
+    visible = text
+    if parse_mode is not None and parse_mode.upper() == "HTML":
+        try:
+            visible = parse_html(text)
+        except EntityError as exc:
+            return 400, error_body(400, f"Bad Request: can't parse entities: {exc}")
+    if not visible.strip():
+        return 400, error_body(400, "Bad Request: message text is empty")
+    if utf16_len(visible) > MAX_LENGTH:
+        return 400, fixture("nutgram/responses/too_long.json")
+    return None
+
+
+# -- injected errors ------------------------------------------------------------------------------------
+
+
+def error_body(code: int, description: str, **parameters: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return body
+
+
+@dataclass(frozen=True)
+class FakeError:
+    """One error response: HTTP status and body (JSON, or raw text for a gateway page)."""
+
+    status: int
+    body: dict[str, Any] | str
+
+
+def too_many_requests(retry_after: int = 14) -> FakeError:
+    body = fixture("nutgram/responses/too_many_requests.json")
+    body["description"] = f"Too Many Requests: retry after {retry_after}"
+    body["parameters"]["retry_after"] = retry_after
+    return FakeError(429, body)
+
+
+def bot_blocked() -> FakeError:
+    return FakeError(403, fixture("from_github_issues/sendMessage_403_bot_blocked.json"))
+
+
+def user_deactivated() -> FakeError:
+    return FakeError(403, fixture("nutgram/responses/user_deactivated.json"))
+
+
+def bot_kicked() -> FakeError:
+    return FakeError(403, error_body(403, "Forbidden: bot was kicked from the group chat"))
+
+
+def group_migrated(new_chat_id: int) -> FakeError:
+    body = fixture("from_github_issues/sendMessage_400_group_migrated.json")
+    body["parameters"]["migrate_to_chat_id"] = new_chat_id
+    return FakeError(400, body)
+
+
+def chat_not_found() -> FakeError:
+    return FakeError(400, error_body(400, "Bad Request: chat not found"))
+
+
+def cant_parse_entities() -> FakeError:
+    lines = (TELEGRAM / "from_github_issues" / "cant_parse_entities_descriptions.txt").read_text("utf-8")
+    description = next(line for line in lines.splitlines() if line.startswith("Bad Request"))
+    return FakeError(400, error_body(400, description.split("\t")[0]))
+
+
+def server_error(status: int = 500) -> FakeError:
+    if status == 502:
+        page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        return FakeError(502, page + "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
+    return FakeError(status, error_body(status, "Internal Server Error"))
+
+
+@dataclass
+class _Injection:
+    error: FakeError
+    method: str | None
+    chat_id: int | str | None
+    remaining: int | None
+
+
+# -- records ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the fake accepted."""
+
+    method: str
+    chat_id: int | str
+    text: str
+    parse_mode: str | None
+    message_thread_id: int | None
+    link_preview_options: dict[str, Any] | None
+    message_id: int
+    at: float
+
+    @property
+    def visible(self) -> str:
+        """The text as a reader sees it."""
+        if self.parse_mode and self.parse_mode.upper() == "HTML":
+            return parse_html(self.text)
+        return self.text
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """Any request the fake received, with its parameters as sent and the status it answered."""
+
+    method: str
+    params: dict[str, Any]
+    status: int
+    at: float
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits as (messages, seconds) windows."""
+
+    overall: tuple[int, float] = (30, 1.0)
+    group: tuple[int, float] = (20, 60.0)
+    chat: tuple[int, float] = (1, 1.0)
+    tolerance: float = 0.02
+
+
+class _Window:
+    def __init__(self, limit: int, period: float, tolerance: float) -> None:
+        self.limit = limit
+        self.period = period
+        self.tolerance = tolerance
+        self.times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        while self.times and now - self.times[0] >= self.period - self.tolerance:
+            self.times.popleft()
+        if len(self.times) < self.limit:
+            return 0.0
+        return self.times[0] + self.period - self.tolerance - now
+
+    def add(self, now: float) -> None:
+        self.times.append(now)
+
+
+# -- the server ---------------------------------------------------------------------------------------------
+
+
+class FakeTelegram:
+    """The fake Bot API. Use as ``async with FakeTelegram() as tg:``; point PTB at ``tg.api_url``."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        bot_id: int = 5681419729,
+        username: str = "arxiv_digest_bot",
+        flood_limits: FloodLimits | None = None,
+        max_poll_wait: float = 30.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.token = token
+        me = fixture("62bot_testdata_2020/getMe.json")["authorized"]["body"]["result"]
+        self.me: dict[str, Any] = {**me, "id": bot_id, "first_name": "arXiv digest", "username": username}
+        self.flood_limits = flood_limits
+        self.max_poll_wait = max_poll_wait
+        self.clock = clock
+        self.sent: list[SentMessage] = []
+        self.rejected: list[tuple[dict[str, Any], dict[str, Any] | str]] = []
+        self.calls: list[ApiCall] = []
+        self.handed_at: dict[int, float] = {}
+        self.members: dict[tuple[int, int], str] = {}
+        self.chat_types: dict[int, str] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.webhook: dict[str, Any] = {}
+        self.flood_violations = 0
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(100_000)
+        self._message_ids = itertools.count(1)
+        self._injections: list[_Injection] = []
+        self._overall: _Window | None = None
+        self._groups: dict[int, _Window] = {}
+        self._chats: dict[int | str, _Window] = {}
+        self._changed = asyncio.Condition()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+        self._http: aiohttp.ClientSession | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()
+        if self._http is not None:
+            await self._http.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def api_url(self) -> str:
+        """``TELEGRAM_API_URL`` for this fake (PTB appends the token)."""
+        return f"http://127.0.0.1:{self._port}/bot"
+
+    # -- scripting ---------------------------------------------------------------------------------------------
+    def add_update(self, update: dict[str, Any]) -> int:
+        """Queue an update (a copy, renumbered so ids increase as Telegram's do); its new update_id."""
+        queued = copy.deepcopy(update)
+        queued["update_id"] = next(self._update_ids)
+        self._updates.append(queued)
+        self._notify_soon()
+        return int(queued["update_id"])
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for (chat, user): creator, administrator, member, left, kicked."""
+        self.members[(chat_id, user_id)] = status
+
+    def fail(
+        self,
+        error: FakeError,
+        *,
+        method: str | None = "sendMessage",
+        chat_id: int | str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next ``times`` matching calls (None: every one) with ``error``."""
+        self._injections.append(_Injection(error, method, chat_id, times))
+
+    def clear_failures(self) -> None:
+        self._injections.clear()
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def pending_updates(self) -> int:
+        return len(self._updates)
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
+        """Return once ``predicate()`` holds (checked after every request), or fail after ``within`` s."""
+
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(until(), within)
+
+    async def wait_sent(self, count: int, within: float = 5.0) -> list[SentMessage]:
+        """Wait until at least ``count`` messages were accepted; all accepted messages."""
+        await self.wait_for(lambda: len(self.sent) >= count, within)
+        return list(self.sent)
+
+    async def wait_handed(self, update_id: int, within: float = 5.0) -> None:
+        """Wait until getUpdates confirmed ``update_id`` (the bot asked for a later offset)."""
+        await self.wait_for(lambda: all(u["update_id"] > update_id for u in self._updates), within)
+
+    async def deliver_webhook(self, update: dict[str, Any]) -> int:
+        """POST an update to the registered webhook, as Telegram does; the HTTP status it answered."""
+        url = self.webhook.get("url")
+        assert url, "no webhook registered"
+        queued = copy.deepcopy(update)
+        queued["update_id"] = next(self._update_ids)
+        headers = {"Content-Type": "application/json"}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        async with self._http.post(url, data=json.dumps(queued), headers=headers) as response:
+            await response.read()
+            return response.status
+
+    def _notify_soon(self) -> None:
+        async def notify() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(notify())
+
+    # -- HTTP ----------------------------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            status, body = 401, fixture("62bot_testdata_2020/getMe.json")["unauthorized"]["body"]
+            return web.json_response(body, status=status)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        status, body = await self._dispatch(method, params)
+        self.calls.append(ApiCall(method, params, status, self.clock()))
+        async with self._changed:
+            self._changed.notify_all()
+        if isinstance(body, str):
+            return web.Response(status=status, text=body, content_type="text/html")
+        return web.json_response(body, status=status)
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            raw = await request.read()
+            if raw:
+                params.update(json.loads(raw))
+        elif request.can_read_body:
+            form = await request.post()
+            params.update({key: value for key, value in form.items() if isinstance(value, str)})
+        return params
+
+    async def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | str]:
+        chat_id = _chat_id(params.get("chat_id"))
+        injected = self._injected(method, chat_id)
+        if injected is not None:
+            if method in SEND_METHODS:
+                self.rejected.append((params, injected.body))
+            return injected.status, injected.body
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return 404, error_body(404, "Not Found: method not found")
+        result: tuple[int, dict[str, Any] | str] = await handler(params)
+        return result
+
+    def _injected(self, method: str, chat_id: int | str | None) -> FakeError | None:
+        for injection in self._injections:
+            if injection.remaining == 0:
+                continue
+            if injection.method is not None and injection.method != method:
+                continue
+            if injection.chat_id is not None and injection.chat_id != chat_id:
+                continue
+            if injection.remaining is not None:
+                injection.remaining -= 1
+            return injection.error
+        return None
+
+    # -- methods ---------------------------------------------------------------------------------------------------
+    async def _m_getMe(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, {"ok": True, "result": self.me}
+
+    async def _m_logOut(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, {"ok": True, "result": True}
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = min(float(params.get("timeout") or 0), self.max_poll_wait)
+        if self.webhook.get("url"):
+            return 409, fixture("62bot_testdata_2020/getUpdates.json")["conflict_with_webhook"]["body"]
+        if offset < 0:
+            self._updates = self._updates[offset:]
+        elif offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout > 0 and not self._closing:
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout
+                    )
+        batch = self._updates[:limit]
+        now = self.clock()
+        for update in batch:
+            self.handed_at.setdefault(int(update["update_id"]), now)
+        return 200, {"ok": True, "result": batch}
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if _flag(params.get("drop_pending_updates")):
+            self._updates.clear()
+        had = bool(self.webhook.get("url"))
+        self.webhook = {}
+        body = fixture("nadia_exvcr_2015/delete_webhook.json")[0]["response"]["body"]
+        answer: dict[str, Any] = json.loads(body)
+        if had:
+            answer["description"] = "Webhook was deleted"
+        return 200, answer
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        url = str(params.get("url") or "")
+        cases = fixture("62bot_testdata_2020/setWebhook.json")
+        if url and not url.startswith(("https://", "http://127.0.0.1")):
+            return 400, cases["error_not_https"]["body"]
+        if _flag(params.get("drop_pending_updates")):
+            self._updates.clear()
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        return 200, json.loads(fixture("nadia_exvcr_2015/set_webhook.json")[0]["response"]["body"])
+
+    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False}
+        return 200, {"ok": True, "result": {**info, "pending_update_count": len(self._updates)}}
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        commands = _json(params.get("commands")) or []
+        for command in commands:
+            if not (1 <= len(command.get("command", "")) <= 32) or not (
+                1 <= len(command.get("description", "")) <= 256
+            ):
+                return 400, error_body(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands[self._command_key(params)] = commands
+        return 200, {"ok": True, "result": True}
+
+    async def _m_getMyCommands(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, {"ok": True, "result": self.commands.get(self._command_key(params), [])}
+
+    async def _m_deleteMyCommands(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.commands.pop(self._command_key(params), None)
+        return 200, {"ok": True, "result": True}
+
+    @staticmethod
+    def _command_key(params: dict[str, Any]) -> tuple[str, str]:
+        scope = _json(params.get("scope")) or {"type": "default"}
+        return str(scope.get("type", "default")), str(params.get("language_code") or "")
+
+    async def _m_getChatMember(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        chat_id = _chat_id(params.get("chat_id"))
+        user_id = int(params.get("user_id") or 0)
+        status = self.members.get((chat_id, user_id), "member") if isinstance(chat_id, int) else "member"
+        return 200, {"ok": True, "result": _member(user_id, status)}
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        chat_id = _chat_id(params.get("chat_id"))
+        if chat_id is None:
+            return 400, error_body(400, "Bad Request: chat_id is empty")
+        text = str(params.get("text") or "")
+        parse_mode = params.get("parse_mode") or None
+        now = self.clock()
+        flood = self._flood_wait(chat_id, now)
+        if flood > 0:
+            self.flood_violations += 1
+            error = too_many_requests(max(1, math.ceil(flood)))
+            self.rejected.append((params, error.body))
+            return error.status, error.body  # type: ignore[return-value]
+        problem = check_text(text, parse_mode)
+        if problem is not None:
+            self.rejected.append((params, problem[1]))
+            return problem
+        self._flood_add(chat_id, now)
+        thread = params.get("message_thread_id")
+        message_id = next(self._message_ids)
+        record = SentMessage(
+            method="sendMessage",
+            chat_id=chat_id,
+            text=text,
+            parse_mode=parse_mode,
+            message_thread_id=int(thread) if thread not in (None, "") else None,
+            link_preview_options=_json(params.get("link_preview_options")),
+            message_id=message_id,
+            at=now,
+        )
+        self.sent.append(record)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "from": {k: self.me[k] for k in ("id", "is_bot", "first_name", "username")},
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            "text": record.visible,
+        }
+        if record.message_thread_id is not None:
+            message["message_thread_id"] = record.message_thread_id
+            message["is_topic_message"] = True
+        return 200, {"ok": True, "result": message}
+
+    def _chat(self, chat_id: int | str) -> dict[str, Any]:
+        if isinstance(chat_id, str):
+            return {"id": -1001000000001, "title": chat_id.lstrip("@"), "type": "channel"}
+        kind = self.chat_types.get(chat_id)
+        if kind is None:
+            kind = "private" if chat_id > 0 else "supergroup" if str(chat_id).startswith("-100") else "group"
+        if kind == "private":
+            return {"id": chat_id, "first_name": "Reader", "type": "private"}
+        return {"id": chat_id, "title": "Readers", "type": kind}
+
+    # -- flood limits -----------------------------------------------------------------------------------------------
+    def _windows(self, chat_id: int | str) -> list[_Window]:
+        limits = self.flood_limits
+        if limits is None:
+            return []
+        if self._overall is None:
+            self._overall = _Window(*limits.overall, limits.tolerance)
+        windows = [self._overall]
+        if isinstance(chat_id, str) or chat_id < 0:
+            key = chat_id if isinstance(chat_id, int) else hash(chat_id)
+            windows.append(self._groups.setdefault(key, _Window(*limits.group, limits.tolerance)))
+        windows.append(self._chats.setdefault(chat_id, _Window(*limits.chat, limits.tolerance)))
+        return windows
+
+    def _flood_wait(self, chat_id: int | str, now: float) -> float:
+        return max((window.wait(now) for window in self._windows(chat_id)), default=0.0)
+
+    def _flood_add(self, chat_id: int | str, now: float) -> None:
+        for window in self._windows(chat_id):
+            window.add(now)
+
+
+def _chat_id(value: Any) -> int | str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, "true", "True", "1", 1)
+
+
+def _json(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _member(user_id: int, status: str) -> dict[str, Any]:
+    """A ChatMember object built from the recorded ones (nutgram chat_members.json)."""
+    recorded = fixture("nutgram/responses/chat_members.json")["result"]
+    user = {"id": user_id, "is_bot": False, "first_name": "Reader"}
+    if status == "administrator":
+        rights = fixture("nutgram/responses/ChatAdministratorRights.json")["result"]
+        return {**rights, **recorded[0], "user": user}
+    if status == "creator":
+        return {**recorded[1], "user": user}
+    if status == "kicked":
+        return {"user": user, "status": "kicked", "until_date": 0}
+    return {"user": user, "status": status}
+
+
+# -- update builders -------------------------------------------------------------------------------------------------
+
+_dates = itertools.count(1_700_000_000)
+
+
+def user(
+    user_id: int = 10081232, language_code: str | None = "en", first_name: str = "Ada"
+) -> dict[str, Any]:
+    """A Telegram user, shaped like the recorded ones."""
+    data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        data["language_code"] = language_code
+    return data
+
+
+def private_chat(chat_id: int = 10081232) -> dict[str, Any]:
+    return {"id": chat_id, "first_name": "Ada", "type": "private"}
+
+
+def group_chat(chat_id: int = -4012345678, title: str = "Reading group") -> dict[str, Any]:
+    return {"id": chat_id, "title": title, "type": "group"}
+
+
+def supergroup_chat(chat_id: int = -1001557912345, title: str = "Lab", forum: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": chat_id, "title": title, "type": "supergroup"}
+    if forum:
+        data["is_forum"] = True
+    return data
+
+
+def channel_chat(chat_id: int = -1001999888777, title: str = "Papers") -> dict[str, Any]:
+    return {"id": chat_id, "title": title, "type": "channel"}
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    if not text.startswith("/"):
+        return []
+    command = text.split(maxsplit=1)[0] if text.strip() else text
+    return [{"offset": 0, "length": utf16_len(command), "type": "bot_command"}]
+
+
+def message_update(
+    text: str,
+    *,
+    chat: dict[str, Any] | None = None,
+    sender: dict[str, Any] | None = None,
+    thread_id: int | None = None,
+    kind: str = "message",
+    sender_chat: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An update carrying a text message (``kind``: message, edited_message, channel_post)."""
+    chat = chat or private_chat()
+    message: dict[str, Any] = {"message_id": next(_dates) % 1_000_000, "date": next(_dates), "chat": chat}
+    if kind != "channel_post":
+        message["from"] = sender or user(chat["id"] if chat["type"] == "private" else 10081232)
+    if sender_chat is not None:
+        message["sender_chat"] = sender_chat
+    elif kind == "channel_post":
+        message["sender_chat"] = chat
+    message["text"] = text
+    if entities := _entities(text):
+        message["entities"] = entities
+    if thread_id is not None:
+        message["message_thread_id"] = thread_id
+        message["is_topic_message"] = True
+    if kind == "edited_message":
+        message["edit_date"] = message["date"] + 5
+    return {"update_id": 0, kind: message}
+
+
+def my_chat_member_update(
+    chat: dict[str, Any], bot: dict[str, Any], old: str = "member", new: str = "kicked"
+) -> dict[str, Any]:
+    """The bot's own membership changed in ``chat`` (e.g. removed from a group, blocked in private)."""
+
+    def member(status: str) -> dict[str, Any]:
+        return _member(bot["id"], status) | {"user": bot}
+
+    return {
+        "update_id": 0,
+        "my_chat_member": {
+            "chat": chat,
+            "from": user(),
+            "date": next(_dates),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        },
+    }
+
+
+def migrate_update(old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
+    """The service message in the old group when it becomes a supergroup (recorded nutgram shape)."""
+    update = fixture("nutgram/updates/migrate_to_chat_id.json")
+    message = update["message"]
+    message["chat"] = group_chat(old_chat_id)
+    message["migrate_to_chat_id"] = new_chat_id
+    return dict(update)
+
+
+def bot_user(fake: FakeTelegram) -> dict[str, Any]:
+    return {
+        "id": fake.me["id"],
+        "is_bot": True,
+        "first_name": fake.me["first_name"],
+        "username": fake.me["username"],
+    }
+
+
+__all__ = [
+    "ALLOWED_TAGS",
+    "MAX_LENGTH",
+    "ApiCall",
+    "EntityError",
+    "FakeError",
+    "FakeTelegram",
+    "FloodLimits",
+    "SentMessage",
+    "bot_blocked",
+    "bot_kicked",
+    "bot_user",
+    "cant_parse_entities",
+    "channel_chat",
+    "chat_not_found",
+    "check_text",
+    "group_chat",
+    "group_migrated",
+    "message_update",
+    "migrate_update",
+    "my_chat_member_update",
+    "parse_html",
+    "private_chat",
+    "recorded_updates",
+    "server_error",
+    "supergroup_chat",
+    "too_many_requests",
+    "user",
+    "user_deactivated",
+    "utf16_len",
+]
