@@ -1,0 +1,34 @@
+"""Condensed paper summaries: an LLM summarizer with a per-paper extractive fallback.
+
+``build_summarizer`` picks the implementation from the settings; ``is_supported_language`` and
+``SUPPORTED_LANGUAGE_HINT`` serve ``/lang`` and ``--lang``.
+"""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from bot.store.base import Store
+from bot.summary import Summarizer
+from summarizer.extractive import ExtractiveSummarizer, extract
+from summarizer.lang import SUPPORTED_LANGUAGE_HINT, is_supported_language, normalize_language
+from summarizer.llm import PROMPT_VERSION, LLMSummarizer
+
+
+def build_summarizer(settings: Settings, store: Store) -> Summarizer:
+    """The LLM summarizer (with per-paper extractive fallback) when an LLM is configured, else the
+    extractive summarizer."""
+    if settings.llm_enabled:
+        return LLMSummarizer(settings, store)
+    return ExtractiveSummarizer()
+
+
+__all__ = [
+    "PROMPT_VERSION",
+    "SUPPORTED_LANGUAGE_HINT",
+    "ExtractiveSummarizer",
+    "LLMSummarizer",
+    "build_summarizer",
+    "extract",
+    "is_supported_language",
+    "normalize_language",
+]
