@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
 import redis.asyncio as redis
+import stamina
 
+from bot.settings import Settings
 from bot.store.base import Store
 from bot.store.redis import RedisStore
 from bot.store.sqlite import SQLiteStore
+from tests.fakes.arxiv import FakeArxiv
 
 # -- redis -------------------------------------------------------------------------------------------
 
@@ -58,3 +62,37 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) 
     finally:
         await redis_store.close()
         await delete_prefix(redis_url, prefix)
+
+
+# -- arXiv -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fake_arxiv() -> AsyncIterator[FakeArxiv]:
+    """A local arXiv (RSS feed and export API) on an ephemeral port."""
+    async with FakeArxiv() as server:
+        yield server
+
+
+@pytest.fixture
+def stamina_testing() -> Iterator[None]:
+    """Retries happen without waiting between attempts."""
+    stamina.set_testing(True, attempts=3)
+    try:
+        yield
+    finally:
+        stamina.set_testing(False)
+
+
+def settings_for(server: FakeArxiv, **overrides: Any) -> Settings:
+    """Settings pointing at a fake arXiv, with no LLM, no throttle delay and no .env file."""
+    values: dict[str, Any] = {
+        "arxiv_rss_url": server.rss_url,
+        "arxiv_api_url": server.api_url,
+        "arxiv_min_interval": 0.0,
+        "arxiv_timeout": 5.0,
+        "arxiv_retries": 3,
+        "store_url": "sqlite:///:memory:",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
