@@ -1,0 +1,191 @@
+"""The ``arxiv-digest`` command line, run as a subprocess against a local arXiv."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import listing
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.feeds import make_papers, make_rss, paged_api
+from tests.paths import ROOT
+
+CATS = ["cs.DC", "cs.LG"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def latest() -> date:
+    return listing.latest_feed_listing(datetime.now(UTC))
+
+
+def environment(server: FakeArxiv, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "TELEGRAM_", "DISCORD_", "ARXIV_", "STORE_", "LOG_"))
+    }
+    env.update(
+        ARXIV_RSS_URL=server.rss_url,
+        ARXIV_API_URL=server.api_url,
+        ARXIV_MIN_INTERVAL="0",
+        ARXIV_RETRIES="1",
+        STORE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        **extra,
+    )
+    return env
+
+
+async def cli(env: dict[str, str], *args: str, stdin: bytes | None = None) -> Result:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin or b""), 60)
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
+
+
+@pytest.fixture
+def env(fake_arxiv: FakeArxiv, tmp_path: Path) -> dict[str, str]:
+    fake_arxiv.set_feed(make_rss(latest(), make_papers(40, CATS, seed=3), CATS))
+    return environment(fake_arxiv, tmp_path)
+
+
+async def test_json_digest(env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+    """--format json prints one object with the documented fields, from one feed request."""
+    result = await cli(env, "today", "cs.DC", "cs.LG", "--format", "json", "--no-summary")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["listing_date"] == latest().isoformat()
+    assert data["categories"] == CATS
+    assert data["papers"]
+    for paper in data["papers"]:
+        assert "v" not in paper["id"] and isinstance(paper["version"], int)
+        assert paper["summary_source"] == "none"
+        assert paper["abs_url"] == f"https://arxiv.org/abs/{paper['id']}"
+        assert paper["announce_type"] in {"new", "cross"}
+        assert set(paper) >= {"title", "authors", "categories", "primary_category", "pdf_url", "summary"}
+    types = [p["announce_type"] for p in data["papers"]]
+    assert types == sorted(types, key=lambda t: t != "new")
+    assert len(fake_arxiv.requests) == 1
+
+
+async def test_text_digest_with_extracts(env: dict[str, str]) -> None:
+    """Without an LLM the text digest carries extracts, marked as such."""
+    result = await cli(env, "today", "cs.dc")
+    assert result.code == 0, result.err
+    first = result.out.splitlines()[0]
+    assert "cs.DC" in first and latest().isoformat() in first
+    assert "1. " in result.out and "PDF: https://arxiv.org/pdf/" in result.out
+    assert "extract from the abstract" in result.out
+
+
+async def test_markdown_digest(env: dict[str, str]) -> None:
+    """Markdown starts with a heading and links each title to its abs page."""
+    result = await cli(env, "today", "cs.DC", "--format", "markdown", "--no-summary")
+    assert result.code == 0, result.err
+    assert result.out.startswith("# ") and "](https://arxiv.org/abs/" in result.out
+
+
+async def test_past_date_uses_the_api(env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+    """--date fetches that listing date from the export API."""
+    day = listing.previous_listing_day(latest())
+    fake_arxiv.set_api_handler(paged_api(make_papers(5, ["cs.DC"], seed=9)))
+    result = await cli(env, "today", "cs.DC", "--date", day.isoformat(), "--format", "json", "--no-summary")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["listing_date"] == day.isoformat()
+    assert fake_arxiv.requests_to("api")
+
+
+def _saturday() -> date:
+    day = latest() - timedelta(days=7)
+    while day.weekday() != 5:
+        day -= timedelta(days=1)
+    return day
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["cs.DCC"], "did you mean cs.DC"),
+        (["nonsense"], "unknown arXiv category"),
+        (["x" * 10_000], "unknown arXiv category"),
+        (["cs.DC", "--date", "2999-01-01"], "in the future"),
+        (["cs.DC", "--date", "1990-05-01"], "1991-08-14"),
+        (["cs.DC", "--date", "yesterday"], "YYYY-MM-DD"),
+        (["cs.DC", "--date", _saturday().isoformat()], "nearest listing days are"),
+        (["cs.DC", "--lang", "english"], "language code"),
+        (["cs.DC", "--format", "pdf"], "text"),
+    ],
+)
+async def test_bad_input_exits_2(
+    env: dict[str, str], fake_arxiv: FakeArxiv, args: list[str], message: str
+) -> None:
+    """Bad input exits 2 with a message saying what is accepted, without asking arXiv."""
+    result = await cli(env, "today", *args)
+    assert result.code == 2, result.err
+    assert message in result.err
+    assert len(result.err) < 1000
+    assert fake_arxiv.requests == []
+
+
+async def test_unreachable_exits_3(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    """Feed and API failing after retries exit 3."""
+    fake_arxiv.queue("rss", 503, "Service Unavailable")
+    fake_arxiv.set_api_handler(lambda query: (503, b"Service Unavailable"))
+    result = await cli(environment(fake_arxiv, tmp_path), "today", "cs.DC")
+    assert result.code == 3
+    assert "unavailable" in result.err.lower()
+
+
+async def test_chat_on_standard_input(env: dict[str, str]) -> None:
+    """Commands on stdin get replies on stdout; a non-UTF-8 line gets a reply too, and the store keeps the chat."""
+    lines = b"/subscribe cs.dc\n\xff\xfe\xfd\n/list\n/today\nhello\n/subscribe cs.DCC\n"
+    result = await cli(env, "chat", "--chat", "me", stdin=lines)
+    assert result.code == 0, result.err
+    assert "Subscribed to cs.DC" in result.out
+    assert "not valid UTF-8" in result.out
+    assert "This chat follows: cs.DC" in result.out
+    assert "arXiv daily digest" in result.out
+    assert "did you mean cs.DC" in result.out
+    again = await cli(env, "chat", "--chat", "me", stdin=b"/list\n")
+    assert "This chat follows: cs.DC" in again.out
+
+
+async def test_help_imports_no_platform_library(tmp_path: Path) -> None:
+    """--help loads neither platform SDKs, the LLM client nor arXiv's client."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-X",
+        "importtime",
+        "-m",
+        "adapters.cli",
+        "--help",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0 and b"today" in out
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in err.decode().splitlines()[1:]}
+    assert not imported & {"telegram", "discord", "openai", "arxiv", "redis", "aiohttp", "feedparser"}
