@@ -365,6 +365,7 @@ class FakeTelegram:
         username: str = "arxiv_digest_bot",
         flood_limits: FloodLimits | None = None,
         max_poll_wait: float = 30.0,
+        honour_allowed_updates: bool = True,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.token = token
@@ -372,6 +373,8 @@ class FakeTelegram:
         self.me: dict[str, Any] = {**me, "id": bot_id, "first_name": "arXiv digest", "username": username}
         self.flood_limits = flood_limits
         self.max_poll_wait = max_poll_wait
+        self.honour_allowed_updates = honour_allowed_updates
+        self.allowed_updates: list[str] | None = None
         self.clock = clock
         self.sent: list[SentMessage] = []
         self.rejected: list[tuple[dict[str, Any], dict[str, Any] | str]] = []
@@ -566,6 +569,9 @@ class FakeTelegram:
         timeout = min(float(params.get("timeout") or 0), self.max_poll_wait)
         if self.webhook.get("url"):
             return 409, fixture("62bot_testdata_2020/getUpdates.json")["conflict_with_webhook"]["body"]
+        allowed = _json(params.get("allowed_updates"))
+        if allowed is not None:
+            self.allowed_updates = list(allowed)
         if offset < 0:
             self._updates = self._updates[offset:]
         elif offset:
@@ -576,6 +582,9 @@ class FakeTelegram:
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout
                     )
+        if self.honour_allowed_updates and self.allowed_updates:
+            kinds = set(self.allowed_updates)
+            self._updates = [u for u in self._updates if kinds & set(u) or set(u) == {"update_id"}]
         batch = self._updates[:limit]
         now = self.clock()
         for update in batch:

@@ -1,0 +1,397 @@
+"""The Telegram bot: python-telegram-bot's Application wired to the core's ``Commands``.
+
+Handlers are short: work out the chat (a forum topic is its own chat) and whether the sender may
+change its settings, pass the text to ``Commands.handle``, and deliver the reply through the same
+``TelegramPlatform`` the morning push uses, recording each acknowledged digest message in the ledger.
+
+* Commands come as messages and channel posts; ``/cmd@otherbot``, plain text, edits and automatic
+  forwards from a linked channel are ignored.
+* In groups and supergroups only the creator and administrators (getChatMember, cached for a minute)
+  may change subscriptions or settings; anonymous admins (posting as the group) count as admins.
+  In channels only admins can post, so a channel post may change them.
+* The bot removed, kicked or blocked (``my_chat_member``) → the chat is unsubscribed; a group that
+  became a supergroup (``migrate_to_chat_id``) keeps its subscription under the new id.
+* Long polling by default; with ``TELEGRAM_WEBHOOK_URL`` a webhook server (secret token checked),
+  so several replicas can sit behind one load balancer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from telegram import BotCommand, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ChatMemberHandler,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply, parse_command
+from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.models import ChatKey
+from bot.settings import Settings
+from bot.store.base import Store
+
+from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key
+from .limits import FloodControl, TelegramRateLimiter
+
+log = structlog.get_logger(__name__)
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+Context = CallbackContext[Any, Any, Any, Any]
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.MY_CHAT_MEMBER]
+"""The update kinds the bot asks Telegram for (edits and the rest are never even delivered)."""
+ADMINS = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+REMOVED = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
+GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+
+
+class AdminCache:
+    """Whether a user administers a chat, from getChatMember, remembered for ``ttl`` seconds."""
+
+    def __init__(
+        self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic, max_entries: int = 10_000
+    ) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._max_entries = max_entries
+        self._entries: dict[tuple[int, int], tuple[float, bool]] = {}
+        self.lookups = 0
+
+    async def is_admin(self, bot: ExtBot[Any], chat_id: int, user_id: int) -> bool:
+        now = self._clock()
+        cached = self._entries.get((chat_id, user_id))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        self.lookups += 1
+        try:
+            member = await bot.get_chat_member(chat_id, user_id)
+        except TelegramError as error:
+            log.warning("telegram_admin_check_failed", chat_id=chat_id, reason=str(error))
+            return False
+        admin = member.status in ADMINS
+        if len(self._entries) >= self._max_entries:
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+        self._entries[(chat_id, user_id)] = (now + self.ttl, admin)
+        return admin
+
+
+class ChatLocks:
+    """One lock per chat, so a chat's commands are answered in the order they were sent while
+    different chats are served concurrently."""
+
+    def __init__(self) -> None:
+        self._locks: dict[ChatKey, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat: ChatKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat, (asyncio.Lock(), 0))
+        self._locks[chat] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat]
+            if users <= 1:
+                del self._locks[chat]
+            else:
+                self._locks[chat] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def message_chat(message: Message) -> ChatKey:
+    """The chat a message belongs to; a message inside a forum topic belongs to that topic."""
+    if message.chat.is_forum and message.is_topic_message and message.message_thread_id:
+        return chat_key(message.chat.id, message.message_thread_id)
+    return chat_key(message.chat.id)
+
+
+class Handlers:
+    """The update handlers of one bot."""
+
+    def __init__(
+        self, commands: Commands, store: Store, platform: TelegramPlatform, admins: AdminCache
+    ) -> None:
+        self.commands = commands
+        self.store = store
+        self.platform = platform
+        self.admins = admins
+        self.locks = ChatLocks()
+
+    async def may_manage(self, bot: ExtBot[Any], message: Message) -> bool:
+        """May the sender change this chat's subscription and settings?"""
+        if message.chat.type not in GROUPS:
+            return True
+        if message.sender_chat is not None:
+            return message.sender_chat.id == message.chat.id
+        if message.from_user is None:
+            return False
+        return await self.admins.is_admin(bot, message.chat.id, message.from_user.id)
+
+    async def on_message(self, update: Update, context: Context) -> None:
+        message = update.message or update.channel_post
+        if message is None or message.text is None or message.is_automatic_forward:
+            return
+        username = context.bot.username
+        parsed = parse_command(message.text, username)
+        if parsed is None:
+            return
+        chat = message_chat(message)
+        async with self.locks.hold(chat):
+            can_manage = await self.may_manage(context.bot, message) if parsed[0] in MUTATING else True
+            language = message.from_user.language_code if message.from_user else None
+            caller = Caller(chat=chat, can_manage=can_manage, user_language=language)
+            reply = await self.commands.handle(caller, message.text, username)
+            if reply is not None:
+                await self.deliver(chat, reply)
+
+    async def deliver(self, chat: ChatKey, reply: Reply) -> None:
+        """Send a command's reply; digest messages go into the chat's ledger as they arrive."""
+        try:
+            if isinstance(reply, TextReply):
+                await self.platform.send_text(chat, reply.text)
+                return
+            if reply.notice:
+                await self.platform.send_text(chat, reply.notice)
+            assert isinstance(reply, DigestReply)
+            await self.platform.send_digest(chat, reply.digest, partial(self.commands.delivered, chat))
+        except ChatGone:
+            await self.remove_chat(chat)
+        except ChatMigrated as error:
+            await self.commands.chat_migrated(chat, chat_key(error.new_chat_id))
+        except DeliveryFailed as error:
+            log.warning("telegram_reply_failed", chat=str(chat), reason=str(error))
+
+    async def on_my_chat_member(self, update: Update, context: Context) -> None:
+        change = update.my_chat_member
+        if change is None or change.new_chat_member.status not in REMOVED:
+            return
+        log.info("telegram_bot_removed", chat_id=change.chat.id, status=change.new_chat_member.status)
+        await self.remove_chat(chat_key(change.chat.id), forum=bool(change.chat.is_forum))
+
+    async def remove_chat(self, chat: ChatKey, forum: bool = False) -> None:
+        """Unsubscribe a chat; for a forum supergroup, every topic of it too."""
+        await self.commands.chat_removed(chat)
+        if not forum:
+            return
+        prefix = f"{chat.chat_id}:"
+        topics = [
+            settings.chat
+            async for settings in self.store.iter_chats()
+            if settings.chat.platform == PLATFORM and settings.chat.chat_id.startswith(prefix)
+        ]
+        for topic in topics:
+            await self.commands.chat_removed(topic)
+
+    async def on_migrate(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            await self.commands.chat_migrated(chat_key(message.chat.id), chat_key(message.migrate_to_chat_id))
+        elif message.migrate_from_chat_id:
+            await self.commands.chat_migrated(
+                chat_key(message.migrate_from_chat_id), chat_key(message.chat.id)
+            )
+
+    async def on_error(self, update: object, context: Context) -> None:
+        error = context.error
+        log.error(
+            "telegram_handler_error",
+            error_type=type(error).__name__,
+            error=str(error),
+            update_id=update.update_id if isinstance(update, Update) else None,
+        )
+
+
+# -- building ------------------------------------------------------------------------------------------------
+
+
+def _token(settings: Settings) -> str:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def _file_url(api_url: str) -> str:
+    return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
+
+
+def make_bot(settings: Settings, flood: FloodControl | None = None) -> ExtBot[None]:
+    """A bot on ``TELEGRAM_API_URL`` whose messages go through the flood limiter."""
+    return ExtBot(
+        token=_token(settings),
+        base_url=settings.telegram_api_url,
+        base_file_url=_file_url(settings.telegram_api_url),
+        request=HTTPXRequest(connection_pool_size=64),
+        rate_limiter=TelegramRateLimiter(flood or FloodControl()),
+    )
+
+
+def build_platform(
+    settings: Settings, flood: FloodControl | None = None, policy: RetryPolicy | None = None
+) -> TelegramPlatform:
+    """The platform the push sends through; share ``flood`` with ``run_telegram`` in one process."""
+    return TelegramPlatform(make_bot(settings, flood), policy=policy, owns_bot=True)
+
+
+def build_application(
+    settings: Settings,
+    commands: Commands,
+    store: Store,
+    *,
+    flood: FloodControl | None = None,
+    policy: RetryPolicy | None = None,
+    admins: AdminCache | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> TelegramApp:
+    """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
+    application: TelegramApp = (
+        ApplicationBuilder()
+        .token(_token(settings))
+        .base_url(settings.telegram_api_url)
+        .base_file_url(_file_url(settings.telegram_api_url))
+        .rate_limiter(TelegramRateLimiter(flood or FloodControl()))
+        .concurrent_updates(True)
+        .connection_pool_size(64)
+        .job_queue(None)
+        .build()
+    )
+    platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep)
+    handlers = Handlers(commands, store, platform, admins or AdminCache())
+    application.bot_data["handlers"] = handlers
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
+    application.add_handler(
+        MessageHandler(
+            (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST) & filters.TEXT,
+            handlers.on_message,
+        )
+    )
+    application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+async def register_commands(bot: ExtBot[Any]) -> None:
+    """The command menu, in English by default and in Chinese for ``language_code`` zh."""
+    for language in ("en", "zh"):
+        menu = [BotCommand(c.name, c.description.get(language, c.description["en"])) for c in COMMANDS]
+        try:
+            await bot.set_my_commands(menu, language_code=None if language == "en" else language)
+        except TelegramError as error:
+            log.warning("telegram_set_commands_failed", language=language, reason=str(error))
+
+
+def webhook_secret(settings: Settings) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``, or one derived from the token so every replica agrees on it."""
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    return hashlib.sha256(b"arxiv-digest-webhook:" + _token(settings).encode()).hexdigest()[:48]
+
+
+class TelegramService:
+    """The bot as a start/stop pair: ``start`` returns once updates are being received."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        commands: Commands,
+        store: Store,
+        *,
+        flood: FloodControl | None = None,
+        policy: RetryPolicy | None = None,
+        admins: AdminCache | None = None,
+        sleep: Sleep = asyncio.sleep,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.settings = settings
+        self.poll_timeout = poll_timeout
+        self.application = build_application(
+            settings, commands, store, flood=flood, policy=policy, admins=admins, sleep=sleep
+        )
+        self.handlers: Handlers = self.application.bot_data["handlers"]
+        self.mode = "webhook" if settings.telegram_webhook_url else "polling"
+        self._running = False
+
+    @property
+    def platform(self) -> TelegramPlatform:
+        """Delivery on this bot's connection and flood limiter (the push may use it too)."""
+        return self.handlers.platform
+
+    async def start(self) -> None:
+        application = self.application
+        await application.initialize()
+        await register_commands(application.bot)
+        await application.start()
+        updater = application.updater
+        assert updater is not None
+        settings = self.settings
+        if settings.telegram_webhook_url:
+            await updater.start_webhook(
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+                url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+                webhook_url=settings.telegram_webhook_url,
+                allowed_updates=ALLOWED_UPDATES,
+                secret_token=webhook_secret(settings),
+            )
+        else:
+            await updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+        self._running = True
+        log.info("telegram_started", mode=self.mode, username=application.bot.username)
+
+    def idle(self) -> bool:
+        """No update waiting in the queue or being handled."""
+        application = self.application
+        busy = application.update_processor.current_concurrent_updates
+        return application.update_queue.empty() and busy == 0
+
+    async def stop(self) -> None:
+        application = self.application
+        if self._running:
+            updater = application.updater
+            assert updater is not None
+            await updater.stop()
+            await application.stop()
+            self._running = False
+        await application.shutdown()
+        log.info("telegram_stopped", mode=self.mode)
+
+
+async def run_telegram(
+    settings: Settings,
+    commands: Commands,
+    store: Store,
+    stop_event: asyncio.Event,
+    *,
+    flood: FloodControl | None = None,
+    poll_timeout: int = 10,
+) -> None:
+    """Serve Telegram until ``stop_event`` is set: long polling, or a webhook when
+    ``TELEGRAM_WEBHOOK_URL`` is set."""
+    service = TelegramService(settings, commands, store, flood=flood, poll_timeout=poll_timeout)
+    try:
+        await service.start()
+        await stop_event.wait()
+    finally:
+        await service.stop()

@@ -1,0 +1,238 @@
+"""Sending to Telegram, with Telegram's errors turned into the project's.
+
+``TelegramPlatform`` implements ``bot.delivery.Platform``: it renders, sends message by message in
+order, and awaits ``on_sent`` after each message Telegram acknowledged. The Bot API's answers are
+handled as the API defines them:
+
+* 429 ``RetryAfter``: wait ``retry_after`` seconds, then send the same message again (it was not
+  delivered, so it is neither dropped nor doubled);
+* 403 ``Forbidden`` (blocked, kicked, user deactivated) and 400 "chat not found" → ``ChatGone``;
+* 400 with ``migrate_to_chat_id`` → ``ChatMigrated(new id)``;
+* 400 "can't parse entities" → the message once more as plain text (the renderer is tested so this
+  never happens);
+* timeouts, connection errors and 5xx → retried with exponential backoff (stamina), then
+  ``DeliveryFailed``.
+
+A chat is a ``ChatKey("telegram", "<chat id>")``; a forum topic is ``"<chat id>:<message_thread_id>"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import stamina
+import structlog
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.error import (
+    ChatMigrated as TelegramChatMigrated,
+)
+
+from bot.delivery import OnSent
+from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.models import ChatKey, Digest
+
+from .render import RenderedMessage, render_digest, render_reply
+
+log = structlog.get_logger(__name__)
+
+PLATFORM = "telegram"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+GONE_REASONS = (
+    "chat not found",
+    "message thread not found",
+    "topic_deleted",
+    "topic deleted",
+    "have no rights to send",
+    "not enough rights to send",
+    "need administrator rights in the channel chat",
+    "chat_write_forbidden",
+    "peer_id_invalid",
+)
+"""Lower-case fragments of 400 descriptions that mean the chat (or topic) cannot receive messages."""
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff for transient failures (timeouts, network errors, 5xx) and the patience for 429s."""
+
+    attempts: int = 5
+    wait_initial: float = 0.5
+    wait_max: float = 30.0
+    wait_jitter: float = 1.0
+    timeout: float = 300.0
+    max_flood_waits: int = 10
+
+
+def chat_key(chat_id: int | str, thread_id: int | None = None) -> ChatKey:
+    """The ChatKey of a chat, or of one topic of a forum supergroup."""
+    if thread_id:
+        return ChatKey(PLATFORM, f"{chat_id}:{thread_id}")
+    return ChatKey(PLATFORM, str(chat_id))
+
+
+def chat_target(chat: ChatKey) -> tuple[int | str, int | None]:
+    """``ChatKey`` → (chat_id for the Bot API, message_thread_id or None)."""
+    base, _, thread = chat.chat_id.rpartition(":")
+    if not base or not _is_int(thread):
+        base, thread = chat.chat_id, ""
+    chat_id: int | str = int(base) if _is_int(base) else base
+    return chat_id, int(thread) if thread else None
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """``retry_after`` in seconds, whichever type this python-telegram-bot version reports."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _seconds(error.retry_after)
+
+
+def _transient(error: Exception) -> bool:
+    """Worth another try: timeouts, connection errors, 5xx. BadRequest is a NetworkError subclass
+    in python-telegram-bot, but a refusal, not a transient failure."""
+    return isinstance(error, TimedOut | NetworkError) and not isinstance(error, BadRequest)
+
+
+def _gone(description: str) -> bool:
+    lowered = description.lower()
+    return any(reason in lowered for reason in GONE_REASONS)
+
+
+class TelegramPlatform:
+    """``bot.delivery.Platform`` for Telegram on one ``telegram.Bot`` (or PTB's ``ExtBot`` with the
+    flood limiter, so replies and the push share the same windows)."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        bot: Bot,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        owns_bot: bool = False,
+    ) -> None:
+        self.bot = bot
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._owns_bot = owns_bot
+        self._started = False
+        self._start_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Open the bot's HTTP client (only when this platform owns the bot)."""
+        async with self._start_lock:
+            if self._owns_bot and not self._started:
+                await self.bot.initialize()
+            self._started = True
+
+    async def close(self) -> None:
+        if self._owns_bot and self._started:
+            await self.bot.shutdown()
+        self._started = False
+
+    async def __aenter__(self) -> TelegramPlatform:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- Platform -----------------------------------------------------------------------------------------
+    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
+        """Send the digest's messages in order; ``on_sent`` after each acknowledged one."""
+        for message in render_digest(digest):
+            await self.send_message(chat, message)
+            await on_sent(message.paper_ids)
+
+    async def send_text(self, chat: ChatKey, text: str) -> None:
+        """Send plain text (escaped here)."""
+        await self.send_message(chat, render_reply(text))
+
+    # -- one message ----------------------------------------------------------------------------------------
+    async def send_message(self, chat: ChatKey, message: RenderedMessage) -> Message:
+        """Deliver one rendered message, handling Telegram's errors as described in the module."""
+        if not self._started:
+            await self.start()
+        chat_id, thread_id = chat_target(chat)
+        as_html = True
+        flood_waits = 0
+        while True:
+            try:
+                return await self._send_retrying(chat_id, thread_id, message, as_html)
+            except RetryAfter as error:
+                seconds = retry_seconds(error)
+                flood_waits += 1
+                if flood_waits > self.policy.max_flood_waits:
+                    raise DeliveryFailed(
+                        f"Telegram kept asking to slow down for {chat}", retry_after=seconds
+                    ) from None
+                log.warning("telegram_retry_after", chat=str(chat), retry_after=seconds, waits=flood_waits)
+                await self._sleep(seconds)
+            except TelegramChatMigrated as error:
+                new_id = str(error.new_chat_id)
+                log.info("telegram_chat_migrated", chat=str(chat), new_chat_id=new_id)
+                raise ChatMigrated(new_id) from None
+            except Forbidden as error:
+                log.info("telegram_chat_gone", chat=str(chat), reason=error.message)
+                raise ChatGone(f"{chat}: {error.message}") from None
+            except BadRequest as error:
+                description = error.message
+                if "can't parse entities" in description.lower() and as_html:
+                    log.error("telegram_entities_rejected", chat=str(chat), reason=description)
+                    as_html = False
+                    continue
+                if _gone(description):
+                    log.info("telegram_chat_gone", chat=str(chat), reason=description)
+                    raise ChatGone(f"{chat}: {description}") from None
+                log.error("telegram_bad_request", chat=str(chat), reason=description)
+                raise DeliveryFailed(f"Telegram refused a message to {chat}: {description}") from None
+            except (TimedOut, NetworkError) as error:
+                log.warning("telegram_unreachable", chat=str(chat), reason=str(error))
+                raise DeliveryFailed(f"Telegram unreachable for {chat}: {error}") from None
+            except TelegramError as error:
+                log.error("telegram_error", chat=str(chat), reason=str(error))
+                raise DeliveryFailed(f"Telegram error for {chat}: {error}") from None
+
+    async def _send_retrying(
+        self, chat_id: int | str, thread_id: int | None, message: RenderedMessage, as_html: bool
+    ) -> Message:
+        policy = self.policy
+        async for attempt in stamina.retry_context(
+            on=_transient,
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+        ):
+            with attempt:
+                return await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=message.html if as_html else message.plain,
+                    parse_mode=ParseMode.HTML if as_html else None,
+                    message_thread_id=thread_id,
+                    link_preview_options=NO_PREVIEW,
+                )
+        raise AssertionError("unreachable: stamina re-raises the last error")
