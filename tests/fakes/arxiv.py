@@ -50,6 +50,7 @@ class Scripted:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0
 
 
 class FakeArxiv:
@@ -70,9 +71,9 @@ class FakeArxiv:
         app = web.Application()
         app.router.add_get("/rss/{cats}", self._rss)
         app.router.add_get("/api/query", self._query)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.1)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         address = self._runner.addresses[0]
         self._port = int(address[1])
@@ -119,12 +120,17 @@ class FakeArxiv:
         body: bytes | str = b"",
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
+        trickle: float = 0.0,
     ) -> None:
-        """Answer the next request to ``route`` ("rss" or "api") this way, once; queued answers go first."""
+        """Answer the next request to ``route`` ("rss" or "api") this way, once; queued answers go first.
+
+        ``delay`` stalls before answering; ``trickle`` sends the body a few bytes at a time, this many
+        seconds apart (an answer that keeps the connection alive but never finishes in time).
+        """
         if route not in ROUTES:
             raise ValueError(f"route must be one of {ROUTES}")
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self._queues[route].append(Scripted(status, data, dict(headers or {}), delay))
+        self._queues[route].append(Scripted(status, data, dict(headers or {}), delay, trickle))
 
     def set_api_handler(self, fn: ApiHandler) -> None:
         """Answer export API queries with ``fn(query) -> (status, body)``."""
@@ -150,8 +156,8 @@ class FakeArxiv:
         return entry
 
     async def _answer(
-        self, route: str, entry: RecordedRequest, default: Callable[[], Scripted]
-    ) -> web.Response:
+        self, route: str, request: web.Request, entry: RecordedRequest, default: Callable[[], Scripted]
+    ) -> web.StreamResponse:
         scripted = self._queues[route].popleft() if self._queues[route] else default()
         delay = scripted.delay or self._delays[route]
         if delay:
@@ -162,21 +168,30 @@ class FakeArxiv:
         headers = dict(scripted.headers)
         if not any(name.lower() == "content-type" for name in headers):
             headers["Content-Type"] = f"{content_type}; charset=utf-8"
-        response = web.Response(status=scripted.status, body=scripted.body, headers=headers)
         entry.status = scripted.status
+        if scripted.trickle <= 0:
+            entry.done = time.monotonic()
+            return web.Response(status=scripted.status, body=scripted.body, headers=headers)
+        stream = web.StreamResponse(status=scripted.status, headers=headers)
+        stream.content_length = len(scripted.body)
+        await stream.prepare(request)
+        for offset in range(0, len(scripted.body), 16):
+            await stream.write(scripted.body[offset : offset + 16])
+            await asyncio.sleep(scripted.trickle)
+        await stream.write_eof()
         entry.done = time.monotonic()
-        return response
+        return stream
 
-    async def _rss(self, request: web.Request) -> web.Response:
+    async def _rss(self, request: web.Request) -> web.StreamResponse:
         entry = self._record("rss", request)
         cats = request.match_info["cats"]
 
         def default() -> Scripted:
             return Scripted(200, self._feeds.get(cats, self._feed))
 
-        return await self._answer("rss", entry, default)
+        return await self._answer("rss", request, entry, default)
 
-    async def _query(self, request: web.Request) -> web.Response:
+    async def _query(self, request: web.Request) -> web.StreamResponse:
         entry = self._record("api", request)
         query: MultiDict[str] = MultiDict(request.query)
 
@@ -184,4 +199,4 @@ class FakeArxiv:
             status, body = self._api(query)
             return Scripted(status, body)
 
-        return await self._answer("api", entry, default)
+        return await self._answer("api", request, entry, default)
