@@ -259,7 +259,8 @@ def api_error(body: bytes) -> str | None:
         return f"not an Atom feed: {_preview(body)!r}"
     for entry in root.iter(f"{ATOM}entry"):
         entry_id = entry.findtext(f"{ATOM}id") or ""
-        if (entry.findtext(f"{ATOM}title") or "").strip() == "Error" or "/api/errors" in entry_id:
+        titled_error = (entry.findtext(f"{ATOM}title") or "").strip() == "Error" and "/abs/" not in entry_id
+        if titled_error or "/api/errors" in entry_id:
             return clean_text(entry.findtext(f"{ATOM}summary") or "") or "arXiv reported an error"
     return None
 

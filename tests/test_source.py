@@ -383,6 +383,12 @@ def test_api_error_reads_recorded_answers(name: str, expected: str | None) -> No
     assert api_error(load_api_fixture(name)[1]) == expected
 
 
+def test_paper_titled_error_is_not_an_error_entry() -> None:
+    """A real paper whose title is "Error" is a result, not arXiv's error entry."""
+    page = make_api_feed([{"id": "2609.00001", "title": "Error", "categories": ["cs.DC"]}])
+    assert api_error(page) is None
+
+
 def test_api_error_rejects_non_atom() -> None:
     """An HTML page or an RSS feed is not an export API answer."""
     assert api_error(b"<html><body>busy</body></html>") is not None
@@ -663,6 +669,18 @@ async def test_api_sees_the_recorded_body_bytes(fake: FakeArxiv, make_source: So
     (paper,) = batch.papers
     assert (paper.title, paper.abstract) == ("Fast & Fair Scheduling", "Line one line two.")
     assert (paper.primary_category, paper.announce_type) == ("math.OC", AnnounceType.CROSS)
+
+
+async def test_refused_connections_are_unavailable(make_source: SourceFactory) -> None:
+    """Nothing listening at arXiv's address: both paths end as SourceUnavailable after the attempts."""
+    async with FakeArxiv() as gone:
+        rss_url, api_url = gone.rss_url, gone.api_url
+    source = make_source(arxiv_rss_url=rss_url, arxiv_api_url=api_url)
+    with pytest.raises(SourceUnavailable, match="connection failed"):
+        await source.fetch_feed(["cs.DC"])
+    with pytest.raises(SourceUnavailable, match="connection failed"):
+        await source.lookup(["1605.08386"])
+    assert source.requests == 6
 
 
 # -- politeness ----------------------------------------------------------------------------------------
