@@ -1,0 +1,1 @@
+"""Discord: slash commands over the gateway, digests as embeds over REST (discord.py)."""

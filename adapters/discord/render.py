@@ -1,0 +1,174 @@
+"""A digest as Discord messages: the header as content, one embed per paper.
+
+Discord's limits: content 2000 characters; per embed title 256, description 4096, field name 256,
+field value 1024, footer 2048, 25 fields; per message 10 embeds and 6000 characters across all
+embeds (titles, descriptions, field names and values, footers, author names). Lengths are counted
+in UTF-16 code units, which is never less than the character count, so the limits hold whichever
+way they are counted. Messages are split only between papers. arXiv text is escaped (Markdown and
+mentions); messages are sent with ``AllowedMentions.none()`` as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from bot.i18n import t
+from bot.models import Digest, Paper
+from bot.render import header_text, shorten_authors, summary_marker, type_marker
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_EMBED_TOTAL = 6000
+COLOUR = 0xB31B1B
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDiscordMessage:
+    """One message: header text, the papers' embeds, and the ids of the papers it carries."""
+
+    content: str
+    embeds: list[discord.Embed] = field(default_factory=list)
+    paper_ids: list[str] = field(default_factory=list)
+
+
+def units(text: str) -> int:
+    """Length in UTF-16 code units (characters outside the BMP count twice)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` units with an ellipsis, never ending on a lone escaping backslash."""
+    if units(text) <= limit:
+        return text
+    budget = limit - units(ELLIPSIS)
+    used = 0
+    kept = 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > budget:
+            break
+        used += width
+        kept += 1
+    cut = text[:kept]
+    backslashes = len(cut) - len(cut.rstrip("\\"))
+    if backslashes % 2:
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace (arXiv titles carry line breaks and double spaces)."""
+    return " ".join(text.split())
+
+
+def escape(text: str) -> str:
+    """Plain text made safe for Discord: Markdown and mentions escaped."""
+    return escape_mentions(escape_markdown(text))
+
+
+def embed_units(embed: discord.Embed) -> int:
+    """An embed's size as Discord counts it toward the 6000 limit, in UTF-16 units."""
+    total = units(embed.title or "") + units(embed.description or "")
+    total += units(embed.footer.text or "") + units(embed.author.name or "")
+    for item in embed.fields:
+        total += units(item.name or "") + units(item.value or "")
+    return total
+
+
+def paper_embed(number: int, paper: Paper, language: str, listing: str) -> discord.Embed:
+    """The embed of one paper: numbered title linked to its abs page, summary, authors, category, links."""
+    embed = discord.Embed(
+        title=fit(f"{number}. {escape(clean(paper.title))}", TITLE_LIMIT),
+        url=paper.abs_url,
+        colour=COLOUR,
+    )
+    if paper.summary:
+        note = summary_marker(paper, language)
+        tail = f"\n*{escape(note)}*" if note else ""
+        body = escape(paper.summary.strip())
+        embed.description = fit(body, DESCRIPTION_LIMIT - units(tail)) + tail
+    authors = escape(shorten_authors([clean(a) for a in paper.authors])) or "—"
+    embed.add_field(name=t(language, "authors"), value=fit(authors, FIELD_VALUE_LIMIT), inline=False)
+    marker = type_marker(paper, language)
+    category = escape(paper.primary_category) + (f" {escape(marker)}" if marker else "")
+    embed.add_field(name=t(language, "category"), value=fit(category, FIELD_VALUE_LIMIT), inline=True)
+    embed.add_field(name="arXiv", value=f"[PDF]({paper.pdf_url}) · [abs]({paper.abs_url})", inline=True)
+    embed.set_footer(text=fit(f"arXiv:{paper.versioned_id} · {listing}", FOOTER_LIMIT))
+    return embed
+
+
+def _pack(
+    embeds: Iterable[tuple[str, discord.Embed]], max_embeds: int, max_total: int
+) -> list[list[tuple[str, discord.Embed]]]:
+    """Greedy groups of (paper id, embed) within the per-message embed count and size."""
+    groups: list[list[tuple[str, discord.Embed]]] = []
+    current: list[tuple[str, discord.Embed]] = []
+    size = 0
+    for paper_id, embed in embeds:
+        width = embed_units(embed)
+        if current and (len(current) >= max_embeds or size + width > max_total):
+            groups.append(current)
+            current, size = [], 0
+        current.append((paper_id, embed))
+        size += width
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _content(lines: Sequence[str]) -> str:
+    return fit("\n".join(line for line in lines if line), CONTENT_LIMIT)
+
+
+def render_digest(
+    digest: Digest,
+    notice: str | None = None,
+    max_embeds: int = EMBEDS_PER_MESSAGE,
+    max_total: int = MESSAGE_EMBED_TOTAL,
+) -> list[RenderedDiscordMessage]:
+    """The digest as messages in order: new submissions and cross-lists, then (if any) the updated
+    section starting a message of its own. An empty digest is one message saying so."""
+    lang = digest.language
+    listing = digest.listing_date.isoformat()
+    note = escape(notice) if notice else ""
+    if not digest.all_papers:
+        empty = t(lang, "no_papers", cats=", ".join(digest.categories), date=listing)
+        return [RenderedDiscordMessage(_content([note, f"**{escape(header_text(digest))}**", escape(empty)]))]
+
+    numbered = list(enumerate(digest.all_papers, start=1))
+    main = [(p.id, paper_embed(n, p, lang, listing)) for n, p in numbered[: len(digest.papers)]]
+    updated = [(p.id, paper_embed(n, p, lang, listing)) for n, p in numbered[len(digest.papers) :]]
+    sections = [(False, group) for group in _pack(main, max_embeds, max_total)]
+    sections += [(True, group) for group in _pack(updated, max_embeds, max_total)]
+
+    messages = []
+    first_updated = True
+    for part, (is_updated, group) in enumerate(sections, start=1):
+        lines = [note if part == 1 else ""]
+        lines.append(f"**{escape(header_text(digest, part, len(sections)))}**")
+        if is_updated and first_updated:
+            lines.append(f"— {escape(t(lang, 'updated'))} —")
+            first_updated = False
+        messages.append(
+            RenderedDiscordMessage(
+                content=_content(lines),
+                embeds=[embed for _, embed in group],
+                paper_ids=[paper_id for paper_id, _ in group],
+            )
+        )
+    return messages
+
+
+def render_text(text: str) -> str:
+    """A plain-text reply as message content: escaped and within the content limit."""
+    return fit(escape(text), CONTENT_LIMIT)

@@ -1,0 +1,234 @@
+"""Discord rendering: limits, escaping and splitting, checked against Discord's own rules."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from adapters.discord.render import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    MESSAGE_EMBED_TOTAL,
+    TITLE_LIMIT,
+    embed_units,
+    escape,
+    fit,
+    render_digest,
+    render_text,
+    units,
+)
+from bot.models import AnnounceType, Digest, Paper
+from bot.source import parse_feed
+from tests.fakes.discord import embed_length, validate_message
+from tests.paths import FIXTURES
+
+FEED = FIXTURES / "arxiv_rss" / "laya-reader_rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed.xml"
+
+
+def feed_papers() -> list[Paper]:
+    batch = parse_feed(FEED.read_bytes(), ["cs.LG", "cs.AI", "cs.CL", "stat.ML"])
+    assert batch is not None
+    return [p.with_summary(p.abstract, "extractive") for p in batch.papers]
+
+
+def paper(n: int, **changes: object) -> Paper:
+    base = Paper(
+        id=f"2609.{n:05d}",
+        version=1,
+        title=f"Paper number {n}",
+        authors=("Ada Lovelace", "Alan Turing"),
+        categories=("cs.DC",),
+        primary_category="cs.DC",
+        announce_type=AnnounceType.NEW,
+        abstract="An abstract.",
+        summary="A short summary.",
+        summary_source="llm",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def digest(papers: list[Paper], updated: list[Paper] | None = None, language: str = "en") -> Digest:
+    return Digest(date(2026, 9, 24), ("cs.DC", "cs.LG"), language, tuple(papers), tuple(updated or ()))
+
+
+def wire(message: object) -> dict[str, object]:
+    """The JSON body discord.py would send for a rendered message."""
+    return {
+        "content": message.content,  # type: ignore[attr-defined]
+        "embeds": [e.to_dict() for e in message.embeds],  # type: ignore[attr-defined]
+    }
+
+
+def assert_within_limits(messages: list[object]) -> None:
+    for message in messages:
+        body = wire(message)
+        assert validate_message(body) is None, validate_message(body)
+        assert units(str(body["content"])) <= CONTENT_LIMIT
+        embeds = message.embeds  # type: ignore[attr-defined]
+        assert len(embeds) <= 10
+        assert sum(embed_units(e) for e in embeds) <= MESSAGE_EMBED_TOTAL
+        for embed in embeds:
+            assert units(embed.title or "") <= TITLE_LIMIT
+            assert units(embed.description or "") <= DESCRIPTION_LIMIT
+            assert units(embed.footer.text or "") <= FOOTER_LIMIT
+            assert all(units(f.value or "") <= FIELD_VALUE_LIMIT for f in embed.fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("exactly10!", 10, "exactly10!"),
+        ("a longer sentence", 10, "a longer…"),
+        ("abcdefgh\\*xyz", 10, "abcdefgh…"),
+        ("abcdefg\\\\xyz", 10, "abcdefg\\\\…"),
+        ("😀😀😀😀😀😀", 6, "😀😀…"),
+        ("", 5, ""),
+    ],
+)
+def test_fit(text: str, limit: int, expected: str) -> None:
+    """Text is cut to the limit in UTF-16 units with an ellipsis and never ends on a lone backslash."""
+    assert fit(text, limit) == expected
+    assert units(fit(text, limit)) <= limit
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("Attention is *all* you need", "Attention is \\*all\\* you need"),
+        ("x_1 and y_2", "x\\_1 and y\\_2"),
+        ("@everyone read this", "@\u200beveryone read this"),
+        ("@here now", "@\u200bhere now"),
+        ("[click](https://evil.example)", "\\[click](https://evil.example)"),
+        ("# Heading", "\\# Heading"),
+        ("`code` ~~strike~~ ||spoiler||", "\\`code\\` \\~\\~strike\\~\\~ \\|\\|spoiler\\|\\|"),
+        ("see https://x.org/a_b_c", "see https://x.org/a_b_c"),
+        ("图神经网络的分布式训练", "图神经网络的分布式训练"),
+    ],
+)
+def test_escape(raw: str, escaped: str) -> None:
+    """Markdown and mass mentions in arXiv text are escaped; links and non-Latin text stay as they are."""
+    assert escape(raw) == escaped
+
+
+def test_recorded_feed_renders_one_embed_per_paper() -> None:
+    """Papers from a recorded feed: one embed each, titled and linked to the abs page, with the fields."""
+    papers = feed_papers()
+    messages = render_digest(digest(papers[:3], papers[3:]))
+    assert_within_limits(messages)
+    embeds = [e for m in messages for e in m.embeds]
+    assert [m.paper_ids for m in messages] == [[p.id for p in papers[:3]], [papers[3].id]]
+    assert [e.url for e in embeds] == [p.abs_url for p in papers]
+    first = embeds[0]
+    assert first.title is not None and first.title.startswith("1. The Drift Contract")
+    assert [f.name for f in first.fields] == ["Authors", "Category", "arXiv"]
+    assert papers[0].pdf_url in (first.fields[2].value or "")
+    assert "extract from the abstract" in (first.description or "")
+    assert "[cross-list]" in (embeds[2].fields[1].value or "")
+    assert "Updated papers" in messages[1].content
+    assert all("arXiv daily digest" in m.content for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("changes", "check"),
+    [
+        ({"title": "T" * 400}, lambda e: units(e.title) == TITLE_LIMIT and e.title.endswith("…")),
+        ({"summary": "S" * 5000}, lambda e: units(e.description) <= DESCRIPTION_LIMIT),
+        (
+            {"authors": tuple(f"Author{i}" for i in range(500))},
+            lambda e: e.fields[0].value.endswith("et al."),
+        ),
+        ({"authors": ("A" * 3000,)}, lambda e: units(e.fields[0].value) == FIELD_VALUE_LIMIT),
+        ({"authors": ()}, lambda e: e.fields[0].value == "—"),
+        ({"summary": ""}, lambda e: e.description is None),
+        ({"title": "😀" * 300}, lambda e: units(e.title) <= TITLE_LIMIT),
+        ({"title": "Line\n  broken   title"}, lambda e: e.title == "1. Line broken title"),
+        ({"title": "@everyone *bold*"}, lambda e: e.title == "1. @\u200beveryone \\*bold\\*"),
+    ],
+)
+def test_embed_field_limits(changes: dict[str, object], check: object) -> None:
+    """Oversized or odd paper fields are cut or replaced so every embed stays within Discord's limits."""
+    messages = render_digest(digest([paper(1, **changes)]))
+    assert_within_limits(messages)
+    assert check(messages[0].embeds[0])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("count", "summary_size", "expected_messages"),
+    [
+        (1, 20, 1),
+        (10, 20, 1),
+        (11, 20, 2),
+        (25, 20, 3),
+        (6, 1500, 2),  # six ~1.6k embeds: three fit in 6000
+        (4, 4096, 4),  # one maximal embed per message
+    ],
+)
+def test_splitting_between_papers(count: int, summary_size: int, expected_messages: int) -> None:
+    """Messages hold at most 10 embeds and 6000 characters and are split only between papers."""
+    papers = [paper(i, summary="x" * summary_size) for i in range(1, count + 1)]
+    messages = render_digest(digest(papers))
+    assert len(messages) == expected_messages
+    assert_within_limits(messages)
+    assert [pid for m in messages for pid in m.paper_ids] == [p.id for p in papers]
+    if expected_messages > 1:
+        assert messages[0].content.endswith(f"(1/{expected_messages})**")
+
+
+def test_two_thousand_papers() -> None:
+    """2,000 papers render quickly, every message within limits, every paper exactly once and in order."""
+    papers = feed_papers()
+    many = [replace(papers[i % len(papers)], id=f"2609.{i:05d}") for i in range(2000)]
+    started = time.perf_counter()
+    messages = render_digest(digest(many))
+    assert time.perf_counter() - started < 10
+    assert_within_limits(messages)
+    assert [pid for m in messages for pid in m.paper_ids] == [p.id for p in many]
+    assert len(messages) >= 200
+
+
+def test_fake_counts_like_discord() -> None:
+    """The fake's size count agrees with discord.py's own embed length for a rendered embed."""
+    embed = render_digest(digest(feed_papers()))[0].embeds[0]
+    assert embed_length(embed.to_dict()) == len(embed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "No new papers"), ("zh", "没有新论文")],
+)
+def test_empty_digest(language: str, expected: str) -> None:
+    """An empty digest is one message saying there are no papers, in the chat's language."""
+    messages = render_digest(digest([], language=language))
+    assert len(messages) == 1
+    assert expected in messages[0].content
+    assert messages[0].embeds == [] and messages[0].paper_ids == []
+
+
+def test_chinese_digest_and_notice() -> None:
+    """A Chinese digest uses Chinese labels; a notice opens the first message only."""
+    papers = [paper(i, summary="分布式系统中的共识协议" * 20) for i in range(1, 13)]
+    messages = render_digest(digest(papers, language="zh"), notice="arXiv 订阅源滞后")
+    assert_within_limits(messages)
+    assert messages[0].content.startswith("arXiv 订阅源滞后")
+    assert "滞后" not in messages[1].content
+    assert "ArXiv论文日报" in messages[0].content
+    assert messages[0].embeds[0].fields[0].name == "作者"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Subscribed to cs.DC.", "Subscribed to cs.DC."),
+        ("x" * 5000, "x" * 1999 + "…"),
+        ("@everyone *hi*", "@\u200beveryone \\*hi\\*"),
+    ],
+)
+def test_render_text(text: str, expected: str) -> None:
+    """Plain-text replies are escaped and cut to the 2000-character content limit."""
+    assert render_text(text) == expected
