@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import combinations
 
 from bot.models import Paper
 from bot.summary import Progress
@@ -75,26 +76,35 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[A-Z0-9(\[\"'“‘$\\])|[。！？]\s*")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _INITIALISM = re.compile(r"^(?:[a-z]\.)+[a-z]$|^[a-z]$")
+_MONTHS = frozenset(["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"])
 _LEADING_LABEL = re.compile(
     r"^\s*(?:arXiv:\S+\s+Announce Type:\s*\S+\s+)?(?:Abstract|Summary)\s*[:.]\s*", re.IGNORECASE
 )
 
+_GAP = (
+    r"(?:(?:also|further|then|first|here|therefore|thus|hence|now|can|will|would|could|may|must|shall|"
+    r"do|did|have|has|had|to|additionally|finally|next|herein|\w+ly),?\s+){0,2}?"
+)
+"""Words that may stand between "we" and the verb: auxiliaries and adverbs ("we also propose")."""
 _CONTRIBUTION = re.compile(
     r"\b(?:we|this (?:paper|work|article|letter|study|note|thesis|report)|here,? we|our (?:work|paper))\s+"
-    r"(?:\w+\s+){0,2}?(?:propose|present|introduce|develop|design|describe|formulate|extend|construct|"
+    + _GAP
+    + r"(?:propose|present|introduce|develop|design|describe|formulate|extend|construct|"
     r"build|derive|establish|prove|devise|put forward|contribute|release|provide)\w*",
     re.IGNORECASE,
 )
 _STUDY = re.compile(
-    r"\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+){0,2}?(?:study|investigate|analy[sz]e|examine|explore|"
+    r"\b(?:we|this (?:paper|work|study))\s+" + _GAP + r"(?:study|investigate|analy[sz]e|examine|explore|"
     r"consider|address|tackle|apply|use|employ|leverage|model|compute|calculate|measure|evaluate)\w*",
     re.IGNORECASE,
 )
 _RESULT = re.compile(
     r"\b(?:results?|experiments?|evaluations?|simulations?|benchmarks?|analys[ie]s|findings|"
-    r"measurements|tests)\b[^.;]{0,60}?\b(?:show|demonstrate|indicate|suggest|reveal|confirm|verify|"
-    r"validate|prove|highlight)\w*"
-    r"|\bwe\s+(?:\w+\s+){0,1}?(?:show|demonstrate|find|found|observe|achieve|obtain|report)\w*"
+    r"observations|measurements|studies|study)\b[^.;]{0,60}?\b(?:show|demonstrate|indicate|suggest|reveal|"
+    r"confirm|verify|validate|prove|highlight)\w*"
+    r"|\bachiev\w*|\b(?:improv|reduc|increas|speed|accelerat|cut|lower|boost)\w*[^.;]{0,50}\bby\s+"
+    r"(?:up to\s+|about\s+|over\s+)?\d"
+    r"|\bwe\s+" + _GAP + r"(?:show|demonstrate|find|found|observe|conclude|achieve|obtain|report)\w*"
     r"|\b(?:outperform|surpass|exceed)\w*|\bstate[- ]of[- ]the[- ]art\b",
     re.IGNORECASE,
 )
@@ -119,6 +129,9 @@ _BOILERPLATE = re.compile(
     r"open[- ]sourced|accessible)|\bgithub\b|\baccepted (?:at|to|by|for)\b|\bcomments?:|"
     r"\b\d+ pages\b|代码[^。]{0,10}(?:开源|公开)",
     re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(
+    r"^(?:\w+,?\s+)?(?:we\s+)?(?:further|also|additionally|moreover|furthermore|finally)\b", re.I
 )
 _BACKGROUND = re.compile(
     r"^(?:however|recently|in recent years|nowadays|over the past|despite|although|while)\b|"
@@ -154,7 +167,11 @@ def _is_abbreviation(piece_with_period: str) -> bool:
     if match is None:
         return False
     token = match.group(1).lstrip("([\"'“‘").lower()
-    if token in _ABBREVIATIONS or (token == "al" and piece_with_period[:-1].lower().endswith("et al")):
+    if (
+        token in _ABBREVIATIONS
+        or token in _MONTHS
+        or (token == "al" and piece_with_period[:-1].lower().endswith("et al"))
+    ):
         return True
     return bool(_INITIALISM.match(token))
 
@@ -166,6 +183,7 @@ class _Scored:
     score: float
     contribution: bool
     result: bool
+    proposes: bool = False
 
 
 def _score(index: int, count: int, sentence: str) -> _Scored:
@@ -190,6 +208,8 @@ def _score(index: int, count: int, sentence: str) -> _Scored:
         score -= 6.0
     if _BACKGROUND.search(sentence):
         score -= 1.0
+    if _FOLLOW_UP.search(sentence):
+        score -= 0.5
     if index == 0:
         score += 0.5
     if index == count - 1 and count > 2:
@@ -198,7 +218,7 @@ def _score(index: int, count: int, sentence: str) -> _Scored:
         score -= 1.5
     elif len(sentence) > 350:
         score -= 1.0
-    return _Scored(index, sentence, score, contribution or study, result)
+    return _Scored(index, sentence, score, contribution or study, result, proposes=contribution)
 
 
 def _joined(sentences: Sequence[str]) -> str:
@@ -210,42 +230,53 @@ def _joined(sentences: Sequence[str]) -> str:
     return out
 
 
+_COMPLEMENT_BONUS = 1.5
+"""A selection stating both a contribution and a result is worth this much more."""
+_PROPOSAL_BONUS = 2.0
+"""A selection holding the sentence that introduces the paper's contribution is worth this much more."""
+_MAX_CANDIDATES = 24
+
+
+def _value(selection: Sequence[_Scored]) -> float:
+    value = sum(item.score for item in selection)
+    if any(item.contribution for item in selection) and any(
+        item.result and not item.contribution for item in selection
+    ):
+        value += _COMPLEMENT_BONUS
+    if any(item.proposes for item in selection):
+        value += _PROPOSAL_BONUS
+    return value
+
+
 def extract(abstract: str, max_sentences: int = 2, max_chars: int = 400) -> str:
     """The sentences of ``abstract`` that best state its contribution and result, in their original
     order: at most ``max_sentences`` and ``max_chars`` characters, cleaned to plain text."""
-    text = clean(_LEADING_LABEL.sub("", abstract), max_chars=100_000)
+    flat = " ".join(abstract.split())
+    text = clean(_LEADING_LABEL.sub("", flat), max_chars=100_000)
     sentences = split_sentences(text)
     if not sentences:
         return ""
     scored = [_score(i, len(sentences), s) for i, s in enumerate(sentences)]
-    chosen: list[_Scored] = []
-    used = 0
-    candidates = list(scored)
-    while candidates and len(chosen) < max_sentences:
-
-        def rank(item: _Scored) -> tuple[float, int]:
-            bonus = 0.0
-            if chosen:
-                if any(c.contribution for c in chosen) and item.result and not item.contribution:
-                    bonus += 1.5
-                if any(c.result for c in chosen) and item.contribution and not item.result:
-                    bonus += 1.5
-            return (item.score + bonus, -item.index)
-
-        fitting = [c for c in candidates if used + len(c.text) + (1 if chosen else 0) <= max_chars]
-        if not fitting:
-            break
-        best = max(fitting, key=rank)
-        if chosen and best.score <= 0 and not (best.contribution or best.result):
-            break
-        chosen.append(best)
-        used += len(best.text) + (1 if len(chosen) > 1 else 0)
-        candidates.remove(best)
-    if not chosen:
-        best = max(scored, key=lambda item: (item.score, -item.index))
-        return cap_length(best.text, max_chars)
-    chosen.sort(key=lambda item: item.index)
-    return _joined([c.text for c in chosen])
+    first_proposal = next((item for item in scored if item.proposes), None)
+    if first_proposal is not None:
+        scored[first_proposal.index] = replace(first_proposal, score=first_proposal.score + 1.0)
+    ranked = sorted(scored, key=lambda item: (-item.score, item.index))[:_MAX_CANDIDATES]
+    best: tuple[_Scored, ...] = ()
+    best_key: tuple[float, int, tuple[int, ...]] = (float("-inf"), 0, ())
+    for size in range(1, max(1, max_sentences) + 1):
+        for selection in combinations(ranked, size):
+            if size > 1 and any(item.score <= 0 for item in selection):
+                continue
+            if sum(len(item.text) for item in selection) + size - 1 > max_chars:
+                continue
+            order = tuple(sorted(item.index for item in selection))
+            key = (_value(selection), -size, tuple(-i for i in order))
+            if key > best_key:
+                best, best_key = selection, key
+    if not best:
+        top = max(scored, key=lambda item: (item.score, -item.index))
+        return cap_length(top.text, max_chars)
+    return _joined([item.text for item in sorted(best, key=lambda item: item.index)])
 
 
 class ExtractiveSummarizer:

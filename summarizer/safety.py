@@ -19,12 +19,14 @@ _INVISIBLE = re.compile(
 _CODE_FENCE = re.compile(r"```[A-Za-z0-9_+-]*")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[A-Za-z][^<>]*$")
-_PLATFORM_MENTION = re.compile(r"<(?:@[!&]?|#|/|a?:\w+:|t:)[^<>\s]*>")
+_PLATFORM_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:|t:)[^<>\s]*>")
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]]*)\]\s*(?:\([^()]*(?:\([^()]*\)[^()]*)*\)|\[[^\[\]]*\])")
 _MD_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.M)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL_TAIL = r"(?:(?:[^\s<>\"'()]|\([^\s<>\"'()]*\))*(?:\([^\s<>\"'()]*\)|[^\s<>\"'.,;:!?()\]}]))?"
 _URL = re.compile(
-    r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|\b(?:mailto|javascript|data|tel|tg|sms|file):(?=[^\s<>\"']))[^\s<>\"']*"
+    r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|\b(?:mailto|javascript|data|tel|tg|sms|file):(?=[^\s<>\"']))"
+    + _URL_TAIL
 )
 _TLDS = (
     "com|org|net|edu|gov|mil|int|io|ai|app|dev|co|me|xyz|info|biz|gg|ly|to|tv|cc|ws|link|site|online|"
@@ -33,15 +35,19 @@ _TLDS = (
 )
 _BARE_DOMAIN = re.compile(
     rf"(?<![\w@.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?:{_TLDS})(?![\w-])(?::\d+)?"
-    r"(?:/[^\s<>\"']*)?"
+    rf"(?:/{_URL_TAIL})?"
 )
+_PATH_LIKE_URL = re.compile(r"(?<![\w@./-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?/" + _URL_TAIL)
 _CROWD_MENTION = re.compile(r"(?i)[@＠](?=\w)")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _BLOCKQUOTE = re.compile(r"^\s{0,3}(?:>\s?)+", re.M)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+", re.M)
 _RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$", re.M)
 _STRONG = re.compile(r"(\*\*|__|~~|\|\|)(.+?)\1", re.S)
-_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])", re.S)
+_EMPHASIS = re.compile(
+    r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"
+    r"|(?<![\w{}\\^$])_(?=[^\s_{}$])([^_\n{}$]+?)(?<=[^\s_{}$\\])_(?![\w{])"
+)
 _STRAY_MARKS = re.compile(r"\*{2,}|_{2,}|~{2,}|\|{2,}|`+")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?。！？](?=[\"'”’)\]]*(?:\s|$))|[。！？]")
@@ -51,12 +57,15 @@ FINDINGS = ("url", "link", "html", "mention")
 
 
 def strip_invisible(text: str) -> str:
-    """Remove zero-width and format characters; turn control characters into spaces."""
-    text = _INVISIBLE.sub("", text)
+    """Remove zero-width and format characters; turn control characters into spaces (line breaks
+    stay line breaks)."""
+    text = _INVISIBLE.sub("", text.replace("\r\n", "\n"))
     out = []
     for char in text:
         category = unicodedata.category(char)
-        if category == "Cc" or category in ("Zl", "Zp"):
+        if char == "\n" or category in ("Zl", "Zp"):
+            out.append("\n")
+        elif category == "Cc":
             out.append(" ")
         elif category in ("Cf", "Cs", "Co", "Cn"):
             continue
@@ -70,7 +79,7 @@ def findings(text: str) -> set[str]:
     text = strip_invisible(text)
     unescaped = html.unescape(text)
     found: set[str] = set()
-    if _URL.search(unescaped) or _BARE_DOMAIN.search(unescaped) or _EMAIL.search(unescaped):
+    if any(p.search(unescaped) for p in (_URL, _BARE_DOMAIN, _PATH_LIKE_URL, _EMAIL)):
         found.add("url")
     if _MD_IMAGE_OR_LINK.search(unescaped) or _MD_LINK_DEFINITION.search(unescaped):
         found.add("link")
@@ -101,7 +110,7 @@ def _strip_markup(text: str) -> str:
     text = _BULLET.sub("", text)
     for _ in range(2):
         text = _STRONG.sub(r"\2", text)
-        text = _EMPHASIS.sub(r"\2", text)
+        text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
     return _STRAY_MARKS.sub("", text)
 
 
@@ -109,6 +118,7 @@ def _strip_links(text: str) -> str:
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _BARE_DOMAIN.sub(" ", text)
+    text = _PATH_LIKE_URL.sub(" ", text)
     return _CROWD_MENTION.sub("", text)
 
 

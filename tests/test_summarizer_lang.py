@@ -1,0 +1,87 @@
+"""Language codes for /lang and the script check of summaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer import SUPPORTED_LANGUAGE_HINT, is_supported_language, normalize_language
+from summarizer.lang import is_in_language, language_name
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "en"),
+        ("zh", "zh"),
+        ("EN", "en"),
+        ("zh-TW", "zh-TW"),
+        ("zh_tw", "zh-TW"),
+        ("zh-hant", "zh-Hant"),
+        ("zh-Hant-TW", "zh-Hant-TW"),
+        ("pt-BR", "pt-BR"),
+        ("es-419", "es-419"),
+        ("de", "de"),
+        ("ja", "ja"),
+        ("yue", "yue"),
+        (" fr ", "fr"),
+        ("english", None),
+        ("e1", None),
+        ("e", None),
+        ("", None),
+        ("zh-", None),
+        ("zh-TWN1", None),
+        ("en;DROP", None),
+        ("x" * 10_000, None),
+        ("中文", None),
+    ],
+)
+def test_normalize_language(code: str, expected: str | None) -> None:
+    """Well-formed codes come back canonical; malformed ones are None and not supported."""
+    assert normalize_language(code) == expected
+    assert is_supported_language(code) is (expected is not None)
+
+
+def test_hint_names_the_accepted_form() -> None:
+    """The hint shown on rejection gives examples of accepted codes."""
+    assert "en" in SUPPORTED_LANGUAGE_HINT and "zh" in SUPPORTED_LANGUAGE_HINT
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("en", "English"),
+        ("zh", "Simplified Chinese"),
+        ("zh-CN", "Simplified Chinese"),
+        ("zh-TW", "Traditional Chinese"),
+        ("zh-Hant-HK", "Traditional Chinese"),
+        ("pt-BR", "Brazilian Portuguese"),
+        ("de-AT", "German"),
+        ("ja", "Japanese"),
+        ("xx", "the language with the code xx"),
+    ],
+)
+def test_language_name(code: str, name: str) -> None:
+    """Codes map to the language names the prompt uses; unknown codes pass through as codes."""
+    assert language_name(code) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [
+        ("本文提出一种新的分布式训练调度方法，实验表明训练速度显著提升。", "zh", True),
+        ("本文提出 OverlapNet 调度器，在 64 个 GPU 上将 step time 缩短 37%。", "zh", True),
+        ("This paper proposes a new scheduler for distributed training.", "zh", False),
+        ("本論文は新しい手法を提案する。実験では性能が向上した。", "ja", True),
+        ("本文提出一种新的分布式训练调度方法。", "en", False),
+        ("This paper proposes a new scheduler for distributed training.", "en", True),
+        ("Diese Arbeit schlägt einen neuen Scheduler für verteiltes Training vor.", "de", True),
+        ("Статья предлагает новый метод распределённого обучения.", "ru", True),
+        ("This paper proposes a new method.", "ru", False),
+        ("이 논문은 새로운 방법을 제안한다.", "ko", True),
+        ("Any text at all.", "tlh", True),
+        ("", "en", False),
+    ],
+)
+def test_is_in_language(text: str, code: str, expected: bool) -> None:
+    """Chinese must be mostly Han characters (English terms allowed), English mostly Latin letters."""
+    assert is_in_language(text, code) is expected
