@@ -20,8 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,7 +47,7 @@ from bot.settings import Settings
 from bot.store.base import Store
 
 from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key
-from .limits import FloodControl, TelegramRateLimiter
+from .limits import FloodControl, KeyedLocks, TelegramRateLimiter
 
 log = structlog.get_logger(__name__)
 
@@ -94,31 +93,6 @@ class AdminCache:
         return admin
 
 
-class ChatLocks:
-    """One lock per chat, so a chat's commands are answered in the order they were sent while
-    different chats are served concurrently."""
-
-    def __init__(self) -> None:
-        self._locks: dict[ChatKey, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, chat: ChatKey) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat, (asyncio.Lock(), 0))
-        self._locks[chat] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat]
-            if users <= 1:
-                del self._locks[chat]
-            else:
-                self._locks[chat] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
 def message_chat(message: Message) -> ChatKey:
     """The chat a message belongs to; a message inside a forum topic belongs to that topic."""
     if message.chat.is_forum and message.is_topic_message and message.message_thread_id:
@@ -136,7 +110,7 @@ class Handlers:
         self.store = store
         self.platform = platform
         self.admins = admins
-        self.locks = ChatLocks()
+        self.locks = KeyedLocks()
 
     async def may_manage(self, bot: ExtBot[Any], message: Message) -> bool:
         """May the sender change this chat's subscription and settings?"""

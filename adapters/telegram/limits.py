@@ -1,9 +1,9 @@
 """Telegram's flood limits, kept on our side so the API never has to refuse a message.
 
 Telegram asks bots to send at most 30 messages per second overall, 20 per minute to one group and
-about one per second to one chat. Each limit is a sliding window ("at most N in any P seconds"):
-a message reserves the earliest moment every window allows, in arrival order, and waits for it.
-Only message-sending methods count; reads such as getChatMember and getUpdates pass freely.
+about one per second to one chat. Each limit is a sliding window ("at most N in any P seconds");
+a message waits until all three allow it, then is recorded in each as it leaves. Only
+message-sending methods count; reads such as getChatMember and getUpdates pass freely.
 
 ``TelegramRateLimiter`` plugs into python-telegram-bot (``ApplicationBuilder().rate_limiter``), so
 every message of the replies and of the push goes through the same windows. Clock and sleep are
@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Hashable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ class Limits:
 
 
 class SlidingWindow:
-    """At most ``limit`` reservations in any ``period`` seconds, granted in arrival order."""
+    """At most ``limit`` messages in any ``period`` seconds. Messages are recorded when they go."""
 
     __slots__ = ("limit", "period", "times")
 
@@ -60,19 +61,18 @@ class SlidingWindow:
         self.period = period
         self.times: deque[float] = deque(maxlen=limit)
 
-    def reserve(self, now: float) -> float:
-        """Take the earliest allowed moment at or after ``now`` (never before an earlier
-        reservation) and return it."""
-        at = now
-        if self.times:
-            at = max(at, self.times[-1])
-            if len(self.times) == self.limit:
-                at = max(at, self.times[0] + self.period)
+    def earliest(self, now: float) -> float:
+        """The first moment at or after ``now`` when one more message is allowed."""
+        if len(self.times) < self.limit:
+            return now
+        return max(now, self.times[0] + self.period)
+
+    def record(self, at: float) -> None:
+        """A message went at ``at`` (never earlier than the previous one)."""
         self.times.append(at)
-        return at
 
     def idle(self, now: float) -> bool:
-        """True when no reservation still constrains the future."""
+        """True when no recorded message still constrains the future."""
         return not self.times or self.times[-1] + self.period <= now
 
 
@@ -86,14 +86,14 @@ class KeyedWindows:
         self._prune_every = prune_every
         self._since_prune = 0
 
-    def reserve(self, key: Hashable, now: float) -> float:
+    def get(self, key: Hashable, now: float) -> SlidingWindow:
         window = self._windows.get(key)
         if window is None:
             self._since_prune += 1
             if self._since_prune >= self._prune_every:
                 self.prune(now)
             window = self._windows[key] = SlidingWindow(self.limit, self.period)
-        return window.reserve(now)
+        return window
 
     def prune(self, now: float) -> None:
         self._since_prune = 0
@@ -102,6 +102,30 @@ class KeyedWindows:
 
     def __len__(self) -> int:
         return len(self._windows)
+
+
+class KeyedLocks:
+    """One FIFO lock per key, created on demand and dropped when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 def is_group(chat_id: int | str) -> bool:
@@ -115,7 +139,13 @@ def is_group(chat_id: int | str) -> bool:
 
 
 class FloodControl:
-    """The three windows, shared by every sender of one bot."""
+    """The three windows, shared by every sender of one bot.
+
+    A message first takes its chat's turn (one sender per chat at a time, in arrival order) and
+    waits until the chat's and the group's windows allow it; then it queues for the overall window.
+    It is recorded in all three windows at the moment it leaves, so no later wait can squeeze two
+    messages closer together than a window allows.
+    """
 
     def __init__(
         self, limits: Limits | None = None, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
@@ -125,20 +155,28 @@ class FloodControl:
         self._overall = SlidingWindow(self.limits.overall[0], self.limits.overall[1] + margin)
         self._groups = KeyedWindows(self.limits.group[0], self.limits.group[1] + margin)
         self._chats = KeyedWindows(self.limits.chat[0], self.limits.chat[1] + margin)
+        self._chat_turns = KeyedLocks()
+        self._overall_turn = asyncio.Lock()
         self._clock = clock
         self._sleep = sleep
         self.waited = 0.0
 
     async def acquire(self, chat_id: int | str) -> None:
-        """Return when a message to ``chat_id`` may go: first the chat's turn, then the group's,
-        then a slot of the overall window."""
+        """Return when a message to ``chat_id`` may go, having recorded it as gone."""
         key = _normalize(chat_id)
-        await self._wait(self._chats.reserve(key, self._clock()))
-        if is_group(key):
-            await self._wait(self._groups.reserve(key, self._clock()))
-        await self._wait(self._overall.reserve(self._clock()))
+        async with self._chat_turns.hold(key):
+            now = self._clock()
+            windows = [self._chats.get(key, now)]
+            if is_group(key):
+                windows.append(self._groups.get(key, now))
+            await self._wait_until(max(window.earliest(now) for window in windows))
+            async with self._overall_turn:
+                await self._wait_until(self._overall.earliest(self._clock()))
+                at = self._clock()
+                for window in (*windows, self._overall):
+                    window.record(at)
 
-    async def _wait(self, at: float) -> None:
+    async def _wait_until(self, at: float) -> None:
         delay = at - self._clock()
         if delay > 0:
             self.waited += delay

@@ -1,0 +1,318 @@
+"""The Telegram renderer: escaping, Telegram's length rule, splitting between papers, shortening."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date
+
+import pytest
+
+from adapters.telegram.render import (
+    ELLIPSIS,
+    MAX_MESSAGE,
+    RenderedMessage,
+    clean,
+    render_digest,
+    render_reply,
+    render_text,
+    truncate,
+    utf16_len,
+)
+from bot.models import AnnounceType, Digest, Paper
+from tests.factories import digest, paper
+from tests.fakes.telegram import parse_html
+from tests.fakes.telegram import utf16_len as fake_utf16_len
+
+PART = re.compile(r"\((\d+)/(\d+)\)")
+
+
+def check(messages: list[RenderedMessage], limit: int = MAX_MESSAGE) -> None:
+    """Every message parses as Telegram's HTML, shows exactly ``plain`` and fits the limit."""
+    for message in messages:
+        assert parse_html(message.html) == message.plain
+        assert fake_utf16_len(message.plain) == message.length <= limit
+
+
+def big_digest(n: int, language: str = "en", summary: str = "A short summary.") -> Digest:
+    papers = [paper(i, summary=summary, source="llm") for i in range(1, n + 1)]
+    return digest(papers, language=language)
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("", 0),
+        ("abc", 3),
+        ("分布式系统", 5),
+        ("😀", 2),
+        ("a😀b👍🏽", 8),
+        ("é", 1),
+        ("e\u0301", 2),
+        ("𝔸𝔹", 4),
+    ],
+)
+def test_utf16_len(text: str, units: int) -> None:
+    """Lengths are counted in UTF-16 code units: astral characters count twice."""
+    assert utf16_len(text) == units == fake_utf16_len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("exactly10!", 10, "exactly10!"),
+        ("0123456789abc", 10, "012345678" + ELLIPSIS),
+        ("one two three four five six", 20, "one two three four" + ELLIPSIS),
+        ("😀😀😀😀", 5, "😀😀" + ELLIPSIS),
+        ("😀😀😀😀", 4, "😀" + ELLIPSIS),
+        ("分布式系统的调度", 5, "分布式系" + ELLIPSIS),
+        ("anything", 0, ""),
+        ("anything", 1, ELLIPSIS),
+    ],
+)
+def test_truncate(text: str, limit: int, expected: str) -> None:
+    """Truncation fits the UTF-16 budget, ends in an ellipsis and never splits a character."""
+    assert truncate(text, limit) == expected
+    assert utf16_len(truncate(text, limit)) <= limit
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  many   spaces\n\tand lines ", "many spaces and lines"),
+        ("bell\x07 and nul\x00 chars", "bell and nul chars"),
+        ("lone \ud800 surrogate", "lone ? surrogate"),
+        ("line\u2028separator", "line separator"),
+    ],
+)
+def test_clean(raw: str, expected: str) -> None:
+    """Control characters and lone surrogates never reach Telegram; whitespace is collapsed."""
+    assert clean(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "authors"),
+    [
+        ("Bounds for <b>bold</b> claims", "We show x < y & y > z.", ("O'Brien", 'A "quoted" name')),
+        ("A & B: <script>alert(1)</script>", "&amp; is not an entity here; &lt; neither", ("<i>",)),
+        ("Quotes \"double\" and 'single'", "Summary with </a> and <a href='x'>", ("&", "<", ">")),
+        ("Entities &#x1F600; &#128512; &quot;", "Tags <tg-spoiler>and</tg-spoiler>", ("</b>",)),
+        ("分布式系统中的<调度>", "我们提出一种 “新” 方法 & 结果 😀👍🏽", ("张三", "李四")),
+    ],
+)
+def test_escaping(title: str, summary: str, authors: tuple[str, ...]) -> None:
+    """Everything from arXiv or the LLM is shown literally: <, >, & and quotes are escaped."""
+    item = Paper(
+        id="2609.00001",
+        version=2,
+        title=title,
+        authors=authors,
+        categories=("cs.DC",),
+        primary_category="cs.DC",
+        announce_type=AnnounceType.NEW,
+        abstract="",
+        summary=summary,
+        summary_source="llm",
+    )
+    [message] = render_digest(digest([item]))
+    check([message])
+    shown = parse_html(message.html)
+    assert clean(title) in shown
+    assert clean(summary) in shown
+    for author in authors:
+        assert author in shown
+    assert '<a href="https://arxiv.org/abs/2609.00001"><b>' in message.html
+    assert '<a href="https://arxiv.org/pdf/2609.00001v2">PDF</a>' in message.html
+    assert '<a href="https://arxiv.org/abs/2609.00001">abs</a>' in message.html
+
+
+def test_paper_layout() -> None:
+    """A paper shows number, linked title, markers, summary, shortened authors, category and links."""
+    cross = paper(
+        7,
+        title="Cross-listed work",
+        categories=("cs.LG", "cs.DC"),
+        announce=AnnounceType.CROSS,
+        authors=("A One", "B Two", "C Three", "D Four", "E Five"),
+        summary="An extract.",
+        source="extractive",
+    )
+    [message] = render_digest(digest([cross]))
+    lines = message.plain.split("\n")
+    assert lines[0] == "arXiv daily digest · cs.DC, cs.LG · 2026-09-24 · 1 paper"
+    assert lines[2] == "1. Cross-listed work [cross-list]"
+    assert lines[3] == "An extract. (extract from the abstract; no LLM summary)"
+    assert lines[4] == "A One, B Two, C Three et al."
+    assert lines[5] == "cs.LG · PDF · abs"
+
+
+def test_chinese_digest() -> None:
+    """A digest in Chinese has the localized header and markers."""
+    item = paper(1, announce=AnnounceType.CROSS, summary="摘要。", source="extractive")
+    [message] = render_digest(digest([item], language="zh"))
+    check([message])
+    assert message.plain.startswith("ArXiv论文日报 · cs.DC, cs.LG · 2026-09-24 · 共 1 篇")
+    assert "[交叉列表]" in message.plain
+    assert "(摘自原文摘要，非 LLM 精简摘要)" in message.plain
+
+
+def test_updated_section_has_its_own_heading() -> None:
+    """Replacements come after the new papers, under their own heading, numbering continued."""
+    new = [paper(1), paper(2)]
+    replaced = [paper(3, announce=AnnounceType.REPLACE, version=3)]
+    [message] = render_digest(digest(new, replaced))
+    check([message])
+    plain = message.plain
+    assert "\n\nUpdated papers\n3. Paper number 3 [updated]" in plain
+    assert plain.index("2. Paper number 2") < plain.index("Updated papers")
+    assert message.paper_ids == ("2609.00001", "2609.00002", "2609.00003")
+
+
+def test_empty_digest() -> None:
+    """A digest without papers is one message saying so, carrying no paper."""
+    [message] = render_digest(digest([]))
+    check([message])
+    assert "No new papers in cs.DC, cs.LG for 2026-09-24." in message.plain
+    assert message.paper_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("n", "language", "summary"),
+    [
+        (40, "en", "A summary of moderate length that repeats. " * 4),
+        (60, "zh", "我们提出了一种用于大规模分布式训练的新调度方法，显著降低了通信开销。" * 3),
+        (50, "en", "Emoji heavy 😀👍🏽🚀 " * 20),
+        (30, "zh", "𝔸𝔹ℂ 数学字母 " * 60),
+    ],
+)
+def test_split_between_papers(n: int, language: str, summary: str) -> None:
+    """Long digests split only between papers, each part within 4096 UTF-16 units with "(k/m)"."""
+    messages = render_digest(big_digest(n, language, summary))
+    assert len(messages) > 1
+    check(messages)
+    total = len(messages)
+    ids: list[str] = []
+    for k, message in enumerate(messages, start=1):
+        header = message.plain.split("\n", 1)[0]
+        assert PART.search(header) is not None
+        assert PART.search(header).groups() == (str(k), str(total))  # type: ignore[union-attr]
+        ids.extend(message.paper_ids)
+        blocks = message.plain.split("\n\n")[1:]
+        assert len(blocks) == len(message.paper_ids)
+    assert ids == [f"2609.{i:05d}" for i in range(1, n + 1)]
+
+
+def test_parts_are_filled() -> None:
+    """Parts are packed greedily: no part could have taken the next part's first paper."""
+    messages = render_digest(big_digest(80, "en", "Filler sentence for the summary. " * 5))
+    for current, following in itertools.pairwise(messages):
+        first_block = following.plain.split("\n\n")[1]
+        assert current.length + 2 + utf16_len(first_block) > MAX_MESSAGE
+
+
+def oversize(summary_units: int, authors: int = 3, title: str = "Huge") -> Paper:
+    return paper(1, title=title, summary="word " * (summary_units // 5), source="llm",
+                 authors=tuple(f"Author Number{i}" for i in range(authors)))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("item", "expect"),
+    [
+        (oversize(10_000), "summary"),
+        (oversize(10_000, authors=5000), "summary"),
+        (paper(1, summary="😀" * 6000, source="llm"), "summary"),
+        (paper(1, title="T" * 9000, summary="s", source="llm"), "title"),
+        (paper(1, title="<&>" * 3000, summary="<&>" * 3000, source="llm"), "title"),
+    ],
+)
+def test_oversize_paper_is_shortened(item: Paper, expect: str) -> None:
+    """A paper too long for one message is shortened (summary first), never cut inside a tag."""
+    messages = render_digest(digest([item]))
+    assert len(messages) == 1
+    check(messages)
+    message = messages[0]
+    assert ELLIPSIS in message.plain
+    assert message.length > MAX_MESSAGE - 200
+    assert message.paper_ids == ("2609.00001",)
+    assert "PDF · abs" in message.plain
+    if expect == "summary":
+        assert message.plain.split("\n")[2].startswith("1. ")
+        assert ELLIPSIS in message.plain.split("\n")[3]
+
+
+def test_oversize_paper_among_others() -> None:
+    """An oversize paper takes a part of its own; its neighbours are untouched."""
+    papers = [
+        paper(1, summary="short", source="llm"),
+        oversize(9000),
+        paper(3, summary="short", source="llm"),
+    ]
+    papers[1] = Paper.from_dict({**papers[1].to_dict(), "id": "2609.00002"})
+    messages = render_digest(digest(papers))
+    check(messages)
+    assert [m.paper_ids for m in messages] == [("2609.00001",), ("2609.00002",), ("2609.00003",)]
+    assert "(1/3)" in messages[0].plain.split("\n")[0]
+
+
+def test_authors_shortened_when_summary_is_not_enough() -> None:
+    """When dropping the summary is not enough, the authors shrink to the first one "et al."."""
+    names = tuple(f"{chr(65 + i)}" + "x" * 120 for i in range(4))
+    item = Paper.from_dict({**paper(1, summary="y " * 500, source="llm").to_dict(), "authors": list(names)})
+    [message] = render_digest(digest([item]), limit=300)
+    check([message], limit=300)
+    assert f"{names[0]} et al." in message.plain
+    assert names[1] not in message.plain
+    assert "y y" not in message.plain
+
+
+def test_small_limit_still_renders() -> None:
+    """The limit is a parameter: a 300-unit budget still yields valid, fitting parts."""
+    messages = render_digest(big_digest(20, "en", "Summary " * 30), limit=300)
+    check(messages, limit=300)
+    assert sum(len(m.paper_ids) for m in messages) == 20
+
+
+def test_two_thousand_papers_all_valid() -> None:
+    """Every message of a 2,000-paper digest passes the fake server's HTML and length checks."""
+    papers = [
+        paper(
+            i,
+            title=f"Paper {i} <with> & \"tricky\" 'chars' 分布式 😀" * (1 + i % 3),
+            summary=("Summary & <details> of paper " + str(i) + " 😀👍🏽 分布式训练。") * (1 + i % 7),
+            source="llm" if i % 2 else "extractive",
+            announce=AnnounceType.CROSS if i % 5 == 0 else AnnounceType.NEW,
+            authors=tuple(f"Author {j} <{i}>" for j in range(1 + i % 9)),
+        )
+        for i in range(1, 2001)
+    ]
+    updated = [paper(5000 + i, announce=AnnounceType.REPLACE, version=2) for i in range(50)]
+    d = Digest(date(2026, 9, 24), ("cs.DC", "cs.LG"), "en", tuple(papers), tuple(updated))
+    messages = render_digest(d)
+    check(messages)
+    assert sum(len(m.paper_ids) for m in messages) == 2050
+    assert all(f"/{len(messages)})" in m.plain.split("\n")[0] for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("plain", "plain"),
+        ("a < b && c > d", "a &lt; b &amp;&amp; c &gt; d"),
+        ('say "hi" it\'s', "say &quot;hi&quot; it&#x27;s"),
+        ("line one\nline two", "line one\nline two"),
+        ("<b>not bold</b>", "&lt;b&gt;not bold&lt;/b&gt;"),
+        ("", ELLIPSIS),
+    ],
+)
+def test_render_text(text: str, html: str) -> None:
+    """Plain replies are escaped for HTML mode, keeping their lines."""
+    assert render_text(text) == html
+    assert parse_html(render_text(text)) == render_reply(text).plain
+
+
+def test_render_text_fits() -> None:
+    """A plain reply longer than a message is cut to fit."""
+    message = render_reply("😀 long line " * 1000)
+    assert message.length <= MAX_MESSAGE
+    assert parse_html(message.html) == message.plain
