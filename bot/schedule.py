@@ -90,6 +90,12 @@ def next_push_for(settings: ChatSettings, after: datetime) -> datetime | None:
     return next_push(settings.push_time, settings.timezone, after)
 
 
+def awaiting_batch(push_time: str, timezone: str, now: datetime, delivered: date | None) -> bool:
+    """Whether the chat's push time has passed, by ``now``, for a batch newer than ``delivered``
+    (the batch it holds; None when none could be built): it is still owed that batch."""
+    return delivered is None or batch_for(last_instant(push_time, timezone, now)) > delivered
+
+
 def reschedule(
     push_time: str, timezone: str, now: datetime, delivered: date | None, retry: timedelta
 ) -> datetime:
@@ -100,7 +106,7 @@ def reschedule(
     it yet, or the source failed), it is due again after ``retry``; otherwise at its next push
     instant that brings a batch newer than ``delivered``.
     """
-    if delivered is None or batch_for(last_instant(push_time, timezone, now)) > delivered:
+    if delivered is None or awaiting_batch(push_time, timezone, now, delivered):
         return now + retry
     instant = next_push(push_time, timezone, now)
     while batch_for(instant) <= delivered:

@@ -1,0 +1,370 @@
+"""The push in one process, on both stores, against the fake arXiv and a recording platform."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.delivery import OnSent
+from bot.engine import DigestEngine
+from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.metrics import Metrics
+from bot.models import ChatKey, ChatSettings, Digest
+from bot.push import Pusher
+from bot.schedule import pending_retry
+from bot.source import ArxivSource
+from bot.store.base import Store
+from bot.summary import NoSummarizer
+from bot.throttle import Throttle
+from tests.conftest import settings_for
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.feeds import make_rss
+
+PLATFORM = "test"
+WED = date(2026, 9, 23)
+THU = date(2026, 9, 24)
+THU_0800 = datetime(2026, 9, 24, 8, 0, tzinfo=UTC)
+FRI_0800 = datetime(2026, 9, 25, 8, 0, tzinfo=UTC)
+
+
+def item(n: int, categories: Sequence[str], announce: str = "new") -> dict[str, Any]:
+    """One feed item, id ``2609.0000n``."""
+    return {
+        "id": f"2609.{n:05d}",
+        "version": 1,
+        "title": f"Paper {n}",
+        "authors": ["Ada Lovelace"],
+        "categories": list(categories),
+        "announce_type": announce,
+        "abstract": f"We propose method {n}.",
+    }
+
+
+def ids(*numbers: int) -> set[str]:
+    return {f"2609.{n:05d}" for n in numbers}
+
+
+def thursday_items() -> list[dict[str, Any]]:
+    """cs.DC papers 1-5, cs.LG papers 6-9, paper 10 in cs.LG cross-listed to cs.DC."""
+    return (
+        [item(n, ["cs.DC"]) for n in range(1, 6)]
+        + [item(n, ["cs.LG"]) for n in range(6, 10)]
+        + [item(10, ["cs.LG", "cs.DC"])]
+    )
+
+
+def wednesday_items() -> list[dict[str, Any]]:
+    """cs.DC papers 21-23."""
+    return [item(n, ["cs.DC"]) for n in range(21, 24)]
+
+
+@dataclass
+class RecordingPlatform:
+    """A platform that sends ``per_message`` papers per message and records every acknowledged one.
+
+    ``gone`` chats raise ChatGone; ``migrate`` maps a chat id to its new id (raised after
+    ``migrate_after`` acknowledged messages); ``fail`` maps a chat id to the number of messages
+    acknowledged before DeliveryFailed is raised, once.
+    """
+
+    name: str = PLATFORM
+    per_message: int = 2
+    sent: list[tuple[str, list[str]]] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)
+    migrate: dict[str, str] = field(default_factory=dict)
+    migrate_after: int = 0
+    fail: dict[str, int] = field(default_factory=dict)
+    retry_after: float | None = None
+    log: Path | None = None
+
+    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
+        papers = [p.id for p in digest.all_papers]
+        for number, start in enumerate(range(0, len(papers), self.per_message)):
+            part = papers[start : start + self.per_message]
+            if chat.chat_id in self.gone:
+                raise ChatGone(f"{chat}: bot was blocked by the user")
+            if chat.chat_id in self.migrate and number >= self.migrate_after:
+                raise ChatMigrated(self.migrate[chat.chat_id])
+            if self.fail.get(chat.chat_id) == number:
+                del self.fail[chat.chat_id]
+                raise DeliveryFailed(f"{chat}: unreachable", retry_after=self.retry_after)
+            self.sent.append((chat.chat_id, part))
+            if self.log is not None:
+                with self.log.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps({"chat": chat.chat_id, "ids": part}) + "\n")
+            await on_sent(part)
+
+    async def send_text(self, chat: ChatKey, text: str) -> None:
+        self.sent.append((chat.chat_id, [text]))
+
+    def papers_of(self, chat_id: str) -> list[str]:
+        return [paper for chat, part in self.sent if chat == chat_id for paper in part]
+
+
+class Clock:
+    """A settable clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Rig:
+    store: Store
+    fake: FakeArxiv
+    engine: DigestEngine
+    platform: RecordingPlatform
+    clock: Clock
+    metrics: Metrics
+
+    def pusher(self, **options: Any) -> Pusher:
+        return Pusher(
+            self.store,
+            self.engine,
+            {PLATFORM: self.platform},
+            clock=self.clock,
+            metrics=self.metrics,
+            **options,
+        )
+
+    async def subscribe(
+        self,
+        chat_id: str,
+        categories: Sequence[str],
+        due: datetime | None = THU_0800,
+        language: str = "en",
+        push_time: str = "08:00",
+        timezone: str = "UTC",
+        platform: str = PLATFORM,
+    ) -> ChatKey:
+        chat = ChatKey(platform, chat_id)
+        await self.store.put_chat(
+            ChatSettings(chat, tuple(categories), push_time=push_time, timezone=timezone, language=language)
+        )
+        if due is not None:
+            await self.store.set_due(chat, due.timestamp())
+        return chat
+
+    async def due(self, chat_id: str) -> datetime | None:
+        at = await self.store.get_due(ChatKey(PLATFORM, chat_id))
+        return None if at is None else datetime.fromtimestamp(at, UTC)
+
+
+@pytest.fixture
+async def rig(fake_arxiv: FakeArxiv, store: Store) -> AsyncIterator[Rig]:
+    """A push on the test store, a fake arXiv showing Thursday's batch, at Thursday 08:00 UTC."""
+    settings = settings_for(fake_arxiv)
+    source = ArxivSource(settings, Throttle(store, "arxiv", 0.0))
+    clock = Clock(THU_0800)
+    engine = DigestEngine(store, source, NoSummarizer(), clock=clock)
+    fake_arxiv.set_feed(make_rss(THU, thursday_items(), ["cs.DC", "cs.LG"]))
+    try:
+        yield Rig(store, fake_arxiv, engine, RecordingPlatform(), clock, Metrics())
+    finally:
+        await source.aclose()
+
+
+async def test_due_chats_get_their_papers_once(rig: Rig) -> None:
+    """Due chats get every paper of their categories once, from one arXiv request; later cycles send nothing."""
+    await rig.subscribe("a", ["cs.DC"])
+    await rig.subscribe("b", ["cs.DC", "cs.LG"], language="zh")
+    await rig.subscribe("c", ["cs.LG"])
+    await rig.subscribe("later", ["cs.DC"], due=FRI_0800)
+    report = await rig.pusher().run_once()
+    assert sorted(rig.platform.papers_of("a")) == sorted(ids(1, 2, 3, 4, 5, 10))
+    assert sorted(rig.platform.papers_of("b")) == sorted(ids(*range(1, 11)))
+    assert sorted(rig.platform.papers_of("c")) == sorted(ids(6, 7, 8, 9, 10))
+    assert rig.platform.papers_of("later") == []
+    assert (report.chats, report.sent, report.papers) == (3, 3, 21)
+    assert len(rig.fake.requests) == 1
+    for chat_id in ("a", "b", "c", "later"):
+        assert await rig.due(chat_id) == FRI_0800
+    sent = len(rig.platform.sent)
+    again = await rig.pusher().run_once()
+    assert (again.chats, len(rig.platform.sent)) == (0, sent)
+    metrics = rig.metrics.exposition().decode()
+    assert f'arxiv_digest_messages_sent_total{{platform="{PLATFORM}"}} {float(sent)}' in metrics
+
+
+async def test_today_counts_as_received(rig: Rig) -> None:
+    """Papers the chat already got (through /today) are not pushed; a chat that has them all gets nothing."""
+    partial = await rig.subscribe("partial", ["cs.DC"])
+    done = await rig.subscribe("done", ["cs.LG"])
+    await rig.store.mark_received(partial, ids(1, 2))
+    await rig.store.mark_received(done, ids(6, 7, 8, 9, 10))
+    report = await rig.pusher().run_once()
+    assert sorted(rig.platform.papers_of("partial")) == sorted(ids(3, 4, 5, 10))
+    assert rig.platform.papers_of("done") == []
+    assert (report.sent, report.nothing_new) == (1, 1)
+    assert await rig.due("done") == FRI_0800
+
+
+async def test_chat_gone_is_unsubscribed(rig: Rig) -> None:
+    """A chat that blocked the bot is unsubscribed; the others are still served."""
+    await rig.subscribe("blocked", ["cs.DC"])
+    await rig.subscribe("fine", ["cs.DC"])
+    rig.platform.gone.add("blocked")
+    report = await rig.pusher().run_once()
+    assert report.gone == 1
+    assert await rig.store.get_chat(ChatKey(PLATFORM, "blocked")) is None
+    assert await rig.due("blocked") is None
+    assert sorted(rig.platform.papers_of("fine")) == sorted(ids(1, 2, 3, 4, 5, 10))
+
+
+async def test_chat_migrated_moves_and_resends(rig: Rig) -> None:
+    """A migrated chat keeps its subscription under the new id and gets the rest of its digest there, once."""
+    old = await rig.subscribe("-4012345678", ["cs.DC"])
+    rig.platform.migrate = {"-4012345678": "-1001557912345"}
+    rig.platform.migrate_after = 1
+    report = await rig.pusher().run_once()
+    new = ChatKey(PLATFORM, "-1001557912345")
+    first = rig.platform.papers_of("-4012345678")
+    rest = rig.platform.papers_of("-1001557912345")
+    assert len(first) == 2 and sorted(first + rest) == sorted(ids(1, 2, 3, 4, 5, 10))
+    assert report.migrated == 1
+    assert await rig.store.get_chat(old) is None
+    moved = await rig.store.get_chat(new)
+    assert moved is not None and moved.categories == ("cs.DC",)
+    assert await rig.store.get_due(new) == FRI_0800.timestamp()
+    assert await rig.store.filter_received(new, ids(1, 2, 3, 4, 5, 10)) == ids(1, 2, 3, 4, 5, 10)
+
+
+async def test_delivery_failed_retries_later(rig: Rig) -> None:
+    """A delivery that fails midway is retried after its backoff, sending only what did not arrive."""
+    await rig.subscribe("flaky", ["cs.DC"])
+    rig.platform.fail = {"flaky": 1}
+    rig.platform.retry_after = 300.0
+    report = await rig.pusher(retry=timedelta(minutes=2)).run_once()
+    assert report.retry == 1
+    assert len(rig.platform.papers_of("flaky")) == 2
+    retry_at = THU_0800 + timedelta(seconds=300)
+    assert await rig.due("flaky") == retry_at
+    assert await pending_retry(rig.store, ChatKey(PLATFORM, "flaky")) == retry_at.timestamp()
+    rig.clock.now = retry_at
+    await rig.pusher().run_once()
+    papers = rig.platform.papers_of("flaky")
+    assert sorted(papers) == sorted(ids(1, 2, 3, 4, 5, 10)) and len(papers) == 6
+    assert await rig.due("flaky") == FRI_0800
+
+
+async def test_arxiv_down_retries_without_losing_the_push(rig: Rig, stamina_testing: None) -> None:
+    """With arXiv unreachable nothing is sent, the cycle says so, and the chat is due again after the poll interval."""
+    await rig.subscribe("a", ["cs.DC"])
+    rig.fake.set_feed(b"")
+    for _ in range(20):
+        rig.fake.queue("rss", 503, "down")
+        rig.fake.queue("api", 503, "down")
+    report = await rig.pusher(poll=timedelta(minutes=10)).run_once()
+    assert report.unreachable and report.source_errors == 1
+    assert rig.platform.sent == []
+    assert await rig.due("a") == THU_0800 + timedelta(minutes=10)
+    assert await rig.store.get_chat(ChatKey(PLATFORM, "a")) is not None
+
+
+async def test_late_batch_is_delivered_once_ready(rig: Rig) -> None:
+    """A batch three hours late: the push gives what is unreceived, waits, and delivers the batch once in the feed."""
+    berlin_0800 = datetime(2026, 9, 24, 6, 0, tzinfo=UTC)  # 02:00 New York; the feed should show Thursday
+    rig.clock.now = berlin_0800
+    rig.fake.set_feed(make_rss(WED, wednesday_items(), ["cs.DC"]))
+    had_wednesday = await rig.subscribe("had", ["cs.DC"], due=berlin_0800, timezone="Europe/Berlin")
+    await rig.subscribe("missed", ["cs.DC"], due=berlin_0800, timezone="Europe/Berlin")
+    await rig.store.mark_received(had_wednesday, ids(21, 22, 23))
+    report = await rig.pusher(poll=timedelta(minutes=10)).run_once()
+    assert rig.platform.papers_of("had") == []
+    assert sorted(rig.platform.papers_of("missed")) == sorted(ids(21, 22, 23))
+    assert report.waiting == 2
+    assert await rig.due("had") == berlin_0800 + timedelta(minutes=10)
+    rig.clock.now = berlin_0800 + timedelta(minutes=10)
+    await rig.pusher().run_once()
+    assert rig.platform.papers_of("had") == []
+    rig.clock.now = datetime(2026, 9, 24, 7, 0, tzinfo=UTC)  # 09:00 Berlin: the feed is rebuilt
+    rig.fake.set_feed(make_rss(THU, thursday_items(), ["cs.DC", "cs.LG"]))
+    await rig.pusher().run_once()
+    assert sorted(rig.platform.papers_of("had")) == sorted(ids(1, 2, 3, 4, 5, 10))
+    assert sorted(rig.platform.papers_of("missed")) == sorted(ids(21, 22, 23, 1, 2, 3, 4, 5, 10))
+    assert await rig.due("had") == datetime(2026, 9, 25, 6, 0, tzinfo=UTC)
+
+
+async def test_bot_down_over_push_time_pushes_at_start(rig: Rig) -> None:
+    """A chat whose push time passed while the bot was down is pushed by the first cycle, then back on schedule."""
+    await rig.subscribe("a", ["cs.DC"], due=THU_0800)
+    rig.clock.now = THU_0800 + timedelta(hours=7)
+    await rig.pusher().run_once()
+    assert sorted(rig.platform.papers_of("a")) == sorted(ids(1, 2, 3, 4, 5, 10))
+    assert await rig.due("a") == FRI_0800
+    lag = rig.metrics.registry.get_sample_value("arxiv_digest_push_lag_seconds_sum", {"platform": PLATFORM})
+    assert lag == 7 * 3600
+
+
+async def test_now_sends_every_chat_each_paper_once(rig: Rig) -> None:
+    """``push --now`` sends every subscribed chat what it lacks, keeps regular schedules, and repeats nothing."""
+    rig.clock.now = THU_0800 + timedelta(hours=2)
+    a = await rig.subscribe("a", ["cs.DC"], due=FRI_0800)
+    await rig.subscribe("b", ["cs.LG"], due=FRI_0800)
+    await rig.subscribe("nothing", [], due=None)
+    await rig.store.mark_received(a, ids(1))
+    report = await rig.pusher().run_once(everyone=True)
+    assert sorted(rig.platform.papers_of("a")) == sorted(ids(2, 3, 4, 5, 10))
+    assert sorted(rig.platform.papers_of("b")) == sorted(ids(6, 7, 8, 9, 10))
+    assert report.chats == 2
+    assert await rig.due("a") == FRI_0800
+    sent = len(rig.platform.sent)
+    await rig.pusher().run_once(everyone=True)
+    assert len(rig.platform.sent) == sent
+
+
+async def test_chats_of_other_platforms_are_left_due(rig: Rig) -> None:
+    """A due chat of a platform this process does not run is left for a process that does."""
+    other = await rig.subscribe("x", ["cs.DC"], platform="discord")
+    report = await rig.pusher().run_once()
+    assert report.no_platform == 1
+    assert await rig.store.get_due(other) == THU_0800.timestamp()
+
+
+async def test_due_entry_without_subscription_is_dropped(rig: Rig) -> None:
+    """A due entry of a chat that follows nothing is removed."""
+    chat = await rig.subscribe("empty", [])
+    await rig.pusher().run_once()
+    assert await rig.store.get_due(chat) is None
+    assert rig.platform.sent == []
+
+
+async def test_chat_claimed_elsewhere_is_left_to_its_holder(rig: Rig) -> None:
+    """A chat another process is pushing is skipped, and pushed by a later cycle once released."""
+    chat = await rig.subscribe("busy", ["cs.DC"])
+    await rig.subscribe("free", ["cs.DC"])
+    assert await rig.store.claim(f"push:{chat}", "another-process", 60.0)
+    report = await rig.pusher().run_once()
+    assert report.skipped == 1 and rig.platform.papers_of("busy") == []
+    assert await rig.due("busy") == THU_0800
+    await rig.store.release(f"push:{chat}", "another-process")
+    await rig.pusher().run_once()
+    assert sorted(rig.platform.papers_of("busy")) == sorted(ids(1, 2, 3, 4, 5, 10))
+
+
+async def test_pages_through_many_due_chats(rig: Rig) -> None:
+    """Small pages and a few workers still reach every due chat once, with some chats held elsewhere."""
+    for n in range(40):
+        await rig.subscribe(f"c{n:02d}", ["cs.DC"] if n % 2 else ["cs.LG"])
+    for n in range(0, 40, 7):
+        await rig.store.claim(f"push:{PLATFORM}:c{n:02d}", "another-process", 60.0)
+    report = await rig.pusher(page_size=3, concurrency=2).run_once()
+    held = {f"c{n:02d}" for n in range(0, 40, 7)}
+    assert report.skipped == len(held)
+    for n in range(40):
+        chat_id = f"c{n:02d}"
+        papers = rig.platform.papers_of(chat_id)
+        if chat_id in held:
+            assert papers == []
+        else:
+            assert sorted(papers) == sorted(ids(1, 2, 3, 4, 5, 10) if n % 2 else ids(6, 7, 8, 9, 10))
+    assert len(rig.fake.requests) == 1
