@@ -42,7 +42,7 @@ class FakeTime:
 def test_sliding_window(limit: int, period: float, arrivals: list[float], granted: list[float]) -> None:
     """At most ``limit`` messages in any ``period``, in arrival order, each as early as allowed."""
     window = SlidingWindow(limit, period)
-    gone = []
+    gone: list[float] = []
     for now in arrivals:
         at = window.earliest(max(now, gone[-1] if gone else now))
         window.record(at)

@@ -223,10 +223,13 @@ def make_bot(settings: Settings, flood: FloodControl | None = None) -> ExtBot[No
 
 
 def build_platform(
-    settings: Settings, flood: FloodControl | None = None, policy: RetryPolicy | None = None
+    settings: Settings,
+    flood: FloodControl | None = None,
+    policy: RetryPolicy | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> TelegramPlatform:
     """The platform the push sends through; share ``flood`` with ``run_telegram`` in one process."""
-    return TelegramPlatform(make_bot(settings, flood), policy=policy, owns_bot=True)
+    return TelegramPlatform(make_bot(settings, flood), policy=policy, sleep=sleep, owns_bot=True)
 
 
 def build_application(

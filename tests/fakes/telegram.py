@@ -236,10 +236,12 @@ def error_body(code: int, description: str, **parameters: Any) -> dict[str, Any]
 
 @dataclass(frozen=True)
 class FakeError:
-    """One error response: HTTP status and body (JSON, or raw text for a gateway page)."""
+    """One error response: HTTP status and body (JSON, or raw text for a gateway page), answered
+    after ``delay`` seconds (longer than the client's read timeout: a timeout)."""
 
     status: int
     body: dict[str, Any] | str
+    delay: float = 0.0
 
 
 def too_many_requests(retry_after: int = 14) -> FakeError:
@@ -275,6 +277,11 @@ def cant_parse_entities() -> FakeError:
     lines = (TELEGRAM / "from_github_issues" / "cant_parse_entities_descriptions.txt").read_text("utf-8")
     description = next(line for line in lines.splitlines() if line.startswith("Bad Request"))
     return FakeError(400, error_body(400, description.split("\t")[0]))
+
+
+def stall(seconds: float) -> FakeError:
+    """No answer for ``seconds`` (then a 504): the client times out first."""
+    return FakeError(504, error_body(504, "Gateway Timeout"), delay=seconds)
 
 
 def server_error(status: int = 500) -> FakeError:
@@ -537,6 +544,8 @@ class FakeTelegram:
         chat_id = _chat_id(params.get("chat_id"))
         injected = self._injected(method, chat_id)
         if injected is not None:
+            if injected.delay:
+                await asyncio.sleep(injected.delay)
             if method in SEND_METHODS:
                 self.rejected.append((params, injected.body))
             return injected.status, injected.body
@@ -893,6 +902,7 @@ __all__ = [
     "private_chat",
     "recorded_updates",
     "server_error",
+    "stall",
     "supergroup_chat",
     "too_many_requests",
     "user",

@@ -1,0 +1,242 @@
+"""Delivery to Telegram (the push's Platform): order, ledger callbacks and Telegram's errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from adapters.telegram.app import build_platform
+from adapters.telegram.delivery import TelegramPlatform, chat_key, chat_target
+from adapters.telegram.limits import FloodControl, TelegramRateLimiter
+from adapters.telegram.render import render_digest
+from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.models import ChatKey
+from bot.settings import Settings
+from tests.factories import digest, paper
+from tests.fakes.telegram import (
+    FakeError,
+    FakeTelegram,
+    bot_blocked,
+    bot_kicked,
+    cant_parse_entities,
+    chat_not_found,
+    error_body,
+    group_migrated,
+    parse_html,
+    server_error,
+    stall,
+    too_many_requests,
+    user_deactivated,
+)
+from tests.fakes.telegram_harness import QUICK_RETRY, UNLIMITED
+
+PRIVATE = ChatKey("telegram", "10081232")
+BIG = digest([paper(i, summary="A long enough summary sentence. " * 12, source="llm") for i in range(1, 40)])
+
+
+@dataclass
+class Sent:
+    """What on_sent was told, and how many messages the fake had accepted at that moment."""
+
+    tg: FakeTelegram
+    calls: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+    async def __call__(self, paper_ids: Sequence[str]) -> None:
+        self.calls.append((tuple(paper_ids), len(self.tg.sent)))
+
+
+@dataclass
+class Setup:
+    tg: FakeTelegram
+    platform: TelegramPlatform
+    sleeps: list[float]
+
+
+@pytest.fixture
+async def setup() -> AsyncIterator[Setup]:
+    async with FakeTelegram() as tg:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token=tg.token,  # type: ignore[arg-type]
+            telegram_api_url=tg.api_url,
+        )
+        sleeps: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+
+        platform = build_platform(settings, flood=FloodControl(UNLIMITED), policy=QUICK_RETRY, sleep=sleep)
+        async with platform:
+            yield Setup(tg, platform, sleeps)
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "target"),
+    [
+        ("10081232", (10081232, None)),
+        ("-4012345678", (-4012345678, None)),
+        ("-1001557912345:77", (-1001557912345, 77)),
+        ("@papers", ("@papers", None)),
+        ("-100155:abc", ("-100155:abc", None)),
+    ],
+)
+def test_chat_target(chat_id: str, target: tuple[int | str, int | None]) -> None:
+    """A ChatKey names a chat, or a forum topic as "chat:thread"."""
+    assert chat_target(ChatKey("telegram", chat_id)) == target
+    if target[1] is not None or isinstance(target[0], int):
+        assert chat_key(*target) == ChatKey("telegram", chat_id)
+
+
+async def test_digest_in_order_with_ledger_after_each(setup: Setup) -> None:
+    """Parts go out in order; on_sent follows each acknowledged message with exactly its papers."""
+    on_sent = Sent(setup.tg)
+    await setup.platform.send_digest(PRIVATE, BIG, on_sent)
+    expected = render_digest(BIG)
+    assert len(expected) > 1
+    assert [m.text for m in setup.tg.sent] == [m.html for m in expected]
+    assert on_sent.calls == [(m.paper_ids, k) for k, m in enumerate(expected, start=1)]
+    for message in setup.tg.sent:
+        assert message.parse_mode == "HTML"
+        assert message.link_preview_options == {"is_disabled": True}
+        assert message.message_thread_id is None
+
+
+async def test_topic_delivery(setup: Setup) -> None:
+    """A forum topic's digest goes to that topic (message_thread_id)."""
+    topic = ChatKey("telegram", "-1001557912345:77")
+    await setup.platform.send_digest(topic, digest([paper(1)]), Sent(setup.tg))
+    [message] = setup.tg.sent
+    assert (message.chat_id, message.message_thread_id) == (-1001557912345, 77)
+
+
+async def test_retry_after_waits_and_sends_once(setup: Setup) -> None:
+    """429: wait retry_after seconds, then send the message once."""
+    setup.tg.fail(too_many_requests(14), chat_id=10081232)
+    on_sent = Sent(setup.tg)
+    await setup.platform.send_digest(PRIVATE, digest([paper(1)]), on_sent)
+    assert setup.sleeps == [14.0]
+    assert len(setup.tg.sent) == 1
+    assert len(setup.tg.rejected) == 1
+    assert on_sent.calls == [(("2609.00001",), 1)]
+
+
+async def test_retry_after_without_end_fails(setup: Setup) -> None:
+    """A chat that keeps answering 429 ends in DeliveryFailed carrying retry_after (never dropped)."""
+    setup.tg.fail(too_many_requests(3), chat_id=10081232, times=None)
+    with pytest.raises(DeliveryFailed) as caught:
+        await setup.platform.send_text(PRIVATE, "hello")
+    assert caught.value.retry_after == 3.0
+    assert setup.sleeps == [3.0] * QUICK_RETRY.max_flood_waits
+    assert setup.tg.sent == []
+
+
+@pytest.mark.parametrize("error", [bot_blocked(), user_deactivated(), bot_kicked(), chat_not_found()])
+async def test_chat_gone(setup: Setup, error: FakeError) -> None:
+    """403 (blocked, deactivated, kicked) and 400 "chat not found" → ChatGone, ledger untouched."""
+    setup.tg.fail(error, chat_id=10081232, times=None)
+    on_sent = Sent(setup.tg)
+    with pytest.raises(ChatGone):
+        await setup.platform.send_digest(PRIVATE, digest([paper(1)]), on_sent)
+    assert on_sent.calls == []
+
+
+async def test_gone_midway_keeps_what_arrived(setup: Setup) -> None:
+    """When a chat goes away between parts, only the delivered parts reach the ledger."""
+    on_sent = Sent(setup.tg)
+    first = render_digest(BIG)[0]
+
+    async def block_after_first(paper_ids: Sequence[str]) -> None:
+        await on_sent(paper_ids)
+        setup.tg.fail(bot_blocked(), chat_id=10081232, times=None)
+
+    with pytest.raises(ChatGone):
+        await setup.platform.send_digest(PRIVATE, BIG, block_after_first)
+    assert on_sent.calls == [(first.paper_ids, 1)]
+
+
+async def test_migrated_group(setup: Setup) -> None:
+    """400 with migrate_to_chat_id → ChatMigrated with the supergroup's id."""
+    setup.tg.fail(group_migrated(-1001557912345), chat_id=-4012345678)
+    with pytest.raises(ChatMigrated) as caught:
+        await setup.platform.send_text(ChatKey("telegram", "-4012345678"), "hello")
+    assert caught.value.new_chat_id == "-1001557912345"
+    await setup.platform.send_text(chat_key(caught.value.new_chat_id), "hello")
+    assert [m.chat_id for m in setup.tg.sent] == [-1001557912345]
+
+
+@pytest.mark.parametrize("error", [server_error(500), server_error(502), server_error(503)])
+async def test_server_errors_are_retried(setup: Setup, error: FakeError) -> None:
+    """5xx answers are retried with backoff; the message arrives once."""
+    setup.tg.fail(error, times=2)
+    await setup.platform.send_text(PRIVATE, "hello")
+    assert [m.text for m in setup.tg.sent] == ["hello"]
+    assert len(setup.tg.rejected) == 2
+
+
+async def test_server_errors_outlasting_retries(setup: Setup) -> None:
+    """5xx on every attempt → DeliveryFailed after the policy's attempts, nothing sent."""
+    setup.tg.fail(server_error(502), times=None)
+    with pytest.raises(DeliveryFailed):
+        await setup.platform.send_text(PRIVATE, "hello")
+    assert len(setup.tg.rejected) == QUICK_RETRY.attempts
+    assert setup.tg.sent == []
+
+
+async def test_timeouts_are_retried() -> None:
+    """A request that times out is tried again and the message arrives once."""
+    async with FakeTelegram() as tg:
+        bot = ExtBot(
+            tg.token,
+            base_url=tg.api_url,
+            request=HTTPXRequest(read_timeout=0.2),
+            rate_limiter=TelegramRateLimiter(FloodControl(UNLIMITED)),
+        )
+        async with TelegramPlatform(bot, policy=QUICK_RETRY, owns_bot=True) as platform:
+            tg.fail(stall(0.5))
+            await platform.send_text(PRIVATE, "hello")
+        assert [m.text for m in tg.sent] == ["hello"]
+
+
+async def test_unparsable_entities_resent_as_plain_text(setup: Setup) -> None:
+    """If Telegram ever refuses our HTML, the same message goes again as plain text."""
+    setup.tg.fail(cant_parse_entities())
+    on_sent = Sent(setup.tg)
+    d = digest([paper(1, title="A <b> & title")])
+    await setup.platform.send_digest(PRIVATE, d, on_sent)
+    [message] = setup.tg.sent
+    assert message.parse_mode is None
+    assert message.text == parse_html(render_digest(d)[0].html)
+    assert on_sent.calls == [(("2609.00001",), 1)]
+
+
+async def test_other_bad_request_fails(setup: Setup) -> None:
+    """Any other refusal is a DeliveryFailed with Telegram's description, not a crash."""
+    setup.tg.fail(FakeError(400, error_body(400, "Bad Request: something unexpected")))
+    with pytest.raises(DeliveryFailed, match="(?i)something unexpected"):
+        await setup.platform.send_text(PRIVATE, "hello")
+
+
+async def test_send_text_is_escaped(setup: Setup) -> None:
+    """Plain text is escaped for HTML mode and shown as written."""
+    await setup.platform.send_text(PRIVATE, "1 < 2 & <b>")
+    [message] = setup.tg.sent
+    assert message.visible == "1 < 2 & <b>"
+
+
+async def test_errors_never_show_the_token(setup: Setup) -> None:
+    """No delivery error carries the bot token."""
+    failures: list[Exception] = []
+    for error in (bot_blocked(), server_error(502), group_migrated(-100999)):
+        setup.tg.clear_failures()
+        setup.tg.fail(error, times=None)
+        try:
+            await setup.platform.send_text(PRIVATE, "x")
+        except (ChatGone, ChatMigrated, DeliveryFailed) as caught:
+            failures.append(caught)
+    assert len(failures) == 3
+    secret = setup.tg.token.split(":")[1]
+    assert all(secret not in str(f) and secret not in repr(f) for f in failures)
