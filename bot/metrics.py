@@ -140,9 +140,9 @@ def metrics_app(metrics: Metrics, ping: Ping) -> web.Application:
 
 async def serve_metrics(metrics: Metrics, ping: Ping, port: int, host: str = "0.0.0.0") -> web.AppRunner:
     """Start ``/metrics`` and ``/healthz`` on ``host:port``; stop with ``await runner.cleanup()``."""
-    runner = web.AppRunner(metrics_app(metrics, ping), access_log=None)
+    runner = web.AppRunner(metrics_app(metrics, ping), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=1.0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("metrics_listening", host=host, port=port)
     return runner
