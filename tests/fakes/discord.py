@@ -350,8 +350,8 @@ class FakeDiscord:
     def add_guild(self, guild_id: str | None = None, channel_ids: list[str] | None = None) -> str:
         """A guild (built on the recorded GUILD_CREATE) with text channels; returns its id."""
         guild = load("serenity_gateway_2017/guild_create_2.json")
-        if guild_id is not None:
-            guild["id"] = guild_id
+        if guild_id is not None or self.guilds:
+            guild["id"] = guild_id or self.snowflake()
         gid = guild["id"]
         everyone = load("serenity_gateway_2017/guild_delete_1.json")["roles"][0]
         guild["roles"] = [{**everyone, "id": gid, "permissions": "104324161", "colors": {"primary_color": 0}}]

@@ -1,0 +1,490 @@
+"""The Discord bot: slash commands over the gateway, turned into the shared chat commands.
+
+Each slash command becomes the text command it mirrors (``/subscribe category:cs.DC`` →
+``"/subscribe cs.DC"``) and goes through ``Commands.handle``, so every platform behaves the same.
+Subscriptions belong to the channel the command was used in (a thread is a channel of its own; a
+DM is a personal subscription). Changing a guild channel's settings needs Manage Channels or Manage
+Server. Replies that concern only the caller are ephemeral; digests and settings changes are public.
+The only gateway intent is ``guilds`` (no privileged intent): it tells the bot when it is removed
+from a guild or a subscribed channel or thread is deleted, and those channels are unsubscribed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, TypeAlias
+from zoneinfo import available_timezones
+
+import discord
+import structlog
+from discord import app_commands
+from discord.app_commands import locale_str
+
+from adapters.discord.endpoints import configure_endpoints
+from adapters.discord.platform import MAX_RATELIMIT_WAIT, PLATFORM, DiscordPlatform, push_client
+from adapters.discord.render import fit, render_digest, render_text
+from bot import taxonomy
+from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply
+from bot.errors import BadInput
+from bot.i18n import LANGUAGE_NAMES, primary
+from bot.models import ChatKey
+from bot.settings import Settings
+from bot.store.base import Store
+
+log = structlog.get_logger(__name__)
+
+DigestInteraction: TypeAlias = "discord.Interaction[DigestClient]"
+
+CHOICES_LIMIT = 25
+CHOICE_LIMIT = 100
+GUILD_KEY = "guild_id"
+"""``ChatSettings.extra`` key holding the guild of a guild channel, to unsubscribe it on removal."""
+
+SLASH_COMMANDS = ("subscribe", "unsubscribe", "list", "today", "time", "lang", "status", "help")
+PRIVATE_COMMANDS = frozenset({"help", "status", "list"})
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Australia/Sydney",
+)
+CHINESE_LOCALES = frozenset({discord.Locale.chinese, discord.Locale.taiwan_chinese})
+
+_FAILED = {
+    "en": "Something went wrong with this command; please try again in a moment. /help lists the commands.",
+    "zh": "处理命令时出错，请稍后再试。/help 列出全部命令。",
+}
+_OPTION_TEXT: dict[str, dict[str, str]] = {
+    "category": {
+        "en": "An arXiv category such as cs.DC (several: separate by spaces)",
+        "zh": "arXiv 分类，如 cs.DC（多个用空格分隔）",
+    },
+    "unsubscribe": {"en": "A category this channel follows, or all", "zh": "本频道关注的分类，或 all"},
+    "today": {"en": "Another category than this channel's (optional)", "zh": "查看其他分类（可选）"},
+    "time": {"en": "HH:MM on a 24-hour clock, e.g. 08:30", "zh": "24 小时制 HH:MM，如 08:30"},
+    "timezone": {"en": "IANA time zone, e.g. Asia/Shanghai", "zh": "IANA 时区，如 Asia/Shanghai"},
+    "code": {"en": "Language code, e.g. en or zh", "zh": "语言代码，如 en 或 zh"},
+}
+
+
+# -- pure helpers ---------------------------------------------------------------------------------------
+
+
+def text_command(name: str, *args: str | None) -> str:
+    """The chat command a slash command stands for: ``("time", "08:30", None)`` → ``"/time 08:30"``."""
+    return " ".join(["/" + name, *(a.strip() for a in args if a is not None and a.strip())])
+
+
+def is_private(name: str, reply: Reply, in_guild: bool) -> bool:
+    """Whether a reply is ephemeral: rejections and replies about the caller, never digests; in DMs
+    nothing needs hiding."""
+    if not in_guild or isinstance(reply, DigestReply):
+        return False
+    return not reply.ok or name in PRIVATE_COMMANDS
+
+
+def may_manage(in_guild: bool, permissions: discord.Permissions) -> bool:
+    """DMs are personal; in a guild, Manage Channels or Manage Server is needed to change a channel."""
+    return not in_guild or permissions.manage_channels or permissions.manage_guild
+
+
+def user_language(locale: discord.Locale | None) -> str | None:
+    """The caller's Discord client language as a language code (``zh-CN`` → ``zh``)."""
+    return primary(locale.value) if locale is not None else None
+
+
+def _choice(label: str, value: str) -> app_commands.Choice[str] | None:
+    if not value or len(value) > CHOICE_LIMIT:
+        return None
+    return app_commands.Choice(name=fit(label, CHOICE_LIMIT), value=value)
+
+
+def _choices(pairs: Iterable[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    out: list[app_commands.Choice[str]] = []
+    seen: set[str] = set()
+    for label, value in pairs:
+        choice = _choice(label, value)
+        if choice is not None and value not in seen:
+            seen.add(value)
+            out.append(choice)
+        if len(out) == CHOICES_LIMIT:
+            break
+    return out
+
+
+def _known(code: str) -> str | None:
+    try:
+        return taxonomy.normalize(code)
+    except BadInput:
+        return None
+
+
+def category_choices(current: str, first: Sequence[str] = ()) -> list[app_commands.Choice[str]]:
+    """Categories matching what is typed, by code or name. When the earlier words are already
+    categories, the last word is completed after them, so several can be picked in one go.
+    ``first`` (e.g. the channel's own categories) lead."""
+    words = current.split()
+    pairs: list[tuple[str, str]] = []
+    if len(words) > 1:
+        earlier = [_known(w) for w in words[:-1][:20]]
+        if all(earlier):
+            prefix = " ".join(c for c in earlier if c) + " "
+            pairs += [
+                (f"{prefix}{code} — {name}", f"{prefix}{code}") for code, name in taxonomy.search(words[-1])
+            ]
+    wanted = current.strip().lower()
+    pairs += [(f"{c} — {taxonomy.name_of(c)}", c) for c in first if wanted in c.lower() and _known(c)]
+    pairs += [(f"{code} — {name}", code) for code, name in taxonomy.search(current, CHOICES_LIMIT)]
+    return _choices(pairs)
+
+
+def unsubscribe_choices(current: str, following: Sequence[str]) -> list[app_commands.Choice[str]]:
+    """The channel's categories matching what is typed, then ``all``."""
+    wanted = current.strip().lower()
+    pairs = [(c, c) for c in following if wanted in c.lower()]
+    if "all".startswith(wanted) or not wanted:
+        pairs.append(("all", "all"))
+    return _choices(pairs)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def zone_choices(current: str, own: str | None = None) -> list[app_commands.Choice[str]]:
+    """IANA zones: those starting with the text (or a part after a ``/``), then those containing it."""
+    wanted = current.strip().lower()
+    if not wanted:
+        names = [own, *COMMON_ZONES] if own else list(COMMON_ZONES)
+        return _choices((z, z) for z in names if z)
+    if len(wanted) > CHOICE_LIMIT:
+        return []
+    starts = [z for z in _zones() if any(part.lower().startswith(wanted) for part in (z, *z.split("/")))]
+    contains = [z for z in _zones() if wanted in z.lower() and z not in starts]
+    return _choices((z, z) for z in [*starts, *contains])
+
+
+def language_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Language codes whose code or name matches the text."""
+    wanted = current.strip().lower()
+    pairs = [
+        (f"{code} — {name}", code)
+        for code, name in LANGUAGE_NAMES.items()
+        if wanted in f"{code} {name}".lower()
+    ]
+    if not pairs and 0 < len(wanted) <= 12:
+        pairs = [(current.strip(), current.strip())]
+    return _choices(pairs)
+
+
+def _description(name: str) -> locale_str:
+    info = next(c for c in COMMANDS if c.name == name)
+    return locale_str(info.description["en"], zh=info.description.get("zh", info.description["en"]))
+
+
+def _option(key: str) -> locale_str:
+    return locale_str(_OPTION_TEXT[key]["en"], zh=_OPTION_TEXT[key]["zh"])
+
+
+class Translator(app_commands.Translator):
+    """Chinese command and option descriptions for Discord clients set to Chinese."""
+
+    async def translate(
+        self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
+        if locale in CHINESE_LOCALES:
+            zh = string.extras.get("zh")
+            return str(zh) if zh else None
+        return None
+
+
+# -- the client -----------------------------------------------------------------------------------------
+
+
+class Tree(app_commands.CommandTree["DigestClient"]):
+    async def on_error(self, interaction: DigestInteraction, error: app_commands.AppCommandError) -> None:
+        await interaction.client.command_failed(interaction, error)
+
+
+class DigestClient(discord.Client):
+    """discord.py client serving the slash commands for one ``Commands`` and one store."""
+
+    def __init__(self, commands: Commands, store: Store, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
+        super().__init__(intents=intents, **options)
+        self.core = commands
+        self.store = store
+        self.tree = Tree(self)
+        self._register()
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(Translator())
+        synced = await self.tree.sync()
+        log.info("discord_commands_synced", commands=sorted(c.name for c in synced))
+
+    # -- events -------------------------------------------------------------------------------------------
+    async def on_ready(self) -> None:
+        log.info("discord_ready", guilds=len(self.guilds))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("discord_guild_joined", guild=str(guild.id))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a guild: unsubscribe every channel and thread of it."""
+        gone = await self.guild_chats(str(guild.id))
+        for chat in gone:
+            await self.core.chat_removed(chat)
+        log.info("discord_guild_removed", guild=str(guild.id), channels=len(gone))
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.core.chat_removed(ChatKey(PLATFORM, str(channel.id)))
+
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.core.chat_removed(ChatKey(PLATFORM, str(payload.thread_id)))
+
+    async def guild_chats(self, guild_id: str) -> list[ChatKey]:
+        """The subscribed channels recorded under ``guild_id``."""
+        return [
+            settings.chat
+            async for settings in self.store.iter_chats()
+            if settings.chat.platform == PLATFORM and str(settings.extra.get(GUILD_KEY)) == guild_id
+        ]
+
+    # -- commands -----------------------------------------------------------------------------------------
+    def caller(self, interaction: DigestInteraction) -> Caller:
+        if interaction.channel_id is None:
+            raise BadInput("this command must be used in a channel")
+        in_guild = interaction.guild_id is not None
+        return Caller(
+            chat=ChatKey(PLATFORM, str(interaction.channel_id)),
+            can_manage=may_manage(in_guild, interaction.permissions),
+            user_language=user_language(interaction.locale),
+        )
+
+    async def run_command(self, interaction: DigestInteraction, name: str, *args: str | None) -> None:
+        """Answer one slash command through the shared commands."""
+        caller = self.caller(interaction)
+        in_guild = interaction.guild_id is not None
+        if name == "today":
+            await interaction.response.defer(thinking=True)
+        reply = await self.core.handle(caller, text_command(name, *args))
+        if reply is None:
+            reply = TextReply(_FAILED["en"], ok=False)
+        if name == "today":
+            await self._followups(interaction, caller.chat, reply)
+            return
+        if in_guild and name in MUTATING and isinstance(reply, TextReply) and reply.ok:
+            await self._remember_guild(caller.chat, str(interaction.guild_id))
+        await interaction.response.send_message(
+            render_text(reply.text) if isinstance(reply, TextReply) else "",
+            ephemeral=is_private(name, reply, in_guild),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def _followups(self, interaction: DigestInteraction, chat: ChatKey, reply: Reply) -> None:
+        none = discord.AllowedMentions.none()
+        if isinstance(reply, TextReply):
+            if not reply.ok and interaction.guild_id is not None:
+                await interaction.delete_original_response()
+                await interaction.followup.send(
+                    render_text(reply.text), ephemeral=True, allowed_mentions=none
+                )
+            else:
+                await interaction.followup.send(render_text(reply.text), allowed_mentions=none)
+            return
+        messages = render_digest(reply.digest, reply.notice)
+        for message in messages:
+            await interaction.followup.send(
+                content=message.content, embeds=message.embeds, allowed_mentions=none, wait=True
+            )
+            await self.core.delivered(chat, message.paper_ids)
+        log.info(
+            "discord_today_sent", chat=str(chat), messages=len(messages), papers=len(reply.digest.all_papers)
+        )
+
+    async def _remember_guild(self, chat: ChatKey, guild_id: str) -> None:
+        settings = await self.store.get_chat(chat)
+        if settings is not None and settings.extra.get(GUILD_KEY) != guild_id:
+            await self.store.put_chat(replace(settings, extra={**settings.extra, GUILD_KEY: guild_id}))
+
+    async def command_failed(self, interaction: DigestInteraction, error: Exception) -> None:
+        """A command that could not run as asked: say what is accepted, or that something failed."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+            return
+        name = interaction.data.get("name", "") if interaction.data else ""
+        text: str | None = None
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            try:
+                usage = (
+                    str(name)
+                    if str(name) in MUTATING or isinstance(error, app_commands.CommandNotFound)
+                    else ""
+                )
+                reply = await self.core.handle(self.caller(interaction), f"/{usage}") if usage else None
+            except Exception:
+                reply = None
+            if isinstance(reply, TextReply):
+                text = reply.text
+            log.warning("discord_command_mismatch", command=str(name), error=type(error).__name__)
+        else:
+            original = getattr(error, "original", error)
+            log.error(
+                "discord_command_failed",
+                command=str(name),
+                error=type(original).__name__,
+                exc_info=(type(original), original, original.__traceback__),
+            )
+        language = user_language(interaction.locale) or "en"
+        message = render_text(text or _FAILED.get(language, _FAILED["en"]))
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(
+                    message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
+            else:
+                await interaction.response.send_message(
+                    message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
+        except discord.HTTPException as http_error:
+            log.warning("discord_error_reply_failed", command=str(name), status=http_error.status)
+
+    async def _following(self, interaction: DigestInteraction) -> tuple[str, ...]:
+        if interaction.channel_id is None:
+            return ()
+        settings = await self.store.get_chat(ChatKey(PLATFORM, str(interaction.channel_id)))
+        return settings.categories if settings else ()
+
+    async def _own_zone(self, interaction: DigestInteraction) -> str | None:
+        if interaction.channel_id is None:
+            return None
+        settings = await self.store.get_chat(ChatKey(PLATFORM, str(interaction.channel_id)))
+        return settings.timezone if settings else None
+
+    def _register(self) -> None:
+        tree = self.tree
+
+        @tree.command(name="subscribe", description=_description("subscribe"))
+        @app_commands.describe(category=_option("category"))
+        async def subscribe(interaction: DigestInteraction, category: str) -> None:
+            await self.run_command(interaction, "subscribe", category)
+
+        @subscribe.autocomplete("category")
+        async def subscribe_complete(
+            interaction: DigestInteraction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return category_choices(current)
+
+        @tree.command(name="unsubscribe", description=_description("unsubscribe"))
+        @app_commands.describe(category=_option("unsubscribe"))
+        async def unsubscribe(interaction: DigestInteraction, category: str) -> None:
+            await self.run_command(interaction, "unsubscribe", category)
+
+        @unsubscribe.autocomplete("category")
+        async def unsubscribe_complete(
+            interaction: DigestInteraction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return unsubscribe_choices(current, await self._following(interaction))
+
+        @tree.command(name="list", description=_description("list"))
+        async def list_(interaction: DigestInteraction) -> None:
+            await self.run_command(interaction, "list")
+
+        @tree.command(name="today", description=_description("today"))
+        @app_commands.describe(category=_option("today"))
+        async def today(interaction: DigestInteraction, category: str | None = None) -> None:
+            await self.run_command(interaction, "today", category)
+
+        @today.autocomplete("category")
+        async def today_complete(
+            interaction: DigestInteraction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return category_choices(current, await self._following(interaction))
+
+        @tree.command(name="time", description=_description("time"))
+        @app_commands.describe(time=_option("time"), timezone=_option("timezone"))
+        async def time(interaction: DigestInteraction, time: str, timezone: str | None = None) -> None:
+            await self.run_command(interaction, "time", time, timezone)
+
+        @time.autocomplete("timezone")
+        async def zone_complete(
+            interaction: DigestInteraction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return zone_choices(current, await self._own_zone(interaction))
+
+        @tree.command(name="lang", description=_description("lang"))
+        @app_commands.describe(code=_option("code"))
+        async def lang(interaction: DigestInteraction, code: str) -> None:
+            await self.run_command(interaction, "lang", code)
+
+        @lang.autocomplete("code")
+        async def lang_complete(
+            interaction: DigestInteraction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return language_choices(current)
+
+        @tree.command(name="status", description=_description("status"))
+        async def status(interaction: DigestInteraction) -> None:
+            await self.run_command(interaction, "status")
+
+        @tree.command(name="help", description=_description("help"))
+        async def help_(interaction: DigestInteraction) -> None:
+            await self.run_command(interaction, "help")
+
+
+# -- wiring ---------------------------------------------------------------------------------------------
+
+
+def _token(settings: Settings) -> str:
+    if settings.discord_bot_token is None:
+        raise BadInput("DISCORD_BOT_TOKEN is not set: Discord is off")
+    return settings.discord_bot_token.get_secret_value()
+
+
+def build_platform(settings: Settings, **options: Any) -> DiscordPlatform:
+    """The push's Discord platform: a gateway-less client that logs in on first use."""
+    token = _token(settings)
+    configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    return DiscordPlatform(push_client(**options), token)
+
+
+async def run_discord(
+    settings: Settings, commands: Commands, store: Store, stop_event: asyncio.Event, **options: Any
+) -> None:
+    """Serve the slash commands until ``stop_event`` is set (or the connection fails for good)."""
+    token = _token(settings)
+    configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    client = DigestClient(commands, store, **options)
+    async with client:
+        runner = asyncio.create_task(client.start(token), name="discord-gateway")
+        stopper = asyncio.create_task(stop_event.wait(), name="discord-stop")
+        try:
+            await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not runner.done():
+                await client.close()
+        try:
+            await runner
+        except discord.LoginFailure:
+            raise BadInput("Discord refused DISCORD_BOT_TOKEN: check the bot token") from None
+        except discord.PrivilegedIntentsRequired:
+            raise BadInput("Discord asks for a privileged intent this bot does not use") from None
+    log.info("discord_stopped")

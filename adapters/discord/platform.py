@@ -1,0 +1,158 @@
+"""Discord as a delivery platform for the push: digests and text over REST.
+
+discord.py handles rate limits itself (it waits ``retry_after`` on a 429 and retries); a wait longer
+than ``max_ratelimit_timeout`` comes back as ``DeliveryFailed`` carrying ``retry_after``. A channel
+the bot can no longer reach (403 Missing Access and other 403s, 404 Unknown Channel) is ``ChatGone``;
+server errors that outlast discord.py's retries and network failures are ``DeliveryFailed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import aiohttp
+import discord
+import structlog
+
+from adapters.discord.render import render_digest, render_text
+from bot.delivery import OnSent
+from bot.errors import ChatGone, DeliveryError, DeliveryFailed
+from bot.models import ChatKey, Digest
+
+log = structlog.get_logger(__name__)
+
+PLATFORM = "discord"
+MAX_RATELIMIT_WAIT = 60.0
+"""Longest 429 wait discord.py sleeps through during a push; longer ones fail the delivery."""
+
+T = TypeVar("T")
+
+
+def channel_id(chat: ChatKey) -> int:
+    """The Discord channel (or thread, or DM channel) id of a chat."""
+    try:
+        value = int(chat.chat_id)
+    except ValueError:
+        raise ChatGone(f"{chat} is not a Discord channel id") from None
+    if value <= 0:
+        raise ChatGone(f"{chat} is not a Discord channel id")
+    return value
+
+
+def delivery_error(chat: ChatKey, error: Exception) -> DeliveryError:
+    """discord.py's exception for one send, as the delivery error the push understands."""
+    if isinstance(error, discord.RateLimited):
+        return DeliveryFailed(f"Discord rate limit on {chat}", retry_after=error.retry_after)
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return ChatGone(
+            f"Discord refused {chat}: {error.status} {error.text or ''} (code {error.code})".strip()
+        )
+    if isinstance(error, discord.DiscordServerError):
+        return DeliveryFailed(f"Discord server error {error.status} for {chat}")
+    if isinstance(error, discord.LoginFailure):
+        return DeliveryFailed("Discord refused the bot token (DISCORD_BOT_TOKEN)")
+    if isinstance(error, discord.HTTPException):
+        return DeliveryFailed(f"Discord rejected a message to {chat}: {error.status} (code {error.code})")
+    return DeliveryFailed(f"Discord unreachable for {chat}: {type(error).__name__}")
+
+
+_TRANSLATED = (discord.DiscordException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+async def guarded(chat: ChatKey, call: Callable[[], Awaitable[T]]) -> T:
+    """Run one Discord call, translating its failure into a delivery error (logged once)."""
+    try:
+        return await call()
+    except _TRANSLATED as error:
+        translated = delivery_error(chat, error)
+        status = getattr(error, "status", None)
+        code = getattr(error, "code", None)
+        if isinstance(translated, ChatGone):
+            log.warning("discord_chat_gone", chat=str(chat), status=status, code=code)
+        else:
+            log.warning(
+                "discord_delivery_failed",
+                chat=str(chat),
+                status=status,
+                code=code,
+                error=type(error).__name__,
+                retry_after=getattr(translated, "retry_after", None),
+            )
+        raise translated from error
+
+
+def push_client(**options: object) -> discord.Client:
+    """A gateway-less client for sending: no intents, no mentions, bounded rate-limit waits."""
+    return discord.Client(
+        intents=discord.Intents.none(),
+        allowed_mentions=discord.AllowedMentions.none(),
+        max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+class DiscordPlatform:
+    """``bot.delivery.Platform`` for Discord, sending through a discord.py client's REST session.
+
+    The client may be the running gateway client (already logged in) or a client of its own that
+    logs in with ``token`` on first use.
+    """
+
+    name = PLATFORM
+
+    def __init__(self, client: discord.Client, token: str | None = None) -> None:
+        self._client = client
+        self._token = token
+        self._login_lock = asyncio.Lock()
+
+    @property
+    def client(self) -> discord.Client:
+        return self._client
+
+    async def _ready(self, chat: ChatKey) -> discord.Client:
+        if self._client.user is not None:
+            return self._client
+        async with self._login_lock:
+            if self._client.user is None:
+                if self._token is None:
+                    raise DeliveryFailed("the Discord client is not logged in")
+                token = self._token
+                await guarded(chat, lambda: self._client.login(token))
+        return self._client
+
+    async def _send(self, chat: ChatKey, content: str | None, embeds: list[discord.Embed]) -> None:
+        client = await self._ready(chat)
+        channel = client.get_partial_messageable(channel_id(chat))
+        await guarded(
+            chat,
+            lambda: channel.send(
+                content=content or None,
+                embeds=embeds,
+                allowed_mentions=discord.AllowedMentions.none(),
+            ),
+        )
+
+    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
+        """Send the digest message by message, calling ``on_sent`` after each accepted one."""
+        messages = render_digest(digest)
+        for index, message in enumerate(messages, start=1):
+            await self._send(chat, message.content, message.embeds)
+            await on_sent(message.paper_ids)
+            log.info(
+                "discord_message_sent",
+                chat=str(chat),
+                part=index,
+                parts=len(messages),
+                papers=len(message.paper_ids),
+            )
+
+    async def send_text(self, chat: ChatKey, text: str) -> None:
+        """One plain-text message, escaped and within the content limit."""
+        await self._send(chat, render_text(text), [])
+
+    async def aclose(self) -> None:
+        """Close the client's HTTP session (only a client this platform logged in itself)."""
+        if self._token is not None and not self._client.is_closed():
+            await self._client.close()
