@@ -395,6 +395,7 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] = {}
         self.flood_violations = 0
+        self.polls = 0
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(100_000)
         self._message_ids = itertools.count(1)
@@ -584,6 +585,8 @@ class FakeTelegram:
         allowed = _json(params.get("allowed_updates"))
         if allowed is not None:
             self.allowed_updates = list(allowed)
+        self.polls += 1
+        self._notify_soon()
         if offset < 0:
             self._updates = self._updates[offset:]
         elif offset:
@@ -822,11 +825,12 @@ def message_update(
     """An update carrying a text message (``kind``: message, edited_message, channel_post)."""
     chat = chat or private_chat()
     message: dict[str, Any] = {"message_id": next(_dates) % 1_000_000, "date": next(_dates), "chat": chat}
-    if kind != "channel_post":
+    in_channel = kind in ("channel_post", "edited_channel_post")
+    if not in_channel:
         message["from"] = sender or user(chat["id"] if chat["type"] == "private" else 10081232)
     if sender_chat is not None:
         message["sender_chat"] = sender_chat
-    elif kind == "channel_post":
+    elif in_channel:
         message["sender_chat"] = chat
     message["text"] = text
     if entities := _entities(text):
@@ -834,7 +838,7 @@ def message_update(
     if thread_id is not None:
         message["message_thread_id"] = thread_id
         message["is_topic_message"] = True
-    if kind == "edited_message":
+    if kind.startswith("edited_"):
         message["edit_date"] = message["date"] + 5
     return {"update_id": 0, kind: message}
 

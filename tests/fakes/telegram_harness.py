@@ -117,6 +117,8 @@ async def running_bot(
         )
         try:
             await service.start()
+            if service.mode == "polling":
+                await tg.wait_for(lambda: tg.polls > 0)
             yield RunningBot(tg, arxiv, app, service, admins, sleeps)
         finally:
             await service.stop()
