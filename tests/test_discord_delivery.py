@@ -1,0 +1,295 @@
+"""Discord delivery for the push: real discord.py over REST against the fake Discord, with Discord's
+errors (429 handled by discord.py, 403/404 → ChatGone, 5xx → DeliveryFailed); and the push itself,
+end to end through ``arxiv-digest run``'s wiring."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.discord import DiscordPlatform, build_platform
+from adapters.discord.endpoints import current_endpoints, restore_endpoints
+from adapters.runner import push_once, run_forever
+from bot import listing
+from bot.errors import ChatGone, DeliveryFailed
+from bot.models import ChatKey, ChatSettings, Digest
+from bot.settings import Settings
+from bot.store import open_store
+from tests.conftest import settings_for
+from tests.factories import digest as make_digest
+from tests.factories import paper
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.discord import (
+    TOKEN,
+    FakeDiscord,
+    Scripted,
+    missing_access,
+    rate_limited,
+    server_error,
+    unknown_channel,
+    validate_message,
+)
+from tests.fakes.feeds import make_papers, make_rss
+
+LISTING = date(2026, 9, 24)
+NOW = listing.feed_ready_at(LISTING) + timedelta(hours=2)
+CATEGORIES = ["cs.DC", "cs.LG"]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    previous = current_endpoints()
+    async with FakeDiscord() as server:
+        yield server
+    restore_endpoints(previous)
+
+
+def discord_settings(fake: FakeDiscord, token: str = TOKEN, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "discord_bot_token": token,
+        "discord_api_url": fake.api_url,
+        "discord_gateway_url": fake.gateway_url,
+        "store_url": "sqlite:///:memory:",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def platform(fake: FakeDiscord) -> AsyncIterator[DiscordPlatform]:
+    sender = build_platform(discord_settings(fake))
+    try:
+        yield sender
+    finally:
+        await sender.aclose()
+
+
+class Acks:
+    """Records what ``on_sent`` was told, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    async def __call__(self, paper_ids: Sequence[str]) -> None:
+        self.calls.append(list(paper_ids))
+
+
+def big_digest(n: int = 25) -> Digest:
+    return make_digest([paper(i, summary="A condensed summary. " * 10) for i in range(1, n + 1)])
+
+
+def chat(channel_id: str) -> ChatKey:
+    return ChatKey("discord", channel_id)
+
+
+async def test_digest_is_sent_message_by_message(fake: FakeDiscord, platform: DiscordPlatform) -> None:
+    """A digest goes out as several valid messages, each acknowledged with exactly its papers."""
+    acks = Acks()
+    digest = big_digest()
+    await platform.send_digest(chat(fake.default_channel), digest, acks)
+    sent = fake.messages[fake.default_channel]
+    assert len(sent) == len(acks.calls) >= 3
+    assert [pid for call in acks.calls for pid in call] == digest.paper_ids()
+    for body, call in zip(sent, acks.calls, strict=True):
+        assert validate_message(body) is None
+        assert body["allowed_mentions"] == {"parse": []}
+        assert [e["url"] for e in body["embeds"]] == [f"https://arxiv.org/abs/{pid}" for pid in call]
+    assert ("GET", "/api/v10/users/@me") in fake.requests
+
+
+async def test_text_is_escaped_without_mentions(fake: FakeDiscord, platform: DiscordPlatform) -> None:
+    """A text message is escaped, cut to 2000 characters and sent with no mentions allowed."""
+    await platform.send_text(chat(fake.default_channel), "@everyone *new* " + "x" * 3000)
+    body = fake.messages[fake.default_channel][0]
+    assert body["content"].startswith("@\u200beveryone \\*new\\*")
+    assert len(body["content"]) == 2000
+    assert body["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        "official_docs_examples/http_429_user_rate_limit.txt",
+        "official_docs_examples/http_429_shared_resource_rate_limit.txt",
+        "official_docs_examples/http_429_global_rate_limit.txt",
+        "from_github_issues/rest_429_code_40062_service_resource.json",
+    ],
+)
+async def test_429_is_retried_by_discord_py(
+    fake: FakeDiscord, platform: DiscordPlatform, recorded: str
+) -> None:
+    """A recorded 429 (with Discord's ``Via`` header) is waited out and retried by discord.py: the
+    message is sent once and acknowledged once."""
+    fake.script(fake.default_channel, rate_limited(recorded, retry_after=0.05))
+    acks = Acks()
+    digest = make_digest([paper(1)])
+    await platform.send_digest(chat(fake.default_channel), digest, acks)
+    assert fake.attempts[fake.default_channel] == 2
+    assert len(fake.messages[fake.default_channel]) == 1
+    assert acks.calls == [digest.paper_ids()]
+
+
+async def test_long_429_fails_the_delivery_with_retry_after(
+    fake: FakeDiscord, platform: DiscordPlatform
+) -> None:
+    """A 429 asking for longer than a push waits (the recorded 64.57 s) fails with that retry_after
+    and nothing is acknowledged."""
+    fake.script(fake.default_channel, rate_limited(retry_after=None))
+    acks = Acks()
+    with pytest.raises(DeliveryFailed) as caught:
+        await platform.send_digest(chat(fake.default_channel), make_digest([paper(1)]), acks)
+    assert caught.value.retry_after == pytest.approx(64.57)
+    assert acks.calls == [] and fake.default_channel not in fake.messages
+
+
+async def test_429_without_via_is_not_retried(fake: FakeDiscord, platform: DiscordPlatform) -> None:
+    """A 429 without ``Via`` (not from Discord's API, e.g. a Cloudflare block) is a failed delivery."""
+    limited = rate_limited()
+    limited.headers.pop("Via")
+    fake.script(fake.default_channel, limited)
+    with pytest.raises(DeliveryFailed):
+        await platform.send_text(chat(fake.default_channel), "hello")
+    assert fake.attempts[fake.default_channel] == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (missing_access(), ChatGone),
+        (unknown_channel(), ChatGone),
+        (Scripted(403, {"message": "Missing Permissions", "code": 50013}), ChatGone),
+        (Scripted(403, {"message": "Cannot send messages to this user", "code": 50007}), ChatGone),
+        (server_error(503), DeliveryFailed),
+        (Scripted(400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}), DeliveryFailed),
+    ],
+)
+async def test_errors_as_discord_defines_them(
+    fake: FakeDiscord, platform: DiscordPlatform, reply: Scripted, expected: type[Exception]
+) -> None:
+    """403 and 404 mean the channel is gone for the bot; 5xx and other refusals are failed deliveries."""
+    fake.script(fake.default_channel, reply)
+    acks = Acks()
+    with pytest.raises(expected):
+        await platform.send_digest(chat(fake.default_channel), make_digest([paper(1)]), acks)
+    assert acks.calls == []
+
+
+async def test_failure_mid_digest_keeps_earlier_acknowledgements(
+    fake: FakeDiscord, platform: DiscordPlatform
+) -> None:
+    """When the channel disappears after the first message, only that message's papers are acknowledged."""
+    channel = fake.default_channel
+    acks = Acks()
+    digest = big_digest()
+    original = fake.channels[channel]
+
+    async def remove_after_first(paper_ids: Sequence[str]) -> None:
+        await acks(paper_ids)
+        fake.remove_channel(channel)
+
+    with pytest.raises(ChatGone):
+        await platform.send_digest(chat(channel), digest, remove_after_first)
+    assert len(acks.calls) == 1 and len(fake.messages[channel]) == 1
+    fake.channels[channel] = original
+
+
+@pytest.mark.parametrize("chat_id", ["1234567890123", "not-a-number", "-5"])
+async def test_unknown_or_invalid_channel_is_gone(
+    fake: FakeDiscord, platform: DiscordPlatform, chat_id: str
+) -> None:
+    """A channel Discord does not know, or an id that cannot be a channel, is ChatGone."""
+    with pytest.raises(ChatGone):
+        await platform.send_text(chat(chat_id), "hello")
+
+
+async def test_refused_token_is_a_failed_delivery(fake: FakeDiscord) -> None:
+    """A token Discord refuses fails the delivery without showing the token anywhere."""
+    sender = build_platform(discord_settings(fake, token="wrong-token"))
+    try:
+        with pytest.raises(DeliveryFailed) as caught:
+            await sender.send_text(chat(fake.default_channel), "hello")
+        assert "wrong-token" not in str(caught.value) and "wrong-token" not in repr(sender)
+    finally:
+        await sender.aclose()
+
+
+# -- the push, end to end --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def arxiv() -> AsyncIterator[FakeArxiv]:
+    async with FakeArxiv() as server:
+        server.set_feed(make_rss(LISTING, make_papers(30, CATEGORIES), CATEGORIES))
+        yield server
+
+
+def full_settings(fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path) -> Settings:
+    return settings_for(
+        arxiv,
+        discord_bot_token=TOKEN,
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+        store_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+    )
+
+
+async def subscribe(settings: Settings, *chats: ChatSettings) -> None:
+    store = await open_store(settings.store_url, settings.store_prefix)
+    try:
+        for item in chats:
+            await store.put_chat(item)
+    finally:
+        await store.close()
+
+
+async def test_push_once_delivers_and_unsubscribes_gone_channels(
+    fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    """``arxiv-digest push --now`` sends each subscribed channel its digest once, and a channel that
+    answers 403 Missing Access is unsubscribed."""
+    settings = full_settings(fake, arxiv, tmp_path)
+    good, gone = fake.default_channel, fake.guilds[fake.default_guild]["channels"][1]["id"]
+    fake.script(gone, missing_access())
+    base = ChatSettings(chat(good), categories=tuple(CATEGORIES))
+    await subscribe(settings, base, replace(base, chat=chat(gone)))
+    assert await push_once(settings, everyone=True, clock=lambda: NOW) == 0
+    sent = fake.messages[good]
+    urls = [e["url"] for body in sent for e in body["embeds"]]
+    assert len(urls) == len(set(urls)) > 10
+    assert all(validate_message(body) is None for body in sent)
+    assert gone not in fake.messages
+    store = await open_store(settings.store_url, settings.store_prefix)
+    try:
+        assert await store.get_chat(chat(gone)) is None
+        assert await store.get_chat(chat(good)) is not None
+    finally:
+        await store.close()
+    assert await push_once(settings, everyone=True, clock=lambda: NOW) == 0
+    assert len(fake.messages[good]) == len(sent)
+
+
+async def test_run_serves_slash_commands_and_pushes(
+    fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    """``arxiv-digest run`` with DISCORD_BOT_TOKEN set: a channel subscribes by slash command, then the
+    scheduled push delivers its digest there, and the process stops cleanly."""
+    settings = full_settings(fake, arxiv, tmp_path)
+    now = [NOW]
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(settings, clock=lambda: now[0], interval=0.1, stop_event=stop))
+    try:
+        await fake.wait_for(lambda: fake.ready.is_set() and None in fake.synced, 10)
+        entry = await fake.interact(fake.interaction("subscribe", [fake.option("category", "cs.DC cs.LG")]))
+        assert entry.texts[0].startswith("Subscribed")
+        now[0] = NOW + timedelta(days=1)
+        await fake.wait_for(lambda: bool(fake.messages.get(fake.default_channel)), 10)
+        assert "arXiv daily digest" in fake.messages[fake.default_channel][0]["content"]
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(task, 20) == 0
