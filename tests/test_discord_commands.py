@@ -1,0 +1,147 @@
+"""The Discord command helpers, pure: text commands, reply visibility, permissions, autocomplete."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+
+from adapters.discord.client import (
+    category_choices,
+    is_private,
+    language_choices,
+    may_manage,
+    text_command,
+    unsubscribe_choices,
+    user_language,
+    zone_choices,
+)
+from bot.commands import DigestReply, Reply, TextReply
+from tests.factories import digest
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("subscribe", ("cs.DC cs.LG",), "/subscribe cs.DC cs.LG"),
+        ("time", ("08:30", None), "/time 08:30"),
+        ("time", (" 08:30 ", "Asia/Shanghai"), "/time 08:30 Asia/Shanghai"),
+        ("today", (None,), "/today"),
+        ("subscribe", ("",), "/subscribe"),
+        ("list", (), "/list"),
+    ],
+)
+def test_text_command(name: str, args: tuple[str | None, ...], expected: str) -> None:
+    """A slash command becomes the chat command it mirrors; empty options are left out."""
+    assert text_command(name, *args) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "reply", "in_guild", "private"),
+    [
+        ("subscribe", TextReply("Subscribed"), True, False),
+        ("subscribe", TextReply("unknown", ok=False), True, True),
+        ("help", TextReply("Commands"), True, True),
+        ("status", TextReply("Last batch"), True, True),
+        ("list", TextReply("follows"), True, True),
+        ("list", TextReply("follows"), False, False),
+        ("subscribe", TextReply("unknown", ok=False), False, False),
+        ("today", DigestReply(digest([])), True, False),
+    ],
+)
+def test_is_private(name: str, reply: Reply, in_guild: bool, private: bool) -> None:
+    """Rejections and replies about the caller are ephemeral in guilds; digests never; DMs never need it."""
+    assert is_private(name, reply, in_guild) is private
+
+
+@pytest.mark.parametrize(
+    ("in_guild", "permissions", "allowed"),
+    [
+        (False, discord.Permissions.none(), True),
+        (True, discord.Permissions.none(), False),
+        (True, discord.Permissions(manage_channels=True), True),
+        (True, discord.Permissions(manage_guild=True), True),
+        (True, discord.Permissions(send_messages=True, manage_messages=True), False),
+        (True, discord.Permissions.all(), True),
+    ],
+)
+def test_may_manage(in_guild: bool, permissions: discord.Permissions, allowed: bool) -> None:
+    """Manage Channels or Manage Server is needed in a guild; a DM is always the caller's own."""
+    assert may_manage(in_guild, permissions) is allowed
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (discord.Locale.chinese, "zh"),
+        (discord.Locale.american_english, "en"),
+        (discord.Locale.german, "de"),
+        (None, None),
+    ],
+)
+def test_user_language(locale: discord.Locale | None, expected: str | None) -> None:
+    """A Discord client locale becomes a primary language code."""
+    assert user_language(locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "expected_first"),
+    [
+        ("cs.DC", (), "cs.DC"),
+        ("", ("math.PR",), "math.PR"),
+        ("cs.DC cs.L", (), "cs.DC cs.LG"),
+        ("notacat cs.L", (), None),
+    ],
+)
+def test_category_choices(typed: str, first: tuple[str, ...], expected_first: str | None) -> None:
+    """Category choices lead with the best match (or the channel's own) and complete a list word by word."""
+    choices = category_choices(typed, first)
+    assert len(choices) <= 25
+    if expected_first is None:
+        assert all(not c.value.startswith("notacat") for c in choices)
+    else:
+        assert choices[0].value == expected_first
+
+
+@pytest.mark.parametrize(
+    ("typed", "following", "expected"),
+    [
+        ("", ("cs.DC", "cs.LG"), ["cs.DC", "cs.LG", "all"]),
+        ("lg", ("cs.DC", "cs.LG"), ["cs.LG"]),
+        ("a", (), ["all"]),
+        ("zzz", ("cs.DC",), []),
+    ],
+)
+def test_unsubscribe_choices(typed: str, following: tuple[str, ...], expected: list[str]) -> None:
+    """Unsubscribe offers the channel's matching categories, then all."""
+    assert [c.value for c in unsubscribe_choices(typed, following)] == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "own", "expected_first", "expected_in"),
+    [
+        ("", "Asia/Tokyo", "Asia/Tokyo", "UTC"),
+        ("", None, "UTC", "Asia/Shanghai"),
+        ("shanghai", None, "Asia/Shanghai", "Asia/Shanghai"),
+        ("new_y", None, "America/New_York", "America/New_York"),
+        ("x" * 500, None, None, None),
+    ],
+)
+def test_zone_choices(
+    typed: str, own: str | None, expected_first: str | None, expected_in: str | None
+) -> None:
+    """Zone choices: the chat's zone and common ones when empty, else matches by name part."""
+    values = [c.value for c in zone_choices(typed, own)]
+    assert len(values) <= 25
+    if expected_first is None:
+        assert values == []
+    else:
+        assert values[0] == expected_first and expected_in in values
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("", "en"), ("zh", "zh"), ("中文", "zh"), ("deut", "de"), ("pt-BR", "pt-BR")],
+)
+def test_language_choices(typed: str, expected: str) -> None:
+    """Language choices match code or name; an unlisted code is offered as typed."""
+    assert expected in [c.value for c in language_choices(typed)]
