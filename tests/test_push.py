@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +71,9 @@ class RecordingPlatform:
 
     ``gone`` chats raise ChatGone; ``migrate`` maps a chat id to its new id (raised after
     ``migrate_after`` acknowledged messages); ``fail`` maps a chat id to the number of messages
-    acknowledged before DeliveryFailed is raised, once.
+    acknowledged before DeliveryFailed is raised, once. With ``log`` set, each acknowledged message
+    is appended to that file (tagged with ``tag``) before ``on_sent``; ``delay`` is the time a
+    message takes to send.
     """
 
     name: str = PLATFORM
@@ -82,6 +85,8 @@ class RecordingPlatform:
     fail: dict[str, int] = field(default_factory=dict)
     retry_after: float | None = None
     log: Path | None = None
+    tag: str = ""
+    delay: float = 0.0
 
     async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
         papers = [p.id for p in digest.all_papers]
@@ -94,10 +99,12 @@ class RecordingPlatform:
             if self.fail.get(chat.chat_id) == number:
                 del self.fail[chat.chat_id]
                 raise DeliveryFailed(f"{chat}: unreachable", retry_after=self.retry_after)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             self.sent.append((chat.chat_id, part))
             if self.log is not None:
                 with self.log.open("a", encoding="utf-8") as out:
-                    out.write(json.dumps({"chat": chat.chat_id, "ids": part}) + "\n")
+                    out.write(json.dumps({"chat": chat.chat_id, "ids": part, "tag": self.tag}) + "\n")
             await on_sent(part)
 
     async def send_text(self, chat: ChatKey, text: str) -> None:
