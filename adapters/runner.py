@@ -12,7 +12,6 @@ chats being pushed finish, the platforms close.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 import signal
 from collections.abc import Callable, Coroutine, Mapping
@@ -23,7 +22,7 @@ import structlog
 
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
-from bot.errors import BadInput
+from bot.errors import BadInput, DigestError
 from bot.metrics import Metrics, serve_metrics
 from bot.push import Pusher
 from bot.settings import Settings
@@ -87,13 +86,15 @@ def _platforms(settings: Settings, app: App | None, stop: asyncio.Event | None) 
 
             found.services["telegram"] = telegram
     if settings.discord_bot_token is not None:
-        discord: Any = importlib.import_module("adapters.discord")
-        found.senders["discord"] = discord.build_platform(settings)
+        from adapters.discord import build_platform as build_discord_platform
+        from adapters.discord import run_discord
+
+        found.senders["discord"] = build_discord_platform(settings)
         if app is not None and stop is not None:
             commands, store, event = app.commands, app.store, stop
 
             async def serve_discord() -> None:
-                await discord.run_discord(settings, commands, store, event)
+                await run_discord(settings, commands, store, event)
 
             found.services["discord"] = serve_discord
     return found
@@ -194,6 +195,7 @@ async def run_forever(
     metrics_runner = None
     scheduler = AsyncIOScheduler(timezone=UTC)
     code = EXIT_OK
+    failure: DigestError | None = None
     try:
         if settings.metrics_port is not None:
             metrics_runner = await serve_metrics(metrics, app.store.ping, settings.metrics_port)
@@ -213,7 +215,9 @@ async def run_forever(
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         for task in done - {stopped}:
             error = task.exception() if not task.cancelled() else None
-            log.error("platform_stopped", platform=task.get_name(), error=repr(error) if error else None)
+            log.error("platform_stopped", platform=task.get_name(), error=str(error) if error else None)
+            if isinstance(error, DigestError) and failure is None:
+                failure = error
             code = EXIT_FAILED
         stop.set()
         stopped.cancel()
@@ -237,4 +241,6 @@ async def run_forever(
         await app.aclose()
         undo_signals()
         log.info("stopped")
+    if failure is not None:
+        raise failure  # bad input (e.g. a refused token) exits 2 with its message
     return code

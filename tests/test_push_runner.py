@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import socket
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -12,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from adapters.discord.endpoints import current_endpoints, restore_endpoints
 from adapters.runner import push_once, run_forever
 from bot.errors import BadInput
 from bot.metrics import Metrics, metrics_app
@@ -20,10 +23,13 @@ from bot.settings import Settings
 from bot.store import open_store
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.discord import TOKEN as DISCORD_TOKEN
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.feeds import make_rss
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram
 from tests.test_push import THU, THU_0800, ids, thursday_items
 
+ABS = re.compile(r"https://arxiv\.org/abs/([0-9]{4}\.[0-9]{5})")
 CHATS = {"1001": ("cs.DC",), "1002": ("cs.LG",), "-1001557912345": ("cs.DC", "cs.LG")}
 
 
@@ -87,6 +93,41 @@ async def test_push_once_through_telegram(
     assert await push_once(config, everyone=True, clock=lambda: THU_0800) == 0
     assert len(telegram.sent) == sent
     assert len(fake_arxiv.requests) == 1
+
+
+async def test_push_once_through_telegram_and_discord(
+    fake_arxiv: FakeArxiv, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """With both tokens set, one ``push`` serves the Telegram chats and the Discord channels, each once."""
+    fake_arxiv.set_feed(make_rss(THU, thursday_items(), ["cs.DC", "cs.LG"]))
+    previous = current_endpoints()
+    async with FakeDiscord() as discord:
+        config = settings(
+            fake_arxiv,
+            telegram,
+            tmp_path,
+            discord_bot_token=DISCORD_TOKEN,
+            discord_api_url=discord.api_url,
+            discord_gateway_url=discord.gateway_url,
+        )
+        await subscribe(config, THU_0800)
+        channel = discord.default_channel
+        store = await open_store(config.store_url, config.store_prefix)
+        try:
+            chat = ChatKey("discord", channel)
+            await store.put_chat(ChatSettings(chat, ("cs.LG",)))
+            await store.set_due(chat, THU_0800.timestamp())
+        finally:
+            await store.close()
+        try:
+            assert await push_once(config, clock=lambda: THU_0800) == 0
+            assert await push_once(config, everyone=True, clock=lambda: THU_0800) == 0
+        finally:
+            restore_endpoints(previous)
+        linked = [ABS.findall(json.dumps(body)) for body in discord.messages[channel]]
+        in_discord = [pid for found in linked for pid in dict.fromkeys(found)]
+    assert sorted(in_discord) == sorted(ids(6, 7, 8, 9, 10))
+    assert sorted(papers_in(telegram, 1002)) == sorted(ids(6, 7, 8, 9, 10))
 
 
 async def test_push_once_arxiv_down_exits_3(
