@@ -54,6 +54,7 @@ _EN: dict[str, str] = {
     "authors": "Authors",
     "category": "Category",
     "no_papers": "No new papers in {cats} for {date}.",
+    "no_announcement": "arXiv announced no new papers for today; your next digest comes with its next announcement.",
     "start": (
         "Hello! I send the new arXiv papers of the categories you follow, each with a short summary, "
         "every morning at your local time.\n\n"
@@ -114,6 +115,7 @@ _ZH: dict[str, str] = {
     "authors": "作者",
     "category": "分类",
     "no_papers": "{date} {cats} 没有新论文。",
+    "no_announcement": "arXiv 今天没有发布新论文；下一期摘要将随下一次发布送达。",
     "start": (
         "你好！我会在每天早上你所在时区的时间，推送你关注的 arXiv 分类的新论文，并附上精简摘要。\n\n"
         "试试：/subscribe cs.DC，然后 /today 查看今天的论文。\n"

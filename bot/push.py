@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 import structlog
@@ -33,9 +33,10 @@ import structlog
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, SourceError
+from bot.i18n import t
 from bot.metrics import Metrics
 from bot.models import Batch, ChatKey, ChatSettings, Digest
-from bot.schedule import awaiting_batch, mark_retry, reschedule
+from bot.schedule import awaiting_batch, brings_batch, last_instant, mark_retry, reschedule
 from bot.store.base import Store
 
 log = structlog.get_logger(__name__)
@@ -363,7 +364,10 @@ class Pusher:
         lag_from = due if due is not None and due <= cycle.now_ts else None
         for _ in range(MAX_MIGRATIONS + 1):
             try:
-                await self._deliver(platform, chat, digest, lag_from, cycle)
+                sent = await self._deliver(platform, chat, digest, lag_from, cycle)
+                if not sent and self._owes_note(settings, due, cycle):
+                    await platform.send_text(chat, t(settings.language, "no_announcement"))
+                    log.info("push_no_announcement_note", chat=str(chat))
                 break
             except ChatGone as error:
                 await self._store.delete_chat(chat)
@@ -396,15 +400,23 @@ class Pusher:
             return
         await self._reschedule(chat, settings, due, digest.listing_date, cycle)
 
+    def _owes_note(self, settings: ChatSettings, due: float | None, cycle: _Cycle) -> bool:
+        """A chat that asked for it gets a note at a push time with no announcement since the last."""
+        if not settings.empty_day_note or cycle.everyone or due is None:
+            return False
+        instant = last_instant(settings.push_time, settings.timezone, datetime.fromtimestamp(due, UTC))
+        return not brings_batch(settings.push_time, settings.timezone, instant)
+
     async def _deliver(
         self, platform: Platform, chat: ChatKey, digest: Digest, lag_from: float | None, cycle: _Cycle
-    ) -> None:
-        """Send what ``chat`` has not received of ``digest``, marking each acknowledged message."""
+    ) -> int:
+        """Send what ``chat`` has not received of ``digest``, marking each acknowledged message;
+        the number of messages sent."""
         received = await self._store.filter_received(chat, digest.paper_ids())
         fresh = digest.without(received) if received else digest
         if not fresh.all_papers:
             self._count(cycle, "nothing_new")
-            return
+            return 0
         messages = 0
 
         async def on_sent(paper_ids: Sequence[str]) -> None:
@@ -432,6 +444,7 @@ class Pusher:
                     papers=len(fresh.all_papers),
                     messages=messages,
                 )
+        return messages
 
     async def _reschedule(
         self, chat: ChatKey, settings: ChatSettings, due: float | None, delivered: date, cycle: _Cycle
@@ -440,7 +453,14 @@ class Pusher:
             cycle.pending.discard(chat)
             return  # pushed ahead of time: its regular push stays, and will find nothing new
         now = max(self._clock(), cycle.now)
-        following = reschedule(settings.push_time, settings.timezone, now, delivered, self._poll)
+        following = reschedule(
+            settings.push_time,
+            settings.timezone,
+            now,
+            delivered,
+            self._poll,
+            every_day=settings.empty_day_note,
+        )
         await self._store.set_due(chat, following.timestamp())
         if awaiting_batch(settings.push_time, settings.timezone, now, delivered):
             await mark_retry(self._store, chat, following.timestamp())

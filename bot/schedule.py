@@ -3,7 +3,8 @@
 A chat's push happens at its local ``HH:MM`` on each day when a new batch has been announced since
 the previous day's push time. The batch a push is for is ``listing.latest_listing(push instant)``;
 if its feed is not ready yet, the push delivers what the chat has not received and then waits for
-the batch (catch-up). Weekends and arXiv holidays announce nothing, so they bring no push.
+the batch (catch-up). Weekends and arXiv holidays announce nothing, so they bring no push, except
+a one-line note to a chat that asked for one (``ChatSettings.empty_day_note``).
 
 After a push, ``reschedule`` says when the chat is next due: at its next push instant with a batch
 newer than the one it now holds, or after a short wait when the batch its push time has passed for
@@ -70,15 +71,21 @@ def batch_for(instant: datetime) -> date:
     return listing.latest_listing(instant)
 
 
-def next_push(push_time: str, timezone: str, after: datetime) -> datetime:
-    """The first push instant after ``after`` at which a new batch has been announced since the
-    chat's previous push instant."""
+def brings_batch(push_time: str, timezone: str, instant: datetime) -> bool:
+    """Whether a new batch has been announced between the chat's previous push instant (the day
+    before, at the same local time) and its push instant ``instant``."""
     zone = ZoneInfo(timezone)
-    at = _clock_time(push_time)
+    local_day = instant.astimezone(zone).date()
+    previous = local_instant(local_day - timedelta(days=1), _clock_time(push_time), zone)
+    return batch_for(instant) != batch_for(previous)
+
+
+def next_push(push_time: str, timezone: str, after: datetime, every_day: bool = False) -> datetime:
+    """The first push instant after ``after`` at which a new batch has been announced since the
+    chat's previous push instant; with ``every_day`` (a chat that wants a note on days without an
+    announcement), simply the next push instant."""
     for instant in daily_instants(push_time, timezone, after):
-        local_day = instant.astimezone(zone).date()
-        previous = local_instant(local_day - timedelta(days=1), at, zone)
-        if batch_for(instant) != batch_for(previous):
+        if every_day or brings_batch(push_time, timezone, instant):
             return instant
     raise ValueError("no announcement within a month")  # pragma: no cover - arXiv never pauses that long
 
@@ -87,7 +94,7 @@ def next_push_for(settings: ChatSettings, after: datetime) -> datetime | None:
     """The chat's next push, or None if it follows no category."""
     if not settings.categories:
         return None
-    return next_push(settings.push_time, settings.timezone, after)
+    return next_push(settings.push_time, settings.timezone, after, every_day=settings.empty_day_note)
 
 
 def awaiting_batch(push_time: str, timezone: str, now: datetime, delivered: date | None) -> bool:
@@ -97,19 +104,24 @@ def awaiting_batch(push_time: str, timezone: str, now: datetime, delivered: date
 
 
 def reschedule(
-    push_time: str, timezone: str, now: datetime, delivered: date | None, retry: timedelta
+    push_time: str,
+    timezone: str,
+    now: datetime,
+    delivered: date | None,
+    retry: timedelta,
+    every_day: bool = False,
 ) -> datetime:
     """When a chat is next due after a push at ``now`` that left it holding the batch of
     ``delivered`` (the listing date of the digest built now; None when no digest could be built).
 
     If the chat's push time has passed for a batch newer than ``delivered`` (the feed does not show
     it yet, or the source failed), it is due again after ``retry``; otherwise at its next push
-    instant that brings a batch newer than ``delivered``.
+    instant that brings a batch newer than ``delivered`` (with ``every_day``, its next push instant).
     """
     if delivered is None or awaiting_batch(push_time, timezone, now, delivered):
         return now + retry
-    instant = next_push(push_time, timezone, now)
-    while batch_for(instant) <= delivered:
+    instant = next_push(push_time, timezone, now, every_day)
+    while not every_day and batch_for(instant) <= delivered:
         instant = next_push(push_time, timezone, instant)
     return instant
 

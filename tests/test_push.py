@@ -15,6 +15,7 @@ import pytest
 from bot.delivery import OnSent
 from bot.engine import DigestEngine
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.i18n import t
 from bot.metrics import Metrics
 from bot.models import ChatKey, ChatSettings, Digest
 from bot.push import Pusher
@@ -375,3 +376,31 @@ async def test_pages_through_many_due_chats(rig: Rig) -> None:
         else:
             assert sorted(papers) == sorted(ids(1, 2, 3, 4, 5, 10) if n % 2 else ids(6, 7, 8, 9, 10))
     assert len(rig.fake.requests) == 1
+
+
+async def test_note_on_a_day_without_announcement(rig: Rig) -> None:
+    """A chat that asked for it gets a one-line note at a push time with no new batch, and is due again the next day."""
+    saturday = datetime(2026, 9, 26, 8, 0, tzinfo=UTC)
+    rig.clock.now = saturday
+    rig.fake.set_feed(make_rss(date(2026, 9, 25), thursday_items(), ["cs.DC", "cs.LG"]))
+    chat = ChatKey(PLATFORM, "noted")
+    await rig.store.put_chat(ChatSettings(chat, ("cs.DC",), empty_day_note=True))
+    await rig.store.set_due(chat, saturday.timestamp())
+    await rig.store.mark_received(chat, ids(1, 2, 3, 4, 5, 10))
+    quiet = await rig.subscribe("quiet", ["cs.DC"], due=saturday)
+    await rig.store.mark_received(quiet, ids(1, 2, 3, 4, 5, 10))
+    await rig.pusher().run_once()
+    assert rig.platform.sent == [("noted", [t("en", "no_announcement")])]
+    assert await rig.due("noted") == saturday + timedelta(days=1)
+    assert await rig.due("quiet") == datetime(2026, 9, 28, 8, 0, tzinfo=UTC)
+
+
+async def test_no_note_when_a_batch_came(rig: Rig) -> None:
+    """On an announcement day the note is never sent, even when the chat already had every paper."""
+    chat = ChatKey(PLATFORM, "noted")
+    await rig.store.put_chat(ChatSettings(chat, ("cs.DC",), empty_day_note=True))
+    await rig.store.set_due(chat, THU_0800.timestamp())
+    await rig.store.mark_received(chat, ids(1, 2, 3, 4, 5, 10))
+    await rig.pusher().run_once()
+    assert rig.platform.sent == []
+    assert await rig.due("noted") == FRI_0800

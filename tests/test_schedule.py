@@ -10,6 +10,7 @@ import pytest
 from bot.models import ChatKey, ChatSettings
 from bot.schedule import (
     batch_for,
+    brings_batch,
     daily_instants,
     last_instant,
     local_instant,
@@ -255,6 +256,33 @@ def test_reschedule(
 ) -> None:
     """After a push the chat waits for a late batch, retries a failed source, or moves to its next push."""
     assert reschedule(push_time, zone, now, delivered, TEN_MINUTES) == expected
+
+
+@pytest.mark.parametrize(
+    ("push_time", "zone", "instant", "brings"),
+    [
+        ("08:00", "UTC", "2026-09-25 08:00", True),  # Friday: Friday's batch, announced Thursday evening
+        ("08:00", "UTC", "2026-09-26 08:00", False),  # Saturday
+        ("08:00", "UTC", "2026-09-27 08:00", False),  # Sunday
+        ("08:00", "UTC", "2026-11-26 08:00", False),  # Thanksgiving
+        ("21:00", NY, "2026-09-28 01:00", True),  # Sunday 21:00 New York: Monday's batch
+        ("21:00", NY, "2026-09-26 01:00", False),  # Friday 21:00 New York
+    ],
+)
+def test_brings_batch(push_time: str, zone: str, instant: str, brings: bool) -> None:
+    """A push instant brings a batch when one was announced since the chat's previous push time."""
+    assert brings_batch(push_time, zone, utc(instant)) is brings
+
+
+def test_every_day_for_a_chat_that_wants_notes() -> None:
+    """A chat that wants a note on quiet days is due at its time every day, weekends included."""
+    start = utc("2026-09-25 09:00")
+    assert next_push("08:00", "UTC", start, every_day=True) == utc("2026-09-26 08:00")
+    settings = ChatSettings(ChatKey("test", "1"), categories=("cs.DC",), empty_day_note=True)
+    assert next_push_for(settings, start) == utc("2026-09-26 08:00")
+    saturday = utc("2026-09-26 08:00")
+    assert reschedule("08:00", "UTC", saturday, FRI, TEN_MINUTES, every_day=True) == utc("2026-09-27 08:00")
+    assert reschedule("08:00", "UTC", saturday, FRI, TEN_MINUTES) == utc("2026-09-28 08:00")
 
 
 def test_next_push_for_needs_categories() -> None:
