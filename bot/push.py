@@ -332,20 +332,23 @@ class Pusher:
             self._count(cycle, "errors")
             return
         cycle.held[name] = owner
+        claims = [name]
         try:
-            await self._push(job, cycle, owner)
+            await self._push(job, cycle, owner, claims)
         except Exception as error:
             log.exception("push_chat_failed", chat=str(job.chat), error=type(error).__name__)
             self._count(cycle, "errors")
             await self._retry_later(job.chat, self._retry, cycle)
         finally:
-            cycle.held.pop(name, None)
-            try:
-                await self._store.release(name, owner)
-            except Exception as error:
-                log.warning("push_release_failed", chat=str(job.chat), error=type(error).__name__)
+            for held in claims:
+                cycle.held.pop(held, None)
+                try:
+                    await self._store.release(held, owner)
+                except Exception as error:
+                    log.warning("push_release_failed", claim=held, error=type(error).__name__)
 
-    async def _push(self, job: _Job, cycle: _Cycle, owner: str) -> None:
+    async def _push(self, job: _Job, cycle: _Cycle, owner: str, claims: list[str]) -> None:
+        """Push one claimed chat; ``claims`` collects further claims taken (a migrated chat's)."""
         chat, settings = job.chat, job.settings
         due = await self._store.get_due(chat)
         if not cycle.everyone and (due is None or due > cycle.now_ts):
@@ -380,6 +383,7 @@ class Pusher:
                 new_name = f"push:{new}"
                 if await self._store.claim(new_name, owner, self._claim_ttl):
                     cycle.held[new_name] = owner
+                    claims.append(new_name)
                 await self._store.migrate_chat(chat, new)
                 self._failed(platform, "migrated", cycle)
                 log.info("chat_migrated", old=str(chat), new=str(new))

@@ -244,6 +244,7 @@ async def test_chat_migrated_moves_and_resends(rig: Rig) -> None:
     assert moved is not None and moved.categories == ("cs.DC",)
     assert await rig.store.get_due(new) == FRI_0800.timestamp()
     assert await rig.store.filter_received(new, ids(1, 2, 3, 4, 5, 10)) == ids(1, 2, 3, 4, 5, 10)
+    assert await rig.store.claim(f"push:{new}", "another-process", 1.0), "the push released its claims"
 
 
 async def test_delivery_failed_retries_later(rig: Rig) -> None:
