@@ -287,27 +287,29 @@ class LLMSummarizer:
         claim = f"summary:{key}"
         deadline = self._clock() + self._wait_timeout
         delay = self._poll_interval
-        async with self._semaphore:
-            while True:
+        while True:
+            async with self._semaphore:
                 if await self._store.claim(claim, self._owner, self._claim_ttl):
                     try:
                         return await self._compute(key, claim, paper, language)
                     finally:
                         await self._store.release(claim, self._owner)
-                if self._clock() >= deadline:
-                    outcome = _Outcome(None, "wait_timeout")
-                    self._log_fallback(paper, language, outcome)
-                    return outcome
-                await self._sleep(delay)
-                delay = min(delay * 1.5, self._max_poll_interval)
-                cached = await self._store.cache_get(CACHE_NAMESPACE, key)
-                if cached is not None:
-                    return _Outcome(cached)
-                failed = await self._store.cache_get(FAILED_NAMESPACE, key)
-                if failed is not None:
-                    outcome = _Outcome(None, "failed_elsewhere")
-                    self._log_fallback(paper, language, outcome, detail=failed)
-                    return outcome
+            # Another process is computing this key: wait for its result without holding a slot,
+            # so this process's other papers go ahead meanwhile.
+            if self._clock() >= deadline:
+                outcome = _Outcome(None, "wait_timeout")
+                self._log_fallback(paper, language, outcome)
+                return outcome
+            await self._sleep(delay)
+            delay = min(delay * 1.5, self._max_poll_interval)
+            cached = await self._store.cache_get(CACHE_NAMESPACE, key)
+            if cached is not None:
+                return _Outcome(cached)
+            failed = await self._store.cache_get(FAILED_NAMESPACE, key)
+            if failed is not None:
+                outcome = _Outcome(None, "failed_elsewhere")
+                self._log_fallback(paper, language, outcome, detail=failed)
+                return outcome
 
     async def _compute(self, key: str, claim: str, paper: Paper, language: str) -> _Outcome:
         cached = await self._store.cache_get(CACHE_NAMESPACE, key)
