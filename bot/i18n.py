@@ -1,14 +1,17 @@
 """Words the bot says, in English and Chinese; other languages fall back to English.
 
 ``t(lang, key, **values)`` looks a message up by the language's primary subtag (``zh-TW`` → ``zh``).
-``valid_language`` checks a ``/lang`` argument's form (BCP 47 primary language, optional region/script).
+``normalize_language`` checks a ``/lang`` argument's form: a BCP 47 primary language subtag with an
+optional script and region (``en``, ``zh``, ``zh-TW``, ``zh-Hant``, ``pt-BR``, ``es-419``).
 """
 
 from __future__ import annotations
 
 import re
 
-_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_](?:[A-Za-z]{4}|[A-Za-z]{2}|\d{3}))?$")
+_LANG = re.compile(
+    r"^(?P<lang>[A-Za-z]{2,3})(?:[-_](?P<script>[A-Za-z]{4}))?(?:[-_](?P<region>[A-Za-z]{2}|\d{3}))?$"
+)
 
 LANGUAGE_HINT = "a language code such as en, zh, de, ja or pt-BR"
 
@@ -27,20 +30,21 @@ LANGUAGE_NAMES: dict[str, str] = {
 
 
 def normalize_language(code: str) -> str | None:
-    """``"ZH_cn"`` → ``"zh-CN"``; None if the code is not of an accepted form."""
-    code = code.strip()
-    if len(code) > 12 or not _LANG.match(code):
+    """The canonical form of a well-formed code (``"ZH_tw"`` → ``"zh-TW"``), or None if malformed."""
+    match = _LANG.match(code.strip()) if len(code) <= 16 else None
+    if match is None:
         return None
-    head, _, tail = code.replace("_", "-").partition("-")
-    if not tail:
-        return head.lower()
-    if len(tail) == 4:
-        return f"{head.lower()}-{tail.title()}"
-    return f"{head.lower()}-{tail.upper()}"
+    parts = [match.group("lang").lower()]
+    if script := match.group("script"):
+        parts.append(script.title())
+    if region := match.group("region"):
+        parts.append(region.upper())
+    return "-".join(parts)
 
 
 def primary(lang: str) -> str:
-    return lang.split("-", 1)[0].lower()
+    """``"zh-TW"`` → ``"zh"``."""
+    return lang.replace("_", "-").split("-", 1)[0].lower()
 
 
 _EN: dict[str, str] = {

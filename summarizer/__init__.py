@@ -1,7 +1,6 @@
 """Condensed paper summaries: an LLM summarizer with a per-paper extractive fallback.
 
-``build_summarizer`` picks the implementation from the settings; ``is_supported_language`` and
-``SUPPORTED_LANGUAGE_HINT`` serve ``/lang`` and ``--lang``.
+``build_summarizer`` picks the implementation from the settings.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from bot.settings import Settings
 from bot.store.base import Store
 from bot.summary import Summarizer
 from summarizer.extractive import ExtractiveSummarizer, extract
-from summarizer.lang import SUPPORTED_LANGUAGE_HINT, is_supported_language, normalize_language
 from summarizer.llm import PROMPT_VERSION, LLMSummarizer
 
 
@@ -24,11 +22,8 @@ def build_summarizer(settings: Settings, store: Store) -> Summarizer:
 
 __all__ = [
     "PROMPT_VERSION",
-    "SUPPORTED_LANGUAGE_HINT",
     "ExtractiveSummarizer",
     "LLMSummarizer",
     "build_summarizer",
     "extract",
-    "is_supported_language",
-    "normalize_language",
 ]

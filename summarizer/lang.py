@@ -1,21 +1,14 @@
-"""Language codes: validation for ``/lang``, names for the prompt, and a script check of the output.
+"""Languages for the prompt (names, length budgets) and a script check of the model's output.
 
-Codes are BCP-47-style tags of a primary language subtag (two or three letters), an optional script
-(four letters) and an optional region (two letters or three digits): ``en``, ``zh``, ``zh-TW``,
-``zh-Hant``, ``pt-BR``, ``es-419``.
+Codes are validated and normalised by ``bot.i18n.normalize_language``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SUPPORTED_LANGUAGE_HINT = "a language code like en, zh, de, ja or pt-BR"
-
-_TAG = re.compile(
-    r"^(?P<lang>[A-Za-z]{2,3})(?:[-_](?P<script>[A-Za-z]{4}))?(?:[-_](?P<region>[A-Za-z]{2}|\d{3}))?$"
-)
+from bot.i18n import normalize_language, primary
 
 _NAMES: dict[str, str] = {
     "en": "English",
@@ -64,29 +57,6 @@ _REGIONAL_NAMES: dict[str, str] = {
 }
 
 
-def normalize_language(code: str) -> str | None:
-    """The canonical form of a well-formed code (``"ZH_tw"`` → ``"zh-TW"``), or None if malformed."""
-    match = _TAG.match(code.strip()) if len(code) <= 16 else None
-    if match is None:
-        return None
-    parts = [match.group("lang").lower()]
-    if script := match.group("script"):
-        parts.append(script.title())
-    if region := match.group("region"):
-        parts.append(region.upper())
-    return "-".join(parts)
-
-
-def is_supported_language(code: str) -> bool:
-    """True for a well-formed language code (``en``, ``zh``, ``zh-TW``, ``pt-BR``); False otherwise."""
-    return normalize_language(code) is not None
-
-
-def primary_subtag(code: str) -> str:
-    """``"zh-TW"`` → ``"zh"``."""
-    return code.replace("_", "-").split("-", 1)[0].lower()
-
-
 def language_name(code: str) -> str:
     """The English name used in the prompt; unknown but well-formed codes are named by their code."""
     canonical = normalize_language(code) or code
@@ -103,14 +73,14 @@ def language_name(code: str) -> str:
 
 def length_budget(code: str) -> str:
     """The length limit the prompt states for the language."""
-    primary = primary_subtag(code)
-    if primary == "zh":
+    base = primary(code)
+    if base == "zh":
         return "120 Chinese characters"
-    if primary == "ja":
+    if base == "ja":
         return "150 Japanese characters"
-    if primary == "ko":
+    if base == "ko":
         return "200 Korean characters"
-    if primary == "th":
+    if base == "th":
         return "250 characters"
     return "60 words"
 
@@ -233,10 +203,10 @@ def script_ratio(text: str, accepts: Callable[[int], bool], latin_word_units: in
 def is_in_language(text: str, code: str) -> bool:
     """Whether ``text`` is written in the script of ``code``: Chinese mostly Han characters, English
     mostly Latin letters, and so on. Languages without a known script are accepted."""
-    primary = primary_subtag(code)
-    rule = _RULES.get(primary)
+    base = primary(code)
+    rule = _RULES.get(base)
     if rule is None:
-        if primary not in _LATIN_LANGUAGES:
+        if base not in _LATIN_LANGUAGES:
             return True
         rule = _LATIN_RULE
     return script_ratio(text, rule.accepts, rule.latin_word_units) >= rule.min_ratio

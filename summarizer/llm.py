@@ -23,12 +23,13 @@ import openai
 import structlog
 from openai.types.chat import ChatCompletionMessageParam
 
+from bot.i18n import normalize_language
 from bot.models import Paper
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.summary import Progress, Summarizer
 from summarizer.extractive import ExtractiveSummarizer
-from summarizer.lang import is_in_language, language_name, length_budget, normalize_language
+from summarizer.lang import is_in_language, language_name, length_budget
 from summarizer.safety import MAX_SUMMARY_CHARS, clean, findings, strip_invisible
 
 log = structlog.get_logger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import parse_command, parse_time, parse_zone
-from bot.i18n import normalize_language, t
+from bot.i18n import LANGUAGE_HINT, normalize_language, t
 
 
 @pytest.mark.parametrize(
@@ -69,24 +69,40 @@ def test_parse_zone(text: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("code", "expected"),
     [
         ("en", "en"),
-        ("ZH", "zh"),
-        ("zh-tw", "zh-TW"),
-        ("zh_Hant", "zh-Hant"),
+        ("zh", "zh"),
+        ("EN", "en"),
+        ("zh-TW", "zh-TW"),
+        ("zh_tw", "zh-TW"),
+        ("zh-hant", "zh-Hant"),
+        ("zh-Hant-TW", "zh-Hant-TW"),
         ("pt-BR", "pt-BR"),
         ("es-419", "es-419"),
+        ("de", "de"),
+        ("ja", "ja"),
+        ("yue", "yue"),
+        (" fr ", "fr"),
         ("english", None),
         ("e1", None),
+        ("e", None),
         ("", None),
-        ("中文", None),
+        ("zh-", None),
+        ("zh-TWN1", None),
+        ("en;DROP", None),
         ("x" * 10_000, None),
+        ("中文", None),
     ],
 )
-def test_normalize_language(text: str, expected: str | None) -> None:
-    """Language codes are BCP 47 primary subtags with an optional script or region."""
-    assert normalize_language(text) == expected
+def test_normalize_language(code: str, expected: str | None) -> None:
+    """Well-formed codes come back canonical; malformed ones are None and not supported."""
+    assert normalize_language(code) == expected
+
+
+def test_language_hint_names_the_accepted_form() -> None:
+    """The hint shown on rejection gives examples of accepted codes."""
+    assert "en" in LANGUAGE_HINT and "zh" in LANGUAGE_HINT
 
 
 def test_chinese_messages_fall_back_by_primary_subtag() -> None:
