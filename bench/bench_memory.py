@@ -165,6 +165,7 @@ class AckPlatform:
 async def child(config: dict[str, Any]) -> dict[str, Any]:
     from adapters.app import build_app
     from adapters.logs import configure
+    from adapters.runner import settle_heap
     from bot.metrics import Metrics
     from bot.push import Pusher
     from bot.settings import Settings
@@ -176,6 +177,7 @@ async def child(config: dict[str, Any]) -> dict[str, Any]:
     app = await build_app(settings, clock=lambda: NOW)
     platform = AckPlatform()
     pusher = Pusher(app.store, app.engine, {"telegram": platform}, clock=lambda: NOW, metrics=Metrics())
+    settle_heap()
     baseline = rss_mb()
     samples: list[float] = []
 

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from adapters.logs import configure
+from adapters.runner import settle_heap
 from adapters.telegram.app import build_platform
 from adapters.telegram.limits import FloodControl
 from bot.engine import DigestEngine
@@ -106,6 +107,7 @@ async def main(args: argparse.Namespace) -> None:
             store, engine, {"telegram": platform}, clock=lambda: NOW, concurrency=args.concurrency
         )
         try:
+            settle_heap()  # as the bot process does after start-up
             started = time.perf_counter()
             report = await pusher.run_once()
             elapsed = time.perf_counter() - started

@@ -90,8 +90,9 @@ async def bench(requests: int, rate: float, papers: int, store_url: str | None) 
                     update_id = tg.add_update(
                         message_update("/today", chat=private_chat(chat_id), sender=user(chat_id))
                     )
-                    await tg.wait_for(lambda c=chat_id: any(m.chat_id == c for m in tg.sent[-3:]), within=10)
-                    reply = next(m for m in reversed(tg.sent) if m.chat_id == chat_id)
+                    await tg.wait_sent(n + 2, within=10)
+                    reply = tg.sent[n + 1]
+                    assert reply.chat_id == chat_id
                     latencies.append((reply.at - tg.handed_at[update_id]) * 1000)
                 assert tg.flood_violations == 0 and not tg.rejected
             finally:

@@ -216,7 +216,7 @@ async def test_unparsable_entities_resent_as_plain_text(setup: Setup) -> None:
 async def test_other_bad_request_fails(setup: Setup) -> None:
     """Any other refusal is a DeliveryFailed with Telegram's description, not a crash."""
     setup.tg.fail(FakeError(400, error_body(400, "Bad Request: something unexpected")))
-    with pytest.raises(DeliveryFailed, match="(?i)something unexpected"):
+    with pytest.raises(DeliveryFailed, match=r"(?i)something unexpected"):
         await setup.platform.send_text(PRIVATE, "hello")
 
 

@@ -114,9 +114,9 @@ async def test_fake_speaks_the_bot_api() -> None:
             assert bot.username == "arxiv_digest_bot"
             message = await bot.send_message(42, "<b>hi</b> &amp; bye", parse_mode="HTML")
             assert message.text == "hi & bye"
-            with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+            with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
                 await bot.send_message(42, "<b>unclosed", parse_mode="HTML")
-            with pytest.raises(BadRequest, match="(?i)message is too long"):
+            with pytest.raises(BadRequest, match=r"(?i)message is too long"):
                 await bot.send_message(42, "x" * 5000)
         assert [(m.chat_id, m.text) for m in tg.sent] == [(42, "<b>hi</b> &amp; bye")]
         assert len(tg.rejected) == 2
