@@ -3,6 +3,10 @@ python-telegram-bot reads them."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from datetime import timedelta
+
 import pytest
 from telegram import Bot, Update
 from telegram.error import BadRequest
@@ -12,6 +16,7 @@ from tests.fakes.telegram import (
     EntityError,
     FakeTelegram,
     check_text,
+    message_update,
     parse_html,
     recorded_updates,
 )
@@ -131,3 +136,24 @@ async def test_wrong_token_is_unauthorized() -> None:
         with pytest.raises(InvalidToken):
             await bot.initialize()
         await bot.shutdown()
+
+
+async def test_get_updates_long_polling() -> None:
+    """getUpdates serves queued updates, confirms them by offset, waits up to timeout when empty
+    and answers at once when an update arrives meanwhile."""
+    async with FakeTelegram() as tg, Bot(tg.token, base_url=tg.api_url) as bot:
+        first = tg.add_update(message_update("/start"))
+        second = tg.add_update(message_update("/help"))
+        updates = await bot.get_updates(timeout=0)
+        assert [u.update_id for u in updates] == [first, second]
+        assert [u.update_id for u in await bot.get_updates(offset=second)] == [second]
+        started = time.perf_counter()
+        assert await bot.get_updates(offset=second + 1, timeout=timedelta(seconds=0.3)) == ()
+        assert time.perf_counter() - started >= 0.25
+        waiting = asyncio.create_task(bot.get_updates(offset=second + 1, timeout=5))
+        await asyncio.sleep(0.05)
+        third = tg.add_update(message_update("/list"))
+        started = time.perf_counter()
+        assert [u.update_id for u in await waiting] == [third]
+        assert time.perf_counter() - started < 1.0
+        assert set(tg.handed_at) == {first, second, third}
