@@ -9,7 +9,8 @@ never gets a paper twice (``/today`` counts too).
 Digests are built once per cycle for each (categories, language, replacements) and the categories of
 a page of chats are fetched in one request, so a push costs one arXiv request per batch.
 
-After its push a chat is rescheduled (``schedule.reschedule``): its next push with a new batch, or a
+A chat that missed batches while the bot was down gets them first, oldest first (up to
+``MAX_BACKLOG``), from the export API. After its push a chat is rescheduled (``schedule.reschedule``): its next push with a new batch, or a
 short wait when the batch it is due for is not in the feed yet (catch-up), or a retry when delivery
 or arXiv failed. A chat that blocked the bot is unsubscribed; a migrated chat moves and is sent to
 at its new id.
@@ -30,6 +31,7 @@ from typing import Protocol
 
 import structlog
 
+from bot import listing
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, SourceError
@@ -44,7 +46,11 @@ log = structlog.get_logger(__name__)
 MAX_MIGRATIONS = 3
 """A chat followed through at most this many id changes in one push."""
 
-GroupKey = tuple[tuple[str, ...], str, bool]
+MAX_BACKLOG = 5
+"""A chat that missed batches (the bot was down over several announcements) gets at most this many
+earlier batches before the latest one."""
+
+GroupKey = tuple[tuple[str, ...], str, bool, date | None]
 
 
 class DigestBuilder(Protocol):
@@ -108,6 +114,9 @@ class _Cycle:
     pending: set[ChatKey] = field(default_factory=set)
     """Chats taken from the due index this cycle that may still be in it (queued, in flight,
     claimed elsewhere, or of another platform)."""
+    taken: set[ChatKey] = field(default_factory=set)
+    """Chats taken up this cycle; a due-index read that raced with their reschedule cannot bring
+    them back."""
     held: dict[str, str] = field(default_factory=dict)
     """Claims held now: name → owner."""
     platforms_missing: set[str] = field(default_factory=set)
@@ -126,14 +135,14 @@ class _Digests:
         self._capacity = capacity
         self._tasks: OrderedDict[GroupKey, asyncio.Task[Digest]] = OrderedDict()
 
-    async def get(self, settings: ChatSettings) -> Digest:
-        key: GroupKey = (settings.categories, settings.language, settings.include_replacements)
+    async def get(self, settings: ChatSettings, listing_date: date | None = None) -> Digest:
+        key: GroupKey = (settings.categories, settings.language, settings.include_replacements, listing_date)
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.ensure_future(
                 self._engine.build(
                     settings.categories,
-                    None,
+                    listing_date,
                     settings.language,
                     include_replacements=settings.include_replacements,
                 )
@@ -256,10 +265,11 @@ class Pusher:
     async def _produce_due(self, cycle: _Cycle) -> None:
         while not self._stopping:
             rows = await self._store.due_chats(cycle.now_ts, limit=self._page_size + len(cycle.pending))
-            fresh = [chat for chat, _ in rows if chat not in cycle.pending]
+            fresh = [chat for chat, _ in rows if chat not in cycle.pending and chat not in cycle.taken]
             if not fresh:
                 return
             cycle.pending.update(fresh)
+            cycle.taken.update(fresh)
             chats = [chat for chat in fresh if self._runs(chat, cycle)]
             found = await asyncio.gather(*(self._store.get_chat(chat) for chat in chats))
             jobs: list[_Job] = []
@@ -358,6 +368,10 @@ class Pusher:
         cycle.report.chats += 1
         try:
             digest = await cycle.digests.get(settings)
+            backlog = [
+                await cycle.digests.get(settings, day)
+                for day in await self._missed(chat, digest.listing_date)
+            ]
         except SourceError as error:
             log.warning("push_source_failed", chat=str(chat), error=str(error))
             self._count(cycle, "source_errors")
@@ -367,7 +381,9 @@ class Pusher:
         lag_from = due if due is not None and due <= cycle.now_ts else None
         for _ in range(MAX_MIGRATIONS + 1):
             try:
-                sent = await self._deliver(platform, chat, digest, lag_from, cycle)
+                sent = 0
+                for each in (*backlog, digest):
+                    sent += await self._deliver(platform, chat, each, lag_from, cycle)
                 if not sent and self._owes_note(settings, due, cycle):
                     await platform.send_text(chat, t(settings.language, "no_announcement"))
                     log.info("push_no_announcement_note", chat=str(chat))
@@ -402,7 +418,21 @@ class Pusher:
             await self._retry_later(chat, self._retry, cycle)
             self._count(cycle, "retry")
             return
+        await self._store.cache_set("pushed", str(chat), digest.listing_date.isoformat())
         await self._reschedule(chat, settings, due, digest.listing_date, cycle)
+
+    async def _missed(self, chat: ChatKey, latest: date) -> list[date]:
+        """Listing days between the chat's last pushed batch and ``latest``, oldest first."""
+        raw = await self._store.cache_get("pushed", str(chat))
+        if raw is None:
+            return []
+        last = date.fromisoformat(raw)
+        days: list[date] = []
+        day = listing.previous_listing_day(latest)
+        while day > last and len(days) < MAX_BACKLOG:
+            days.append(day)
+            day = listing.previous_listing_day(day)
+        return days[::-1]
 
     def _owes_note(self, settings: ChatSettings, due: float | None, cycle: _Cycle) -> bool:
         """A chat that asked for it gets a note at a push time with no announcement since the last."""

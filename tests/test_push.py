@@ -26,7 +26,7 @@ from bot.summary import NoSummarizer
 from bot.throttle import Throttle
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
-from tests.fakes.feeds import make_rss
+from tests.fakes.feeds import make_rss, paged_api
 
 PLATFORM = "test"
 WED = date(2026, 9, 23)
@@ -405,3 +405,21 @@ async def test_no_note_when_a_batch_came(rig: Rig) -> None:
     await rig.pusher().run_once()
     assert rig.platform.sent == []
     assert await rig.due("noted") == FRI_0800
+
+
+async def test_batches_missed_while_down_are_delivered(rig: Rig) -> None:
+    """A chat last pushed on Tuesday gets Wednesday's batch (from the API) before Thursday's, each paper once."""
+    chat = await rig.subscribe("a", ["cs.DC"])
+    await rig.store.cache_set("pushed", str(chat), date(2026, 9, 22).isoformat())
+    rig.fake.set_api_handler(paged_api(wednesday_items()))
+    await rig.pusher().run_once()
+    papers = rig.platform.papers_of("a")
+    assert sorted(papers[:3]) == sorted(ids(21, 22, 23))
+    assert sorted(papers[3:]) == sorted(ids(1, 2, 3, 4, 5, 10))
+    assert len(rig.fake.requests_to("api")) == 1
+    assert await rig.store.cache_get("pushed", str(chat)) == THU.isoformat()
+    rig.clock.now = FRI_0800
+    rig.fake.set_feed(make_rss(date(2026, 9, 25), [item(31, ["cs.DC"])], ["cs.DC"]))
+    await rig.pusher().run_once()
+    assert rig.platform.papers_of("a")[len(papers) :] == sorted(ids(31))
+    assert len(rig.fake.requests_to("api")) == 1
