@@ -142,9 +142,11 @@ class FloodControl:
     """The three windows, shared by every sender of one bot.
 
     A message first takes its chat's turn (one sender per chat at a time, in arrival order) and
-    waits until the chat's and the group's windows allow it; then it queues for the overall window.
-    It is recorded in all three windows at the moment it leaves, so no later wait can squeeze two
-    messages closer together than a window allows.
+    waits until the chat's and the group's windows allow it; then it queues for the overall pace.
+    It is recorded in all three at the moment it leaves, so no later wait can squeeze two messages
+    closer together than a window allows. The overall limit is kept as an even pace (one message
+    every ``period / count`` seconds) rather than a window: after a pause of the process (a garbage
+    collection, a busy machine) the queue resumes at that pace instead of leaving in one burst.
     """
 
     def __init__(
@@ -152,7 +154,8 @@ class FloodControl:
     ) -> None:
         self.limits = limits or Limits()
         margin = self.limits.margin
-        self._overall = SlidingWindow(self.limits.overall[0], self.limits.overall[1] + margin)
+        count, period = self.limits.overall
+        self._overall = SlidingWindow(1, (period + margin) / count)
         self._groups = KeyedWindows(self.limits.group[0], self.limits.group[1] + margin)
         self._chats = KeyedWindows(self.limits.chat[0], self.limits.chat[1] + margin)
         self._chat_turns = KeyedLocks()
