@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from telegram.ext import ExtBot
 
 from adapters.telegram.delivery import TelegramPlatform, chat_key
-from adapters.telegram.limits import FloodControl, KeyedWindows, Limits, SlidingWindow, TelegramRateLimiter
+from adapters.telegram.limits import (
+    FloodControl,
+    KeyedWindows,
+    Limits,
+    Pace,
+    SlidingWindow,
+    TelegramRateLimiter,
+)
 from adapters.telegram.render import render_reply
 from tests.fakes.telegram import FakeTelegram, FloodLimits
 
@@ -89,7 +97,7 @@ async def test_twenty_per_minute_per_group() -> None:
 async def test_thirty_per_second_overall() -> None:
     """Across chats messages leave at an even pace: at most 30 in any second, never in a burst."""
     fake = FakeTime()
-    flood = FloodControl(Limits(margin=0.05), clock=fake.clock, sleep=fake.sleep)
+    flood = FloodControl(Limits(pace_margin=0.05), clock=fake.clock, sleep=fake.sleep)
     times = []
     for chat in range(65):
         await flood.acquire(1000 + chat)
@@ -102,7 +110,7 @@ async def test_thirty_per_second_overall() -> None:
 async def test_pace_resumes_evenly_after_a_pause() -> None:
     """After the process stalls, queued messages resume at the pace instead of leaving together."""
     fake = FakeTime()
-    flood = FloodControl(Limits(margin=0.05), clock=fake.clock, sleep=fake.sleep)
+    flood = FloodControl(Limits(pace_margin=0.05), clock=fake.clock, sleep=fake.sleep)
     for chat in range(10):
         await flood.acquire(1000 + chat)
     fake.now += 5.0
@@ -110,7 +118,7 @@ async def test_pace_resumes_evenly_after_a_pause() -> None:
     for chat in range(10, 40):
         await flood.acquire(1000 + chat)
         times.append(fake.now)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) == pytest.approx(1.05 / 30)
 
 
@@ -174,3 +182,22 @@ async def test_order_kept_within_a_chat() -> None:
             chat = chat_key(-1001557912345)
             await asyncio.gather(*(platform.send_message(chat, render_reply(f"part {i}")) for i in range(6)))
         assert [m.text for m in tg.sent] == [f"part {i}" for i in range(6)]
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "expected_next"),
+    [
+        (0.0, 0.1),
+        (0.03, 0.1),
+        (0.099, 0.1),
+        (0.1, 0.2),
+        (5.0, 5.1),
+    ],
+)
+def test_pace_keeps_its_grid_unless_far_behind(sent_at: float, expected_next: float) -> None:
+    """A message a little late keeps the next slot on the grid; one an interval late starts anew."""
+    pace = Pace(0.1)
+    pace.record(-0.1)
+    assert pace.next_at == pytest.approx(0.0)
+    pace.record(sent_at)
+    assert pace.next_at == pytest.approx(expected_next)

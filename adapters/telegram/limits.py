@@ -47,6 +47,8 @@ class Limits:
     group: tuple[int, float] = (20, 60.0)
     chat: tuple[int, float] = (1, 1.0)
     margin: float = 0.05
+    pace_margin: float = 0.02
+    """Widens the overall pace: one message every ``(period + pace_margin) / count`` seconds."""
 
 
 class SlidingWindow:
@@ -74,6 +76,29 @@ class SlidingWindow:
     def idle(self, now: float) -> bool:
         """True when no recorded message still constrains the future."""
         return not self.times or self.times[-1] + self.period <= now
+
+
+class Pace:
+    """One message every ``interval`` seconds, on a fixed grid: a message that leaves a little late
+    does not push the next slots later (no drift), and one that leaves more than an interval late
+    starts a new grid from its own time (no burst to catch up)."""
+
+    __slots__ = ("interval", "next_at")
+
+    def __init__(self, interval: float) -> None:
+        if interval <= 0:
+            raise ValueError("a pace needs a positive interval")
+        self.interval = interval
+        self.next_at = float("-inf")
+
+    def earliest(self, now: float) -> float:
+        """The first moment at or after ``now`` when the next message may go."""
+        return max(now, self.next_at)
+
+    def record(self, at: float) -> None:
+        """A message went at ``at``."""
+        on_grid = 0.0 <= at - self.next_at < self.interval
+        self.next_at = (self.next_at if on_grid else at) + self.interval
 
 
 class KeyedWindows:
@@ -145,7 +170,7 @@ class FloodControl:
     waits until the chat's and the group's windows allow it; then it queues for the overall pace.
     It is recorded in all three at the moment it leaves, so no later wait can squeeze two messages
     closer together than a window allows. The overall limit is kept as an even pace (one message
-    every ``period / count`` seconds) rather than a window: after a pause of the process (a garbage
+    every ``(period + pace_margin) / count`` seconds) rather than a window: after a pause of the process (a garbage
     collection, a busy machine) the queue resumes at that pace instead of leaving in one burst.
     """
 
@@ -155,7 +180,7 @@ class FloodControl:
         self.limits = limits or Limits()
         margin = self.limits.margin
         count, period = self.limits.overall
-        self._overall = SlidingWindow(1, (period + margin) / count)
+        self._overall = Pace((period + self.limits.pace_margin) / count)
         self._groups = KeyedWindows(self.limits.group[0], self.limits.group[1] + margin)
         self._chats = KeyedWindows(self.limits.chat[0], self.limits.chat[1] + margin)
         self._chat_turns = KeyedLocks()
