@@ -201,8 +201,9 @@ class FloodControl:
             async with self._overall_turn:
                 await self._wait_until(self._overall.earliest(self._clock()))
                 at = self._clock()
-                for window in (*windows, self._overall):
+                for window in windows:
                     window.record(at)
+                self._overall.record(at)
 
     async def _wait_until(self, at: float) -> None:
         delay = at - self._clock()
