@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.commands import Commands, OnChange
 from bot.engine import Clock, DigestEngine, utc_now
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.source import ArxivSource
 from bot.store import Store, open_store
@@ -26,6 +27,9 @@ class App:
     clock: Clock = field(default=utc_now)
 
     async def aclose(self) -> None:
+        close = getattr(self.summarizer, "close", None)
+        if close is not None:
+            await close()
         await self.source.aclose()
         await self.store.close()
 
@@ -34,6 +38,7 @@ async def build_app(
     settings: Settings,
     clock: Clock = utc_now,
     on_change: OnChange | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """Open the store and build the core from ``settings``."""
     from summarizer import build_summarizer
@@ -41,7 +46,7 @@ async def build_app(
     store = await open_store(settings.store_url, settings.store_prefix)
     throttle = Throttle(store, "arxiv", settings.arxiv_min_interval)
     source = ArxivSource(settings, throttle)
-    summarizer = build_summarizer(settings, store)
+    summarizer = build_summarizer(settings, store, metrics)
     engine = DigestEngine(store, source, summarizer, clock=clock)
     if on_change is None:
         from bot.schedule import scheduler_hook

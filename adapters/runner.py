@@ -175,7 +175,7 @@ async def run_forever(
 
     stop = stop_event or asyncio.Event()
     metrics = metrics or Metrics()
-    app = await build_app(settings, clock=clock)
+    app = await build_app(settings, clock=clock, metrics=metrics)
     platforms = _platforms(settings, app, stop)
     if not platforms.senders:
         await app.aclose()

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.summary import Summarizer
@@ -12,11 +13,11 @@ from summarizer.extractive import ExtractiveSummarizer, extract
 from summarizer.llm import PROMPT_VERSION, LLMSummarizer
 
 
-def build_summarizer(settings: Settings, store: Store) -> Summarizer:
+def build_summarizer(settings: Settings, store: Store, metrics: Metrics | None = None) -> Summarizer:
     """The LLM summarizer (with per-paper extractive fallback) when an LLM is configured, else the
     extractive summarizer."""
     if settings.llm_enabled:
-        return LLMSummarizer(settings, store)
+        return LLMSummarizer(settings, store, metrics=metrics)
     return ExtractiveSummarizer()
 
 

@@ -24,6 +24,7 @@ import structlog
 from openai.types.chat import ChatCompletionMessageParam
 
 from bot.i18n import normalize_language
+from bot.metrics import Metrics
 from bot.models import Paper
 from bot.settings import Settings
 from bot.store.base import Store
@@ -174,8 +175,10 @@ class LLMSummarizer:
         owner: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._store = store
         self._model = settings.openai_model
         self._owns_client = client is None and settings.llm_enabled
@@ -280,6 +283,8 @@ class LLMSummarizer:
     async def _resolve(self, key: str, paper: Paper, language: str) -> _Outcome:
         cached = await self._store.cache_get(CACHE_NAMESPACE, key)
         if cached is not None:
+            if self._metrics is not None:
+                self._metrics.llm_cache_hits.inc()
             return _Outcome(cached)
         if self._client is None:
             outcome = _Outcome(None, "not_configured")
@@ -322,6 +327,8 @@ class LLMSummarizer:
             outcome = await self._ask_model(paper, language)
         finally:
             heartbeat.cancel()
+        if self._metrics is not None:
+            self._metrics.llm_calls.labels("ok" if outcome.summary is not None else "error").inc()
         if outcome.summary is not None:
             await self._store.cache_set(CACHE_NAMESPACE, key, outcome.summary)
         else:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
+from bot.metrics import Metrics
 from bot.models import AnnounceType, Paper
 from bot.settings import Settings
 from bot.store.base import Store
@@ -484,3 +485,20 @@ async def test_thousand_chats_three_languages_cost_papers_times_three(fake: Fake
     assert fake.calls == len(papers) * 3
     assert all(p.summary_source == "llm" for result in results for p in result)
     assert len({(r.user, r.system) for r in fake.requests}) == len(papers) * 3
+
+
+async def test_metrics_count_calls_and_cache_hits(fake: FakeOpenAI, sqlite_store: Store) -> None:
+    """LLM calls are counted by outcome and summaries found in the store as cache hits."""
+    metrics = Metrics()
+    async with LLMSummarizer(settings_for(fake), sqlite_store, metrics=metrics) as first:
+        await first.summarize([paper(1), paper(2)], "en")
+    async with LLMSummarizer(settings_for(fake), sqlite_store, metrics=metrics) as second:
+        await second.summarize([paper(1), paper(2)], "en")
+    fake.queue(Behaviour.EMPTY)
+    async with LLMSummarizer(settings_for(fake), sqlite_store, metrics=metrics, max_retries=0) as third:
+        await third.summarize([paper(3)], "en")
+    sample = metrics.registry.get_sample_value
+    assert sample("arxiv_digest_llm_calls_total", {"outcome": "ok"}) == 2
+    assert sample("arxiv_digest_llm_calls_total", {"outcome": "error"}) == 1
+    assert sample("arxiv_digest_llm_cache_hits_total") == 2
+    assert len(fake.requests) == 3
