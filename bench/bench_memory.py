@@ -90,20 +90,9 @@ async def prepare(store_url: str, prefix: str, chats: int) -> None:
 
 
 async def cleanup(store_url: str, prefix: str) -> None:
-    import redis.asyncio as redis
+    from tests.conftest import delete_prefix
 
-    client = redis.Redis.from_url(store_url)
-    try:
-        batch: list[bytes] = []
-        async for key in client.scan_iter(match=f"{prefix}*", count=1000):
-            batch.append(key)
-            if len(batch) >= 1000:
-                await client.delete(*batch)
-                batch.clear()
-        if batch:
-            await client.delete(*batch)
-    finally:
-        await client.aclose()
+    await delete_prefix(store_url, prefix)
 
 
 def parent(args: argparse.Namespace) -> None:

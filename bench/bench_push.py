@@ -31,6 +31,7 @@ from bot.source import ArxivSource
 from bot.store import open_store
 from bot.summary import NoSummarizer
 from bot.throttle import Throttle
+from tests.conftest import delete_prefix
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_papers, make_rss
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram, FloodLimits
@@ -66,20 +67,7 @@ async def subscribe(store_url: str, prefix: str, ids: list[int]) -> None:
 async def cleanup(store_url: str, prefix: str) -> None:
     if not store_url.startswith("redis"):
         return
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(store_url)
-    try:
-        batch: list[bytes] = []
-        async for key in client.scan_iter(match=f"{prefix}*", count=1000):
-            batch.append(key)
-            if len(batch) >= 1000:
-                await client.delete(*batch)
-                batch.clear()
-        if batch:
-            await client.delete(*batch)
-    finally:
-        await client.aclose()
+    await delete_prefix(store_url, prefix)
 
 
 async def main(args: argparse.Namespace) -> None:
