@@ -241,8 +241,9 @@ def build_application(
     policy: RetryPolicy | None = None,
     admins: AdminCache | None = None,
     sleep: Sleep = asyncio.sleep,
-) -> TelegramApp:
-    """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
+) -> tuple[TelegramApp, Handlers]:
+    """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``, and the
+    handlers it calls."""
     application: TelegramApp = (
         ApplicationBuilder()
         .token(_token(settings))
@@ -256,7 +257,6 @@ def build_application(
     )
     platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep)
     handlers = Handlers(commands, store, platform, admins or AdminCache())
-    application.bot_data["handlers"] = handlers
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     application.add_handler(
         MessageHandler(
@@ -266,7 +266,7 @@ def build_application(
     )
     application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.on_error)
-    return application
+    return application, handlers
 
 
 async def register_commands(bot: ExtBot[Any]) -> None:
@@ -303,10 +303,9 @@ class TelegramService:
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
-        self.application = build_application(
+        self.application, self.handlers = build_application(
             settings, commands, store, flood=flood, policy=policy, admins=admins, sleep=sleep
         )
-        self.handlers: Handlers = self.application.bot_data["handlers"]
         self.mode = "webhook" if settings.telegram_webhook_url else "polling"
         self._running = False
 
