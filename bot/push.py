@@ -114,9 +114,10 @@ class _Cycle:
     pending: set[ChatKey] = field(default_factory=set)
     """Chats taken from the due index this cycle that may still be in it (queued, in flight,
     claimed elsewhere, or of another platform)."""
-    taken: set[ChatKey] = field(default_factory=set)
-    """Chats taken up this cycle; a due-index read that raced with their reschedule cannot bring
-    them back."""
+    taken: set[int] = field(default_factory=set)
+    """Hashes of the chats taken up this cycle, so a due-index read that raced with their reschedule
+    cannot bring them back (hashes keep this small with 100,000 chats; a collision only defers a
+    chat to the next cycle)."""
     held: dict[str, str] = field(default_factory=dict)
     """Claims held now: name → owner."""
     platforms_missing: set[str] = field(default_factory=set)
@@ -265,11 +266,11 @@ class Pusher:
     async def _produce_due(self, cycle: _Cycle) -> None:
         while not self._stopping:
             rows = await self._store.due_chats(cycle.now_ts, limit=self._page_size + len(cycle.pending))
-            fresh = [chat for chat, _ in rows if chat not in cycle.pending and chat not in cycle.taken]
+            fresh = [chat for chat, _ in rows if chat not in cycle.pending and hash(chat) not in cycle.taken]
             if not fresh:
                 return
             cycle.pending.update(fresh)
-            cycle.taken.update(fresh)
+            cycle.taken.update(hash(chat) for chat in fresh)
             chats = [chat for chat in fresh if self._runs(chat, cycle)]
             found = await asyncio.gather(*(self._store.get_chat(chat) for chat in chats))
             jobs: list[_Job] = []

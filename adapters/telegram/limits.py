@@ -47,7 +47,7 @@ class Limits:
     group: tuple[int, float] = (20, 60.0)
     chat: tuple[int, float] = (1, 1.0)
     margin: float = 0.05
-    pace_margin: float = 0.02
+    pace_margin: float = 0.045
     """Widens the overall pace: one message every ``(period + pace_margin) / count`` seconds."""
 
 
