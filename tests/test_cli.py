@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot import listing
+from summarizer.lang import is_in_language
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_papers, make_rss, paged_api
+from tests.fakes.openai import FakeOpenAI
 from tests.paths import ROOT
 
 CATS = ["cs.DC", "cs.LG"]
@@ -189,3 +191,19 @@ async def test_help_imports_no_platform_library(tmp_path: Path) -> None:
     assert process.returncode == 0 and b"today" in out
     imported = {line.split("|")[-1].strip().split(".")[0] for line in err.decode().splitlines()[1:]}
     assert not imported & {"telegram", "discord", "openai", "arxiv", "redis", "aiohttp", "feedparser"}
+
+
+async def test_chinese_llm_summaries(env: dict[str, str]) -> None:
+    """With OPENAI_BASE_URL set, --lang zh prints Chinese LLM summaries; a second run asks the LLM nothing."""
+    async with FakeOpenAI() as llm:
+        llm_env = {**env, "OPENAI_BASE_URL": llm.base_url}
+        first = await cli(llm_env, "today", "cs.DC", "--lang", "zh", "--format", "json")
+        assert first.code == 0, first.err
+        papers = json.loads(first.out)["papers"]
+        assert papers and {p["summary_source"] for p in papers} == {"llm"}
+        assert all(is_in_language(p["summary"], "zh") for p in papers)
+        calls = len(llm.requests)
+        assert calls == len(papers)
+        second = await cli(llm_env, "today", "cs.DC", "--lang", "zh")
+        assert second.code == 0 and papers[0]["summary"] in second.out
+        assert len(llm.requests) == calls
