@@ -525,9 +525,7 @@ class Pusher:
             self._metrics.push_chats.labels(outcome).inc()
 
     def _failed(self, platform: Platform, reason: str, cycle: _Cycle) -> None:
-        if reason in ("gone", "migrated"):
-            setattr(cycle.report, reason, getattr(cycle.report, reason) + 1)
         if self._metrics is not None:
             self._metrics.messages_failed.labels(platform.name, reason).inc()
-            if reason in ("gone", "migrated"):
-                self._metrics.push_chats.labels(reason).inc()
+        if reason in ("gone", "migrated"):
+            self._count(cycle, reason)
