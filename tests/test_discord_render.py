@@ -20,8 +20,8 @@ from adapters.discord.render import (
     fit,
     render_digest,
     render_text,
-    units,
 )
+from adapters.text import utf16_len
 from bot.models import AnnounceType, Digest, Paper
 from bot.source import parse_feed
 from tests.fakes.discord import embed_length, validate_message
@@ -68,15 +68,15 @@ def assert_within_limits(messages: list[object]) -> None:
     for message in messages:
         body = wire(message)
         assert validate_message(body) is None, validate_message(body)
-        assert units(str(body["content"])) <= CONTENT_LIMIT
+        assert utf16_len(str(body["content"])) <= CONTENT_LIMIT
         embeds = message.embeds  # type: ignore[attr-defined]
         assert len(embeds) <= 10
         assert sum(embed_units(e) for e in embeds) <= MESSAGE_EMBED_TOTAL
         for embed in embeds:
-            assert units(embed.title or "") <= TITLE_LIMIT
-            assert units(embed.description or "") <= DESCRIPTION_LIMIT
-            assert units(embed.footer.text or "") <= FOOTER_LIMIT
-            assert all(units(f.value or "") <= FIELD_VALUE_LIMIT for f in embed.fields)
+            assert utf16_len(embed.title or "") <= TITLE_LIMIT
+            assert utf16_len(embed.description or "") <= DESCRIPTION_LIMIT
+            assert utf16_len(embed.footer.text or "") <= FOOTER_LIMIT
+            assert all(utf16_len(f.value or "") <= FIELD_VALUE_LIMIT for f in embed.fields)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def assert_within_limits(messages: list[object]) -> None:
 def test_fit(text: str, limit: int, expected: str) -> None:
     """Text is cut to the limit in UTF-16 units with an ellipsis and never ends on a lone backslash."""
     assert fit(text, limit) == expected
-    assert units(fit(text, limit)) <= limit
+    assert utf16_len(fit(text, limit)) <= limit
 
 
 @pytest.mark.parametrize(
@@ -137,16 +137,16 @@ def test_recorded_feed_renders_one_embed_per_paper() -> None:
 @pytest.mark.parametrize(
     ("changes", "check"),
     [
-        ({"title": "T" * 400}, lambda e: units(e.title) == TITLE_LIMIT and e.title.endswith("…")),
-        ({"summary": "S" * 5000}, lambda e: units(e.description) <= DESCRIPTION_LIMIT),
+        ({"title": "T" * 400}, lambda e: utf16_len(e.title) == TITLE_LIMIT and e.title.endswith("…")),
+        ({"summary": "S" * 5000}, lambda e: utf16_len(e.description) <= DESCRIPTION_LIMIT),
         (
             {"authors": tuple(f"Author{i}" for i in range(500))},
             lambda e: e.fields[0].value.endswith("et al."),
         ),
-        ({"authors": ("A" * 3000,)}, lambda e: units(e.fields[0].value) == FIELD_VALUE_LIMIT),
+        ({"authors": ("A" * 3000,)}, lambda e: utf16_len(e.fields[0].value) == FIELD_VALUE_LIMIT),
         ({"authors": ()}, lambda e: e.fields[0].value == "—"),
         ({"summary": ""}, lambda e: e.description is None),
-        ({"title": "😀" * 300}, lambda e: units(e.title) <= TITLE_LIMIT),
+        ({"title": "😀" * 300}, lambda e: utf16_len(e.title) <= TITLE_LIMIT),
         ({"title": "Line\n  broken   title"}, lambda e: e.title == "1. Line broken title"),
         ({"title": "@everyone *bold*"}, lambda e: e.title == "1. @\u200beveryone \\*bold\\*"),
     ],

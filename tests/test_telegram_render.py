@@ -17,8 +17,8 @@ from adapters.telegram.render import (
     render_reply,
     render_text,
     truncate,
-    utf16_len,
 )
+from adapters.text import utf16_len
 from bot.models import AnnounceType, Digest, Paper
 from tests.factories import digest, paper
 from tests.fakes.telegram import parse_html

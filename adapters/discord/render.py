@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from adapters.text import utf16_head, utf16_len
 from bot.i18n import t
 from bot.models import Digest, Paper
 from bot.render import header_text, shorten_authors, summary_marker, type_marker
@@ -41,25 +42,11 @@ class RenderedDiscordMessage:
     paper_ids: list[str] = field(default_factory=list)
 
 
-def units(text: str) -> int:
-    """Length in UTF-16 code units (characters outside the BMP count twice)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
 def fit(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` units with an ellipsis, never ending on a lone escaping backslash."""
-    if units(text) <= limit:
+    if utf16_len(text) <= limit:
         return text
-    budget = limit - units(ELLIPSIS)
-    used = 0
-    kept = 0
-    for ch in text:
-        width = 2 if ord(ch) > 0xFFFF else 1
-        if used + width > budget:
-            break
-        used += width
-        kept += 1
-    cut = text[:kept]
+    cut = utf16_head(text, limit - utf16_len(ELLIPSIS))
     backslashes = len(cut) - len(cut.rstrip("\\"))
     if backslashes % 2:
         cut = cut[:-1]
@@ -78,10 +65,10 @@ def escape(text: str) -> str:
 
 def embed_units(embed: discord.Embed) -> int:
     """An embed's size as Discord counts it toward the 6000 limit, in UTF-16 units."""
-    total = units(embed.title or "") + units(embed.description or "")
-    total += units(embed.footer.text or "") + units(embed.author.name or "")
+    total = utf16_len(embed.title or "") + utf16_len(embed.description or "")
+    total += utf16_len(embed.footer.text or "") + utf16_len(embed.author.name or "")
     for item in embed.fields:
-        total += units(item.name or "") + units(item.value or "")
+        total += utf16_len(item.name or "") + utf16_len(item.value or "")
     return total
 
 
@@ -96,7 +83,7 @@ def paper_embed(number: int, paper: Paper, language: str, listing: str) -> disco
         note = summary_marker(paper, language)
         tail = f"\n*{escape(note)}*" if note else ""
         body = escape(paper.summary.strip())
-        embed.description = fit(body, DESCRIPTION_LIMIT - units(tail)) + tail
+        embed.description = fit(body, DESCRIPTION_LIMIT - utf16_len(tail)) + tail
     authors = escape(shorten_authors([clean(a) for a in paper.authors])) or "—"
     embed.add_field(name=t(language, "authors"), value=fit(authors, FIELD_VALUE_LIMIT), inline=False)
     marker = type_marker(paper, language)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from adapters.text import utf16_head, utf16_len
 from bot.i18n import t
 from bot.models import Digest, Paper
 from bot.render import header_text, shorten_authors, summary_marker, type_marker
@@ -45,11 +46,6 @@ class RenderedMessage:
         return utf16_len(self.plain)
 
 
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units (characters outside the BMP count twice)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def clean(text: str, keep_lines: bool = False) -> str:
     """Text safe to send: no control characters or lone surrogates; whitespace runs collapsed
     (within lines when ``keep_lines``)."""
@@ -75,16 +71,7 @@ def truncate(text: str, max_units: int) -> str:
         return text
     if max_units <= 0:
         return ""
-    budget = max_units - 1
-    used = 0
-    end = 0
-    for index, char in enumerate(text):
-        width = 2 if ord(char) > 0xFFFF else 1
-        if used + width > budget:
-            break
-        used += width
-        end = index + 1
-    cut = text[:end]
+    cut = utf16_head(text, max_units - utf16_len(ELLIPSIS))
     space = cut.rfind(" ")
     if space > 0 and space >= len(cut) * 0.8:
         cut = cut[:space]
