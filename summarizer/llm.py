@@ -233,8 +233,7 @@ class LLMSummarizer:
         async def one(paper: Paper) -> Paper:
             try:
                 if canonical is None:
-                    outcome = _Outcome(None, "bad_language")
-                    self._log_fallback(paper, language, outcome)
+                    outcome = self._failed(paper, language, "bad_language")
                 else:
                     outcome = await self._summary_for(paper, canonical)
                 if outcome.summary is not None:
@@ -264,8 +263,7 @@ class LLMSummarizer:
         try:
             outcome = await self._resolve(key, paper, language)
         except Exception as exc:
-            outcome = _Outcome(None, "error")
-            self._log_fallback(paper, language, outcome, detail=type(exc).__name__)
+            outcome = self._failed(paper, language, "error", detail=type(exc).__name__)
         finally:
             self._inflight.pop(key, None)
             if not future.done():
@@ -287,9 +285,7 @@ class LLMSummarizer:
                 self._metrics.llm_cache_hits.inc()
             return _Outcome(cached)
         if self._client is None:
-            outcome = _Outcome(None, "not_configured")
-            self._log_fallback(paper, language, outcome)
-            return outcome
+            return self._failed(paper, language, "not_configured")
         claim = f"summary:{key}"
         deadline = self._clock() + self._wait_timeout
         delay = self._poll_interval
@@ -303,9 +299,7 @@ class LLMSummarizer:
             # Another process is computing this key: wait for its result without holding a slot,
             # so this process's other papers go ahead meanwhile.
             if self._clock() >= deadline:
-                outcome = _Outcome(None, "wait_timeout")
-                self._log_fallback(paper, language, outcome)
-                return outcome
+                return self._failed(paper, language, "wait_timeout")
             await self._sleep(delay)
             delay = min(delay * 1.5, self._max_poll_interval)
             cached = await self._store.cache_get(CACHE_NAMESPACE, key)
@@ -313,9 +307,7 @@ class LLMSummarizer:
                 return _Outcome(cached)
             failed = await self._store.cache_get(FAILED_NAMESPACE, key)
             if failed is not None:
-                outcome = _Outcome(None, "failed_elsewhere")
-                self._log_fallback(paper, language, outcome, detail=failed)
-                return outcome
+                return self._failed(paper, language, "failed_elsewhere", detail=failed)
 
     async def _compute(self, key: str, claim: str, paper: Paper, language: str) -> _Outcome:
         cached = await self._store.cache_get(CACHE_NAMESPACE, key)
@@ -378,30 +370,19 @@ class LLMSummarizer:
     def _failed(
         self, paper: Paper, language: str, reason: str, *, status: int | None = None, detail: str = ""
     ) -> _Outcome:
-        outcome = _Outcome(None, reason)
-        self._log_fallback(paper, language, outcome, status=status, detail=detail)
-        return outcome
-
-    def _log_fallback(
-        self,
-        paper: Paper,
-        language: str,
-        outcome: _Outcome,
-        *,
-        status: int | None = None,
-        detail: str = "",
-    ) -> None:
+        """No summary from the model for ``reason``, logged once as ``summary_fallback``."""
         fields: dict[str, object] = {
             "paper": paper.versioned_id,
             "language": language[:16],
             "model": self._model,
-            "reason": outcome.reason,
+            "reason": reason,
         }
         if status is not None:
             fields["status"] = status
         if detail:
             fields["detail"] = detail[:80]
         log.warning("summary_fallback", **fields)
+        return _Outcome(None, reason)
 
 
 def _error_code(exc: openai.APIStatusError) -> str:
