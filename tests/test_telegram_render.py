@@ -15,7 +15,6 @@ from adapters.telegram.render import (
     clean,
     render_digest,
     render_reply,
-    render_text,
     truncate,
 )
 from adapters.text import utf16_len
@@ -305,10 +304,11 @@ def test_two_thousand_papers_all_valid() -> None:
         ("", ELLIPSIS),
     ],
 )
-def test_render_text(text: str, html: str) -> None:
+def test_render_reply_html(text: str, html: str) -> None:
     """Plain replies are escaped for HTML mode, keeping their lines."""
-    assert render_text(text) == html
-    assert parse_html(render_text(text)) == render_reply(text).plain
+    message = render_reply(text)
+    assert message.html == html
+    assert parse_html(message.html) == message.plain
 
 
 def test_render_text_fits() -> None:

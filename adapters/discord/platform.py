@@ -107,10 +107,6 @@ class DiscordPlatform:
         self._token = token
         self._login_lock = asyncio.Lock()
 
-    @property
-    def client(self) -> discord.Client:
-        return self._client
-
     async def _ready(self, chat: ChatKey) -> discord.Client:
         if self._client.user is not None:
             return self._client

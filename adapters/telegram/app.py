@@ -71,14 +71,12 @@ class AdminCache:
         self._clock = clock
         self._max_entries = max_entries
         self._entries: dict[tuple[int, int], tuple[float, bool]] = {}
-        self.lookups = 0
 
     async def is_admin(self, bot: ExtBot[Any], chat_id: int, user_id: int) -> bool:
         now = self._clock()
         cached = self._entries.get((chat_id, user_id))
         if cached is not None and cached[0] > now:
             return cached[1]
-        self.lookups += 1
         try:
             member = await bot.get_chat_member(chat_id, user_id)
         except TelegramError as error:
@@ -241,9 +239,8 @@ def build_application(
     policy: RetryPolicy | None = None,
     admins: AdminCache | None = None,
     sleep: Sleep = asyncio.sleep,
-) -> tuple[TelegramApp, Handlers]:
-    """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``, and the
-    handlers it calls."""
+) -> TelegramApp:
+    """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
     application: TelegramApp = (
         ApplicationBuilder()
         .token(_token(settings))
@@ -266,7 +263,7 @@ def build_application(
     )
     application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.on_error)
-    return application, handlers
+    return application
 
 
 async def register_commands(bot: ExtBot[Any]) -> None:
@@ -303,16 +300,11 @@ class TelegramService:
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
-        self.application, self.handlers = build_application(
+        self.application = build_application(
             settings, commands, store, flood=flood, policy=policy, admins=admins, sleep=sleep
         )
         self.mode = "webhook" if settings.telegram_webhook_url else "polling"
         self._running = False
-
-    @property
-    def platform(self) -> TelegramPlatform:
-        """Delivery on this bot's connection and flood limiter (the push may use it too)."""
-        return self.handlers.platform
 
     async def start(self) -> None:
         application = self.application

@@ -236,8 +236,3 @@ def render_reply(text: str, limit: int = MAX_MESSAGE) -> RenderedMessage:
     """A plain-text reply as a message: escaped for HTML mode, cut to ``limit`` units if longer."""
     plain = truncate(clean(text, keep_lines=True), limit) or ELLIPSIS
     return RenderedMessage(escape(plain), plain, ())
-
-
-def render_text(text: str, limit: int = MAX_MESSAGE) -> str:
-    """The HTML of a plain-text reply (see ``render_reply``)."""
-    return render_reply(text, limit).html
