@@ -7,6 +7,8 @@ callers in other processes wait for the claim to go and then find the result whe
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,6 +17,11 @@ from typing import TypeVar
 from bot.store.base import Store
 
 T = TypeVar("T")
+
+
+def default_owner() -> str:
+    """This process, as the owner of its claims: host, process id and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class SingleFlight:

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import socket
-import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,6 +32,7 @@ from bot import listing
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, SourceError
+from bot.flight import default_owner
 from bot.i18n import t
 from bot.metrics import Metrics
 from bot.models import Batch, ChatKey, ChatSettings, Digest
@@ -168,11 +166,6 @@ class _Digests:
             elif not task.cancelled():
                 task.exception()  # retrieved: a failed build was reported to its chats already
         self._tasks.clear()
-
-
-def default_owner() -> str:
-    """This process, as the owner of its claims."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Pusher:

@@ -11,10 +11,7 @@ instead; that fallback is not cached, so a later build asks the model again.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +20,7 @@ import openai
 import structlog
 from openai.types.chat import ChatCompletionMessageParam
 
+from bot.flight import default_owner
 from bot.i18n import normalize_language
 from bot.metrics import Metrics
 from bot.models import Paper
@@ -139,11 +137,6 @@ def check_output(raw: str | None, language: str) -> str:
     if not is_in_language(text, language):
         raise Rejected("wrong_language")
     return text
-
-
-def default_owner() -> str:
-    """A claim owner unique to this summarizer: host, process and a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True, slots=True)
