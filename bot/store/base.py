@@ -8,13 +8,29 @@ Every key is under ``prefix`` so deployments and test runs never collide.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from bot.models import ChatKey, ChatSettings
 
 LEDGER_TTL = 90 * 24 * 3600.0
 """Received paper ids are remembered this long (seconds); older listings are never pushed again."""
+
+
+def encode_settings(settings: ChatSettings) -> str:
+    """A chat's settings as compact JSON, without the chat's identity (the key holds it)."""
+    data = settings.to_dict()
+    del data["platform"], data["chat_id"]
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_settings(chat: ChatKey, text: str) -> ChatSettings:
+    """The settings ``encode_settings`` wrote for ``chat`` (an identity in ``text`` is ignored)."""
+    data: dict[str, Any] = json.loads(text)
+    data["platform"], data["chat_id"] = chat.platform, chat.chat_id
+    return ChatSettings.from_dict(data)
 
 
 class Store(ABC):

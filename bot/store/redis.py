@@ -16,18 +16,16 @@ uses the Redis server's clock unless a time is given, so every process shares on
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as redis
 import structlog
 
 from bot.models import ChatKey, ChatSettings
-from bot.store.base import LEDGER_TTL, Store
+from bot.store.base import LEDGER_TTL, Store, decode_settings, encode_settings
 
 log = structlog.get_logger(__name__)
 
@@ -119,18 +117,6 @@ def _millis(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
 
-def _encode(settings: ChatSettings) -> str:
-    data = settings.to_dict()
-    del data["platform"], data["chat_id"]
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
-def _decode(chat: ChatKey, text: str) -> ChatSettings:
-    data: dict[str, Any] = json.loads(text)
-    data["platform"], data["chat_id"] = chat.platform, chat.chat_id
-    return ChatSettings.from_dict(data)
-
-
 class RedisStore(Store):
     """The store in Redis (``redis://``, ``rediss://`` or ``unix://``)."""
 
@@ -184,11 +170,11 @@ class RedisStore(Store):
     # -- subscriptions -------------------------------------------------------------------------------
     async def get_chat(self, chat: ChatKey) -> ChatSettings | None:
         text = await self._client.get(self._chat_key(chat))
-        return None if text is None else _decode(chat, _text(text))
+        return None if text is None else decode_settings(chat, _text(text))
 
     async def put_chat(self, settings: ChatSettings) -> None:
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.set(self._chat_key(settings.chat), _encode(settings))
+            pipe.set(self._chat_key(settings.chat), encode_settings(settings))
             pipe.zadd(self._chats, {str(settings.chat): 0})
             await pipe.execute()
 
@@ -211,7 +197,7 @@ class RedisStore(Store):
             texts = await self._client.mget([self._chat_key(chat) for chat in chats])
             for chat, text in zip(chats, texts, strict=True):
                 if text is not None:
-                    yield _decode(chat, _text(text))
+                    yield decode_settings(chat, _text(text))
             if len(members) < batch_size:
                 return
             low = f"({members[-1]}"

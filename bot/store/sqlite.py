@@ -9,7 +9,6 @@ share one file without seeing each other.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ import structlog
 
 from bot.errors import BadInput
 from bot.models import ChatKey, ChatSettings
-from bot.store.base import LEDGER_TTL, Store
+from bot.store.base import LEDGER_TTL, Store, decode_settings, encode_settings
 
 log = structlog.get_logger(__name__)
 
@@ -73,16 +72,6 @@ def sqlite_path(url: str) -> str:
 def next_slot(last: float | None, now: float, interval: float) -> float:
     """When the next request slot starts: ``interval`` after the previous one, never before ``now``."""
     return now if last is None else max(now, last + interval)
-
-
-def _encode(settings: ChatSettings) -> str:
-    return json.dumps(settings.to_dict(), separators=(",", ":"), ensure_ascii=False)
-
-
-def _decode(chat: ChatKey, text: str) -> ChatSettings:
-    data: dict[str, Any] = json.loads(text)
-    data["platform"], data["chat_id"] = chat.platform, chat.chat_id
-    return ChatSettings.from_dict(data)
 
 
 class SQLiteStore(Store):
@@ -152,14 +141,14 @@ class SQLiteStore(Store):
             "SELECT settings FROM chats WHERE prefix = ? AND platform = ? AND chat_id = ?",
             (self.prefix, chat.platform, chat.chat_id),
         )
-        return _decode(chat, rows[0][0]) if rows else None
+        return decode_settings(chat, rows[0][0]) if rows else None
 
     async def put_chat(self, settings: ChatSettings) -> None:
         chat = settings.chat
         await self._execute(
             "INSERT INTO chats (prefix, platform, chat_id, settings) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (prefix, platform, chat_id) DO UPDATE SET settings = excluded.settings",
-            (self.prefix, chat.platform, chat.chat_id, _encode(settings)),
+            (self.prefix, chat.platform, chat.chat_id, encode_settings(settings)),
         )
 
     async def delete_chat(self, chat: ChatKey) -> bool:
@@ -188,7 +177,7 @@ class SQLiteStore(Store):
                     (self.prefix, *after, batch_size),
                 )
             for platform, chat_id, text in rows:
-                yield _decode(ChatKey(platform, chat_id), text)
+                yield decode_settings(ChatKey(platform, chat_id), text)
             if len(rows) < batch_size:
                 return
             after = (rows[-1][0], rows[-1][1])
@@ -208,11 +197,11 @@ class SQLiteStore(Store):
                 )
             )
             if rows:
-                moved = replace(_decode(old, rows[0][0]), chat=new)
+                moved = replace(decode_settings(old, rows[0][0]), chat=new)
                 await db.execute(
                     "INSERT INTO chats (prefix, platform, chat_id, settings) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (prefix, platform, chat_id) DO UPDATE SET settings = excluded.settings",
-                    (self.prefix, new.platform, new.chat_id, _encode(moved)),
+                    (self.prefix, new.platform, new.chat_id, encode_settings(moved)),
                 )
                 await db.execute(
                     "DELETE FROM chats WHERE prefix = ? AND platform = ? AND chat_id = ?", old_key
