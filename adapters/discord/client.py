@@ -30,7 +30,7 @@ from bot import taxonomy
 from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply
 from bot.errors import BadInput
 from bot.i18n import LANGUAGE_NAMES, primary
-from bot.models import ChatKey
+from bot.models import ChatKey, ChatSettings
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -366,17 +366,14 @@ class DigestClient(discord.Client):
         except discord.HTTPException as http_error:
             log.warning("discord_error_reply_failed", command=str(name), status=http_error.status)
 
-    async def _following(self, interaction: DigestInteraction) -> tuple[str, ...]:
-        if interaction.channel_id is None:
-            return ()
-        settings = await self.store.get_chat(ChatKey(PLATFORM, str(interaction.channel_id)))
-        return settings.categories if settings else ()
-
-    async def _own_zone(self, interaction: DigestInteraction) -> str | None:
+    async def _channel_settings(self, interaction: DigestInteraction) -> ChatSettings | None:
         if interaction.channel_id is None:
             return None
-        settings = await self.store.get_chat(ChatKey(PLATFORM, str(interaction.channel_id)))
-        return settings.timezone if settings else None
+        return await self.store.get_chat(ChatKey(PLATFORM, str(interaction.channel_id)))
+
+    async def _following(self, interaction: DigestInteraction) -> tuple[str, ...]:
+        settings = await self._channel_settings(interaction)
+        return settings.categories if settings else ()
 
     def _register(self) -> None:
         tree = self.tree
@@ -427,7 +424,8 @@ class DigestClient(discord.Client):
         async def zone_complete(
             interaction: DigestInteraction, current: str
         ) -> list[app_commands.Choice[str]]:
-            return zone_choices(current, await self._own_zone(interaction))
+            settings = await self._channel_settings(interaction)
+            return zone_choices(current, settings.timezone if settings else None)
 
         @tree.command(name="lang", description=_description("lang"))
         @app_commands.describe(code=_option("code"))

@@ -19,7 +19,7 @@ from discord.utils import escape_markdown, escape_mentions
 from adapters.text import utf16_head, utf16_len
 from bot.i18n import t
 from bot.models import Digest, Paper
-from bot.render import header_text, shorten_authors, summary_marker, type_marker
+from bot.render import header_text, numbered, shorten_authors, summary_marker, type_marker
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -132,9 +132,9 @@ def render_digest(
         empty = t(lang, "no_papers", cats=", ".join(digest.categories), date=listing)
         return [RenderedDiscordMessage(_content([note, f"**{escape(header_text(digest))}**", escape(empty)]))]
 
-    numbered = list(enumerate(digest.all_papers, start=1))
-    main = [(p.id, paper_embed(n, p, lang, listing)) for n, p in numbered[: len(digest.papers)]]
-    updated = [(p.id, paper_embed(n, p, lang, listing)) for n, p in numbered[len(digest.papers) :]]
+    papers = numbered(digest)
+    main = [(p.id, paper_embed(n, p, lang, listing)) for n, p in papers[: len(digest.papers)]]
+    updated = [(p.id, paper_embed(n, p, lang, listing)) for n, p in papers[len(digest.papers) :]]
     sections = [(False, group) for group in _pack(main, max_embeds, max_total)]
     sections += [(True, group) for group in _pack(updated, max_embeds, max_total)]
 

@@ -18,7 +18,7 @@ from html import escape
 from adapters.text import utf16_head, utf16_len
 from bot.i18n import t
 from bot.models import Digest, Paper
-from bot.render import header_text, shorten_authors, summary_marker, type_marker
+from bot.render import header_text, numbered, shorten_authors, summary_marker, type_marker
 
 MAX_MESSAGE = 4096
 """Telegram's limit for a message's text after entity parsing, in UTF-16 code units."""
@@ -188,7 +188,7 @@ def _blocks(digest: Digest, budget: int) -> list[tuple[Piece, str]]:
     language = digest.language
     heading = _join([_tag("b", _text(clean(t(language, "updated")))), _text("\n")])
     blocks: list[tuple[Piece, str]] = []
-    for number, paper in enumerate(digest.all_papers, start=1):
+    for number, paper in numbered(digest):
         first_updated = bool(digest.updated) and number == len(digest.papers) + 1
         prefix = heading if first_updated else ("", "")
         blocks.append((_fit_paper(number, paper, language, budget, prefix), paper.id))
