@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
@@ -93,16 +93,15 @@ def merge(listing_date: date, categories: Sequence[str], per_category: dict[str,
     papers = []
     for paper in seen.values():
         kind = relative_type(paper, categories)
-        papers.append(paper if kind == paper.announce_type else _retyped(paper, kind))
+        papers.append(paper if kind == paper.announce_type else replace(paper, announce_type=kind))
     return Batch(
         listing_date=listing_date, categories=tuple(categories), papers=tuple(papers), origin="cache"
     )
 
 
-def _retyped(paper: Paper, kind: AnnounceType) -> Paper:
-    from dataclasses import replace
-
-    return replace(paper, announce_type=kind)
+def _batch_key(listing_date: date, category: str) -> str:
+    """The ``batch`` cache key of one category's papers of one listing date."""
+    return f"{listing_date.isoformat()}|{category}"
 
 
 def split_by_category(batch: Batch, categories: Sequence[str]) -> dict[str, list[Paper]]:
@@ -151,7 +150,7 @@ class DigestEngine:
     async def _cached(self, listing_date: date, categories: Sequence[str]) -> dict[str, list[Paper]] | None:
         found: dict[str, list[Paper]] = {}
         for category in categories:
-            raw = await self._store.cache_get("batch", f"{listing_date.isoformat()}|{category}")
+            raw = await self._store.cache_get("batch", _batch_key(listing_date, category))
             if raw is None:
                 return None
             found[category] = [Paper.from_dict(d) for d in json.loads(raw)]
@@ -159,16 +158,14 @@ class DigestEngine:
 
     async def _missing(self, listing_date: date, categories: Sequence[str]) -> list[str]:
         return [
-            c
-            for c in categories
-            if await self._store.cache_get("batch", f"{listing_date.isoformat()}|{c}") is None
+            c for c in categories if await self._store.cache_get("batch", _batch_key(listing_date, c)) is None
         ]
 
     async def _save(self, listing_date: date, categories: Sequence[str], batch: Batch) -> None:
         for category, papers in split_by_category(batch, categories).items():
             await self._store.cache_set(
                 "batch",
-                f"{listing_date.isoformat()}|{category}",
+                _batch_key(listing_date, category),
                 json.dumps([p.to_dict() for p in papers], ensure_ascii=False),
                 ttl=BATCH_TTL,
             )
