@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import inspect
 import signal
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -49,25 +49,20 @@ Service = Callable[[], Coroutine[Any, Any, None]]
 
 
 class _Platforms:
-    """The platforms of this process: what the push sends through, what ``run`` serves."""
+    """The platforms of this process: what the push sends through, what ``run`` serves, and how
+    each sender is closed."""
 
     def __init__(self) -> None:
         self.senders: dict[str, Platform] = {}
         self.services: dict[str, Service] = {}
+        self.closers: dict[str, Callable[[], Awaitable[None]]] = {}
 
     async def close(self) -> None:
-        for name, platform in self.senders.items():
-            for method in ("aclose", "close"):
-                closer = getattr(platform, method, None)
-                if closer is None:
-                    continue
-                try:
-                    result = closer()
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception as error:
-                    log.warning("platform_close_failed", platform=name, error=type(error).__name__)
-                break
+        for name, close in self.closers.items():
+            try:
+                await close()
+            except Exception as error:
+                log.warning("platform_close_failed", platform=name, error=type(error).__name__)
 
 
 def _platforms(settings: Settings, app: App | None, stop: asyncio.Event | None) -> _Platforms:
@@ -78,27 +73,32 @@ def _platforms(settings: Settings, app: App | None, stop: asyncio.Event | None) 
         from adapters.telegram.limits import FloodControl
 
         flood = FloodControl()
-        found.senders["telegram"] = build_platform(settings, flood=flood)
+        telegram = build_platform(settings, flood=flood)
+        found.senders["telegram"] = telegram
+        found.closers["telegram"] = telegram.close
         if app is not None and stop is not None:
-            commands, store, event = app.commands, app.store, stop
-
-            async def telegram() -> None:
-                await run_telegram(settings, commands, store, event, flood=flood)
-
-            found.services["telegram"] = telegram
+            found.services["telegram"] = partial(
+                run_telegram, settings, app.commands, app.store, stop, flood=flood
+            )
     if settings.discord_bot_token is not None:
         from adapters.discord import build_platform as build_discord_platform
         from adapters.discord import run_discord
 
-        found.senders["discord"] = build_discord_platform(settings)
+        discord = build_discord_platform(settings)
+        found.senders["discord"] = discord
+        found.closers["discord"] = discord.aclose
         if app is not None and stop is not None:
-            commands, store, event = app.commands, app.store, stop
-
-            async def serve_discord() -> None:
-                await run_discord(settings, commands, store, event)
-
-            found.services["discord"] = serve_discord
+            found.services["discord"] = partial(run_discord, settings, app.commands, app.store, stop)
     return found
+
+
+async def _cancel_late(tasks: Iterable[asyncio.Task[Any]], grace: float) -> None:
+    """Give ``tasks`` ``grace`` seconds to finish; cancel those still running."""
+    running = set(tasks)
+    if running:
+        _, late = await asyncio.wait(running, timeout=grace)
+        for task in late:
+            task.cancel()
 
 
 def settle_heap() -> None:
@@ -231,22 +231,15 @@ async def run_forever(
             if isinstance(error, DigestError) and failure is None:
                 failure = error
             code = EXIT_FAILED
-        stop.set()
         stopped.cancel()
     finally:
         stop.set()
         pusher.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
-        if cycles:
-            _, late = await asyncio.wait(set(cycles), timeout=SHUTDOWN_GRACE)
-            for task in late:
-                task.cancel()
-        if services:
-            _, late = await asyncio.wait(set(services), timeout=SHUTDOWN_GRACE)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*services, return_exceptions=True)
+        await _cancel_late(cycles, SHUTDOWN_GRACE)
+        await _cancel_late(services, SHUTDOWN_GRACE)
+        await asyncio.gather(*services, return_exceptions=True)
         if metrics_runner is not None:
             await metrics_runner.cleanup()
         await platforms.close()
