@@ -19,7 +19,7 @@ import structlog
 
 from bot import taxonomy
 from bot.engine import DigestEngine
-from bot.errors import BadInput, SourceUnavailable, StaleFeed
+from bot.errors import BadInput, SourceUnavailable, StaleFeed, clip
 from bot.i18n import LANGUAGE_HINT, language_name, normalize_language, t
 from bot.models import ChatKey, ChatSettings, Digest
 from bot.settings import Settings
@@ -127,10 +127,6 @@ def parse_zone(text: str) -> str | None:
     return _zones().get(text.strip().lower())
 
 
-def _shown(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 async def _no_schedule(settings: ChatSettings) -> datetime | None:
     return None
 
@@ -160,7 +156,7 @@ class Commands:
         current = await self._store.get_chat(caller.chat)
         lang = self._reply_language(current, caller)
         if name not in NAMES:
-            return TextReply(t(lang, "unknown_command", cmd="/" + _shown(name, 32)), ok=False)
+            return TextReply(t(lang, "unknown_command", cmd="/" + clip(name, 32)), ok=False)
         if name in MUTATING and not caller.can_manage:
             return TextReply(t(lang, "not_admin"), ok=False)
         handler = getattr(self, f"cmd_{name}")
@@ -305,13 +301,13 @@ class Commands:
             return TextReply(t(lang, "time_usage"), ok=False)
         push_time = parse_time(args[0])
         if push_time is None:
-            return TextReply(t(lang, "bad_time", given=_shown(args[0])), ok=False)
+            return TextReply(t(lang, "bad_time", given=clip(args[0])), ok=False)
         settings = current or self._fresh(caller, lang)
         zone = settings.timezone
         if len(args) == 2:
             found = parse_zone(args[1])
             if found is None:
-                return TextReply(t(lang, "bad_zone", given=_shown(args[1])), ok=False)
+                return TextReply(t(lang, "bad_zone", given=clip(args[1])), ok=False)
             zone = found
         updated = replace(settings, push_time=push_time, timezone=zone)
         due = await self._save(updated)
@@ -327,7 +323,7 @@ class Commands:
             return TextReply(t(lang, "lang_usage", hint=LANGUAGE_HINT), ok=False)
         code = normalize_language(args[0])
         if code is None:
-            return TextReply(t(lang, "bad_lang", given=_shown(args[0])), ok=False)
+            return TextReply(t(lang, "bad_lang", given=clip(args[0])), ok=False)
         settings = current or self._fresh(caller, code)
         await self._save(replace(settings, language=code))
         return TextReply(t(code, "lang_set", lang=language_name(code)))

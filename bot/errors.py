@@ -22,6 +22,11 @@ from __future__ import annotations
 from datetime import date
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """``text`` as quoted back in a message: at most ``limit`` characters, cut ones ending in ``...``."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class DigestError(Exception):
     """Base of every error raised on purpose by arxiv-digest."""
 
@@ -48,7 +53,7 @@ class UnknownCategory(BadInput):
         self.suggestions = suggestions
         self.unknown = unknown or [given]
         self.unknown_count = max(unknown_count or 0, len(self.unknown))
-        shown = given if len(given) <= 40 else given[:37] + "..."
+        shown = clip(given)
         if suggestions:
             hint = "did you mean " + " or ".join(suggestions) + "?"
         else:

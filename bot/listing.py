@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from bot.errors import BadDate
+from bot.errors import BadDate, clip
 
 __all__ = [
     "ANNOUNCEMENT_TIME",
@@ -227,9 +227,8 @@ def parse_listing_date(text: str, now: datetime) -> date:
         except ValueError:
             parsed = None
     if parsed is None:
-        shown = stripped if len(stripped) <= 40 else stripped[:37] + "..."
         raise BadDate(
-            f"{shown!r} is not a date: give a listing date as YYYY-MM-DD, e.g. {latest.isoformat()}",
+            f"{clip(stripped)!r} is not a date: give a listing date as YYYY-MM-DD, e.g. {latest.isoformat()}",
             nearest=[latest],
         )
     if parsed < FIRST_LISTING:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from bot.errors import BadInput, UnknownCategory
+from bot.errors import BadInput, UnknownCategory, clip
 
 __all__ = [
     "ALIASES",
@@ -298,10 +298,6 @@ def _canonical(code: str) -> str:
     return ALIASES.get(code, code)
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _lookup(text: str) -> str | None:
     """The canonical code ``text`` names (case-insensitive), or None."""
     if not text or len(text) > _LONGEST_CODE or not text.isascii():
@@ -322,7 +318,7 @@ def normalize(code: str) -> str:
     text = code.strip()
     found = _lookup(text)
     if found is None:
-        raise UnknownCategory(_clip(text, 100), suggest(text))
+        raise UnknownCategory(clip(text, 100), suggest(text))
     return found
 
 
@@ -436,7 +432,7 @@ def parse_categories(args: Sequence[str]) -> list[str]:
             if code is None:
                 unknown_count += 1
                 if len(unknown) < _UNKNOWN_KEPT:
-                    unknown.append(_clip(token, 100))
+                    unknown.append(clip(token, 100))
                 continue
             if code not in seen:
                 seen.add(code)
