@@ -29,16 +29,13 @@ from uuid import uuid4
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adapters.app import build_app  # noqa: E402
 from adapters.logs import configure  # noqa: E402
-from adapters.telegram.app import TelegramService  # noqa: E402
-from adapters.telegram.limits import FloodControl, Limits  # noqa: E402
+from adapters.telegram.limits import Limits  # noqa: E402
 from bot.models import ChatKey, ChatSettings  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.fakes.arxiv import FakeArxiv  # noqa: E402
-from tests.fakes.feeds import make_papers, make_rss  # noqa: E402
+from bot.store.base import Store  # noqa: E402
+from tests.conftest import delete_prefix  # noqa: E402
 from tests.fakes.telegram import FakeTelegram, message_update, private_chat, user  # noqa: E402
-from tests.fakes.telegram_harness import CATEGORIES, LISTING, NOW  # noqa: E402
+from tests.fakes.telegram_harness import running_bot  # noqa: E402
 
 TARGET_P99_MS = 50.0
 
@@ -50,69 +47,41 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def bench(requests: int, rate: float, papers: int, store_url: str | None) -> list[float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        async with FakeTelegram() as tg, FakeArxiv() as arxiv:
-            arxiv.set_feed(make_rss(LISTING, make_papers(papers, CATEGORIES, seed=11), CATEGORIES))
-            prefix = f"bench:{uuid4().hex}:"
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                telegram_bot_token=tg.token,  # type: ignore[arg-type]
-                telegram_api_url=tg.api_url,
-                arxiv_rss_url=arxiv.rss_url,
-                arxiv_api_url=arxiv.api_url,
-                arxiv_min_interval=0.0,
-                store_url=store_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-                store_prefix=prefix,
-            )
-            app = await build_app(settings, clock=lambda: NOW)
-            chats = [10_000_000 + i for i in range(requests + 1)]
-            for chat_id in chats:
-                chat = ChatKey("telegram", str(chat_id))
-                await app.store.put_chat(ChatSettings(chat=chat, categories=("cs.DC",)))
-            service = TelegramService(settings, app.commands, app.store, flood=FloodControl(Limits()))
-            latencies: list[float] = []
-            try:
-                await service.start()
-                warm = tg.add_update(
-                    message_update("/today", chat=private_chat(chats[-1]), sender=user(chats[-1]))
-                )
-                await tg.wait_sent(1, within=30)
-                assert tg.sent[0].chat_id == chats[-1], "warm-up reply missing"
-                assert len(tg.sent) == 1, "the digest should fit one message"
-                del warm
-                interval = 1.0 / rate
-                started = time.perf_counter()
-                for n, chat_id in enumerate(chats[:-1]):
-                    due = started + n * interval
-                    pause = due - time.perf_counter()
-                    if pause > 0:
-                        await asyncio.sleep(pause)
-                    update_id = tg.add_update(
-                        message_update("/today", chat=private_chat(chat_id), sender=user(chat_id))
-                    )
-                    await tg.wait_sent(n + 2, within=10)
-                    reply = tg.sent[n + 1]
-                    assert reply.chat_id == chat_id
-                    latencies.append((reply.at - tg.handed_at[update_id]) * 1000)
-                assert tg.flood_violations == 0 and not tg.rejected
-            finally:
-                await service.stop()
-                if store_url and store_url.startswith("redis"):
-                    await _delete_prefix(store_url, prefix)
-                await app.aclose()
-            return latencies
-
-
-async def _delete_prefix(url: str, prefix: str) -> None:
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(url)
+    prefix = f"bench:{uuid4().hex}:"
+    overrides = {"store_prefix": prefix, **({"store_url": store_url} if store_url else {})}
     try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
-        for start in range(0, len(keys), 1000):
-            await client.delete(*keys[start : start + 1000])
+        with tempfile.TemporaryDirectory() as tmp:
+            async with running_bot(
+                Path(tmp), papers=papers, limits=Limits(), settings_overrides=overrides
+            ) as bot:
+                return await _measure(bot.tg, bot.store, requests, rate)
     finally:
-        await client.aclose()
+        if store_url and store_url.startswith("redis"):
+            await delete_prefix(store_url, prefix)
+
+
+async def _measure(tg: FakeTelegram, store: Store, requests: int, rate: float) -> list[float]:
+    chats = [10_000_000 + i for i in range(requests + 1)]
+    for chat_id in chats:
+        await store.put_chat(ChatSettings(chat=ChatKey("telegram", str(chat_id)), categories=("cs.DC",)))
+    tg.add_update(message_update("/today", chat=private_chat(chats[-1]), sender=user(chats[-1])))
+    await tg.wait_sent(1, within=30)
+    assert tg.sent[0].chat_id == chats[-1], "warm-up reply missing"
+    assert len(tg.sent) == 1, "the digest should fit one message"
+    latencies: list[float] = []
+    interval = 1.0 / rate
+    started = time.perf_counter()
+    for n, chat_id in enumerate(chats[:-1]):
+        pause = started + n * interval - time.perf_counter()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        update_id = tg.add_update(message_update("/today", chat=private_chat(chat_id), sender=user(chat_id)))
+        await tg.wait_sent(n + 2, within=10)
+        reply = tg.sent[n + 1]
+        assert reply.chat_id == chat_id
+        latencies.append((reply.at - tg.handed_at[update_id]) * 1000)
+    assert tg.flood_violations == 0 and not tg.rejected
+    return latencies
 
 
 def main() -> None:

@@ -82,21 +82,22 @@ async def running_bot(
     settings_overrides: dict[str, Any] | None = None,
     fake_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Start the fakes, the core on a fresh SQLite store, and the Telegram bot polling the fake."""
+    """Start the fakes, the core on a fresh SQLite store, and the Telegram bot polling the fake.
+    ``settings_overrides`` replace any of the settings, the store included."""
     async with FakeTelegram(username=username, **(fake_options or {})) as tg, FakeArxiv() as arxiv:
         arxiv.set_feed(make_rss(LISTING, make_papers(papers, CATEGORIES, seed=7), CATEGORIES))
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=tg.token,  # type: ignore[arg-type]
-            telegram_api_url=tg.api_url,
-            arxiv_rss_url=arxiv.rss_url,
-            arxiv_api_url=arxiv.api_url,
-            arxiv_min_interval=0.0,
-            arxiv_retries=1,
-            store_url=f"sqlite:///{tmp_path / f'store-{uuid4().hex}.sqlite3'}",
-            store_prefix=f"test:{uuid4().hex}:",
+        values: dict[str, Any] = {
+            "telegram_bot_token": tg.token,
+            "telegram_api_url": tg.api_url,
+            "arxiv_rss_url": arxiv.rss_url,
+            "arxiv_api_url": arxiv.api_url,
+            "arxiv_min_interval": 0.0,
+            "arxiv_retries": 1,
+            "store_url": f"sqlite:///{tmp_path / f'store-{uuid4().hex}.sqlite3'}",
+            "store_prefix": f"test:{uuid4().hex}:",
             **(settings_overrides or {}),
-        )
+        }
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         app = await build_app(settings, clock=lambda: NOW)
         sleeps: list[float] = []
 
