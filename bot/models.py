@@ -109,9 +109,6 @@ class Batch:
     papers: tuple[Paper, ...]
     origin: Literal["rss", "api", "cache"] = "rss"
 
-    def for_category(self, category: str) -> tuple[Paper, ...]:
-        return tuple(p for p in self.papers if category in p.categories)
-
 
 @dataclass(frozen=True, slots=True)
 class Digest:

@@ -52,9 +52,6 @@ _STRAY_MARKS = re.compile(r"\*{2,}|_{2,}|~{2,}|\|{2,}|`+")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?。！？](?=[\"'”’)\]]*(?:\s|$))|[。！？]")
 
-FINDINGS = ("url", "link", "html", "mention")
-"""What ``findings`` reports: signs that the text tried to carry something other than prose."""
-
 
 def strip_invisible(text: str) -> str:
     """Remove zero-width and format characters; turn control characters into spaces (line breaks
