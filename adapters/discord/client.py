@@ -450,25 +450,24 @@ class DigestClient(discord.Client):
 # -- wiring ---------------------------------------------------------------------------------------------
 
 
-def _token(settings: Settings) -> str:
+def _connect(settings: Settings) -> str:
+    """The bot token, once discord.py is pointed at ``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL``."""
     if settings.discord_bot_token is None:
         raise BadInput("DISCORD_BOT_TOKEN is not set: Discord is off")
+    configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
     return settings.discord_bot_token.get_secret_value()
 
 
 def build_platform(settings: Settings, **options: Any) -> DiscordPlatform:
     """The push's Discord platform: a gateway-less client that logs in on first use."""
-    token = _token(settings)
-    configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
-    return DiscordPlatform(push_client(**options), token)
+    return DiscordPlatform(push_client(**options), _connect(settings))
 
 
 async def run_discord(
     settings: Settings, commands: Commands, store: Store, stop_event: asyncio.Event, **options: Any
 ) -> None:
     """Serve the slash commands until ``stop_event`` is set (or the connection fails for good)."""
-    token = _token(settings)
-    configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    token = _connect(settings)
     client = DigestClient(commands, store, **options)
     async with client:
         runner = asyncio.create_task(client.start(token), name="discord-gateway")
