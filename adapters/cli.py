@@ -50,14 +50,12 @@ def load_settings(quiet: bool = False) -> Settings:
 
 def run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> None:
     """Run a coroutine, mapping our errors to exit codes."""
-    from bot.errors import BadInput, SourceError, SourceUnavailable
+    from bot.errors import BadInput, SourceError
 
     try:
         code = asyncio.run(main())
     except BadInput as error:
         _fail(str(error), EXIT_BAD_INPUT)
-    except SourceUnavailable as error:
-        _fail(str(error), EXIT_UNAVAILABLE)
     except SourceError as error:
         _fail(str(error), EXIT_UNAVAILABLE)
     except KeyboardInterrupt:
