@@ -153,14 +153,10 @@ class KeyedLocks:
         return len(self._locks)
 
 
-def is_group(chat_id: int | str) -> bool:
-    """Groups, supergroups and channels have negative ids (or an ``@username``)."""
-    if isinstance(chat_id, str):
-        try:
-            return int(chat_id) < 0
-        except ValueError:
-            return True
-    return chat_id < 0
+def _is_group(key: int | str) -> bool:
+    """Groups, supergroups and channels have negative ids (or an ``@username``); ``key`` is
+    normalized, so a string is never numeric."""
+    return isinstance(key, str) or key < 0
 
 
 class FloodControl:
@@ -195,7 +191,7 @@ class FloodControl:
         async with self._chat_turns.hold(key):
             now = self._clock()
             windows = [self._chats.get(key, now)]
-            if is_group(key):
+            if _is_group(key):
                 windows.append(self._groups.get(key, now))
             await self._wait_until(max(window.earliest(now) for window in windows))
             async with self._overall_turn:
