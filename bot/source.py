@@ -38,6 +38,7 @@ import structlog
 from requests.adapters import HTTPAdapter
 
 from bot.errors import MalformedResponse, SourceError, SourceUnavailable
+from bot.listing import ET as ARXIV_ZONE
 from bot.models import AnnounceType, Batch, Paper, split_version
 from bot.settings import Settings
 from bot.throttle import Throttle
@@ -60,7 +61,6 @@ RETRY_WAIT_MAX = 30.0
 SLOT_WAIT_LIMIT = 600.0
 """Longest a worker thread waits for the event loop to hand it a request slot."""
 
-ARXIV_ZONE = ZoneInfo("America/New_York")
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 _GUID = re.compile(r"^oai:arxiv\.org:(?P<id>\S+)$", re.IGNORECASE)
@@ -323,8 +323,10 @@ def _retries(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _transient_status(status: int) -> bool:
-    return status == 429 or 500 <= status <= 599
+def _raise_if_transient(status: int, retry_after: str | None) -> None:
+    """``TransientError`` for 429 and 5xx, waiting at least what ``Retry-After`` asks."""
+    if status == 429 or 500 <= status <= 599:
+        raise TransientError(f"HTTP {status}", parse_retry_after(retry_after, datetime.now(UTC)))
 
 
 def _unavailable(host: str, error: TransientError, attempts: int) -> SourceUnavailable:
@@ -447,9 +449,7 @@ class _PoliteAdapter(HTTPAdapter):
             call.disarm()
             _log_request("api", host, status, started, number, problem)
         code = response.status_code
-        if _transient_status(code):
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
-            raise TransientError(f"HTTP {code}", retry_after)
+        _raise_if_transient(code, response.headers.get("Retry-After"))
         message = api_error(body)
         if message is not None:
             if code == 200 or message.startswith("not an Atom feed"):
@@ -538,9 +538,7 @@ class ArxivSource:
             raise TransientError(f"connection failed ({type(error).__name__})") from error
         finally:
             _log_request("rss", host, status, started, number, problem)
-        if _transient_status(code):
-            retry_after = parse_retry_after(headers.get("Retry-After"), datetime.now(UTC))
-            raise TransientError(f"HTTP {code}", retry_after)
+        _raise_if_transient(code, headers.get("Retry-After"))
         if code != 200:
             raise SourceError(
                 f"arXiv's feed ({host}) answered HTTP {code} for {'+'.join(categories)}; "
