@@ -242,15 +242,7 @@ def build_application(
 ) -> TelegramApp:
     """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
     application: TelegramApp = (
-        ApplicationBuilder()
-        .token(_token(settings))
-        .base_url(settings.telegram_api_url)
-        .base_file_url(_file_url(settings.telegram_api_url))
-        .rate_limiter(TelegramRateLimiter(flood or FloodControl()))
-        .concurrent_updates(True)
-        .connection_pool_size(64)
-        .job_queue(None)
-        .build()
+        ApplicationBuilder().bot(make_bot(settings, flood)).concurrent_updates(True).job_queue(None).build()
     )
     platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep)
     handlers = Handlers(commands, store, platform, admins or AdminCache())
