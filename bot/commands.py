@@ -176,8 +176,8 @@ class Commands:
 
     async def chat_migrated(self, old: ChatKey, new: ChatKey) -> None:
         """The chat has a new id: move its subscription and ledger."""
-        if await self._store.migrate_chat(old, new):
-            log.info("chat_migrated", old=str(old), new=str(new))
+        moved = await self._store.migrate_chat(old, new)
+        log.info("chat_migrated", old=str(old), new=str(new), had_settings=moved)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _reply_language(self, current: ChatSettings | None, caller: Caller) -> str:

@@ -394,9 +394,9 @@ class Pusher:
                 if await self._store.claim(new_name, owner, self._claim_ttl):
                     cycle.held[new_name] = owner
                     claims.append(new_name)
-                await self._store.migrate_chat(chat, new)
+                had_settings = await self._store.migrate_chat(chat, new)
                 self._failed(platform, "migrated", cycle)
-                log.info("chat_migrated", old=str(chat), new=str(new))
+                log.info("chat_migrated", old=str(chat), new=str(new), had_settings=had_settings)
                 cycle.pending.discard(chat)
                 cycle.pending.add(new)
                 chat = new

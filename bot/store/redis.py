@@ -219,7 +219,6 @@ class RedisStore(Store):
             ],
             args=[str(old), str(new), _millis(LEDGER_TTL)],
         )
-        log.info("chat_migrated", old=str(old), new=str(new), had_settings=bool(moved))
         return bool(moved)
 
     # -- due-time index ------------------------------------------------------------------------------

@@ -222,7 +222,6 @@ class SQLiteStore(Store):
                 (new.platform, new.chat_id, *old_key),
             )
             await db.execute("DELETE FROM ledger WHERE prefix = ? AND platform = ? AND chat_id = ?", old_key)
-        log.info("chat_migrated", old=str(old), new=str(new), had_settings=bool(rows))
         return bool(rows)
 
     # -- due-time index ------------------------------------------------------------------------------
