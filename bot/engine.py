@@ -203,7 +203,14 @@ class DigestEngine:
             day = await self._fill_latest(categories, target, now)
             await self._store.cache_set("feedcheck", shown_key, day.isoformat(), ttl=FEED_RECHECK)
             per = await self._cached(day, categories)
-            assert per is not None
+            if per is None:
+                # The feed showed a newer batch than expected while other categories were cached
+                # for the expected one: the rest of that newer batch comes from the export API.
+                remaining = await self._missing(day, categories)
+                rest = await self._source.fetch_listing(remaining, day, listing.submission_window(day))
+                await self._save(day, remaining, rest)
+                per = await self._cached(day, categories)
+                assert per is not None
             return day, per
 
         day, per = await self._flight.run(f"latest:{target}:{shown_key}", check, work)
@@ -230,7 +237,10 @@ class DigestEngine:
             await self._save(feed.listing_date, missing, feed)
             await self._note(feed.listing_date, feed.listing_date, now, feed, missing)
             return feed.listing_date
-        if feed is not None and now < listing.feed_ready_at(target) + FEED_GRACE:
+        rebuilding = now < listing.feed_ready_at(target) + FEED_GRACE
+        if feed is not None and rebuilding and len(missing) == len(categories):
+            # The feed is not rebuilt yet and nothing of the new batch is cached: serve the old one.
+            # (If some categories were cached for the new batch, it is out: backfill the rest.)
             await self._save(feed.listing_date, missing, feed)
             await self._note(feed.listing_date, target, now, feed, missing)
             log.info("feed_not_rebuilt_yet", shown=str(feed.listing_date), expected=str(target))

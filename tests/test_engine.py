@@ -269,3 +269,35 @@ async def test_no_summarizer_marks_none(fake_arxiv: FakeArxiv, engine_parts: Any
     fake_arxiv.set_feed(make_rss(THU, items(), ["cs.DC"]))
     digest = await engine.build(["cs.DC"], None, "en", summarizer=NoSummarizer())
     assert {p.summary_source for p in digest.papers} == {"none"}
+
+
+async def test_older_feed_for_some_categories_is_backfilled(fake_arxiv: FakeArxiv, engine_parts: Any) -> None:
+    """When one category already has the new batch and another's feed still shows the old one,
+    the new batch is completed from the export API instead of mixing two days."""
+    engine, clock, _ = engine_parts
+    clock.now = listing.feed_ready_at(THU) + timedelta(hours=1)
+    fake_arxiv.set_feed(make_rss(THU, items(), ["cs.DC"]), "cs.DC")
+    assert (await engine.batch(["cs.DC"])).listing_date == THU
+    old = {**items()[1], "id": "2609.00099", "categories": ["cs.LG"]}
+    fake_arxiv.set_feed(make_rss(WED, [old], ["cs.LG"]), "cs.LG")
+    fake_arxiv.set_api_handler(paged_api(items()[1:2]))
+    batch = await engine.batch(["cs.DC", "cs.LG"])
+    assert batch.listing_date == THU
+    assert "2609.00002" in {p.id for p in batch.papers}
+    assert "2609.00099" not in {p.id for p in batch.papers}
+    assert [r.path for r in fake_arxiv.requests_to("rss")] == ["/rss/cs.DC", "/rss/cs.LG"]
+    assert len(fake_arxiv.requests_to("api")) == 1
+
+
+async def test_feed_newer_than_expected_is_completed(fake_arxiv: FakeArxiv, engine_parts: Any) -> None:
+    """A feed already showing the next batch is taken, and categories cached only for the
+    expected batch are completed for the newer one from the export API."""
+    engine, _, _ = engine_parts
+    fake_arxiv.set_feed(make_rss(THU, items(), ["cs.DC"]), "cs.DC")
+    await engine.batch(["cs.DC"])
+    friday = date(2026, 9, 25)
+    fake_arxiv.set_feed(make_rss(friday, items()[1:2], ["cs.LG"]), "cs.LG")
+    fake_arxiv.set_api_handler(paged_api(items()[:1]))
+    batch = await engine.batch(["cs.DC", "cs.LG"])
+    assert batch.listing_date == friday
+    assert {p.id for p in batch.papers} == {"2609.00001", "2609.00002"}
