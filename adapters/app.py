@@ -27,9 +27,7 @@ class App:
     clock: Clock = field(default=utc_now)
 
     async def aclose(self) -> None:
-        close = getattr(self.summarizer, "close", None)
-        if close is not None:
-            await close()
+        await self.summarizer.close()
         await self.source.aclose()
         await self.store.close()
 

@@ -148,15 +148,9 @@ async def run(backend: str, store_url: str, args: argparse.Namespace) -> Figures
 async def _cleanup(store: Store, backend: str, store_url: str, prefix: str) -> None:
     await store.close()
     if backend == "redis":
-        import redis.asyncio as redis
+        from tests.conftest import delete_prefix
 
-        client = redis.Redis.from_url(store_url)
-        try:
-            keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
-            for start in range(0, len(keys), 1000):
-                await client.delete(*keys[start : start + 1000])
-        finally:
-            await client.aclose()
+        await delete_prefix(store_url, prefix)
 
 
 def report(figures: Figures, args: argparse.Namespace) -> None:

@@ -89,7 +89,7 @@ class Metrics:
         self.push_chats = Counter(
             "arxiv_digest_push_chats",
             "Chats handled by push cycles, by outcome (sent, nothing_new, waiting, retry, gone, "
-            "migrated, skipped, source_error, error).",
+            "migrated, skipped, source_errors, errors).",
             ["outcome"],
             registry=r,
         )

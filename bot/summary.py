@@ -23,6 +23,10 @@ class Summarizer(Protocol):
         """
         ...
 
+    async def close(self) -> None:
+        """Release connections (an LLM client); nothing for summarizers without I/O."""
+        ...
+
 
 class NoSummarizer:
     """Leaves every paper without a summary (``--no-summary``)."""
@@ -33,3 +37,6 @@ class NoSummarizer:
         if progress is not None:
             progress(len(papers))
         return [p.with_summary("", "none") for p in papers]
+
+    async def close(self) -> None:
+        """Nothing to release."""

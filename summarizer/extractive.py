@@ -286,6 +286,9 @@ class ExtractiveSummarizer:
         self.max_sentences = max_sentences
         self.max_chars = max_chars
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
     def summarize_one(self, paper: Paper) -> Paper:
         """The paper with its extractive summary (source ``none`` when it has no abstract)."""
         text = extract(paper.abstract, self.max_sentences, self.max_chars)
