@@ -344,9 +344,10 @@ class Commands:
             mine = current.categories if current else ()
             counts = "".join(f"  {c}: {status.counts[c]}\n" for c in mine if c in status.counts)
         due = await self._store.get_due(caller.chat)
-        if current is None or not current.categories or due is None:
-            next_push = t(lang, "not_scheduled") if not (current and current.categories) else "—"
+        if current is None or not current.categories:
+            next_push = t(lang, "not_scheduled")
+        elif due is None:
+            next_push = "—"
         else:
-            when = datetime.fromtimestamp(due, ZoneInfo(current.timezone))
-            next_push = when.strftime("%Y-%m-%d %H:%M %Z")
+            next_push = datetime.fromtimestamp(due, ZoneInfo(current.timezone)).strftime("%Y-%m-%d %H:%M %Z")
         return TextReply(t(lang, "status", last=last, counts=counts, next=next_push, feed=feed))
