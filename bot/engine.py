@@ -192,11 +192,14 @@ class DigestEngine:
         shown_key = "+".join(sorted(categories))
 
         async def check() -> tuple[date, dict[str, list[Paper]]] | None:
-            for day in (target, await self._recently_shown(shown_key, target, now)):
-                if day is not None:
-                    per = await self._cached(day, categories)
-                    if per is not None:
-                        return day, per
+            per = await self._cached(target, categories)
+            if per is not None:
+                return target, per
+            shown = await self._recently_shown(shown_key, target, now)
+            if shown is not None:
+                per = await self._cached(shown, categories)
+                if per is not None:
+                    return shown, per
             return None
 
         async def work() -> tuple[date, dict[str, list[Paper]]]:
