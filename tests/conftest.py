@@ -16,6 +16,17 @@ from bot.store.base import Store
 from bot.store.redis import RedisStore
 from bot.store.sqlite import SQLiteStore
 from tests.fakes.arxiv import FakeArxiv
+from tests.processes import reap
+
+# -- child processes ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def reap_processes() -> Iterator[None]:
+    """No process a test started outlives it, whatever the test's outcome."""
+    yield
+    reap()
+
 
 # -- redis -------------------------------------------------------------------------------------------
 

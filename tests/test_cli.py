@@ -18,6 +18,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_papers, make_rss, paged_api
 from tests.fakes.openai import FakeOpenAI
 from tests.paths import ROOT
+from tests.processes import spawn
 
 CATS = ["cs.DC", "cs.LG"]
 
@@ -51,7 +52,7 @@ def environment(server: FakeArxiv, tmp_path: Path, **extra: str) -> dict[str, st
 
 
 async def cli(env: dict[str, str], *args: str, stdin: bytes | None = None) -> Result:
-    process = await asyncio.create_subprocess_exec(
+    process = await spawn(
         sys.executable,
         "-m",
         "adapters.cli",
@@ -176,7 +177,7 @@ async def test_chat_on_standard_input(env: dict[str, str]) -> None:
 
 async def test_help_imports_no_platform_library(tmp_path: Path) -> None:
     """--help loads neither platform SDKs, the LLM client nor arXiv's client."""
-    process = await asyncio.create_subprocess_exec(
+    process = await spawn(
         sys.executable,
         "-X",
         "importtime",

@@ -28,6 +28,7 @@ from tests.conftest import delete_prefix
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
 from tests.paths import ROOT
+from tests.processes import spawn
 from tests.test_push import PLATFORM, THU, THU_0800, ids, thursday_items
 
 CATEGORY_SETS = [("cs.DC",), ("cs.LG",), ("cs.DC", "cs.LG")]
@@ -118,7 +119,7 @@ class Deployment:
 
     async def start(self, config: dict[str, Any]) -> asyncio.subprocess.Process:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
-        return await asyncio.create_subprocess_exec(
+        return await spawn(
             sys.executable,
             "-m",
             "tests.test_push_processes",

@@ -16,6 +16,7 @@ from bot.store.base import LEDGER_TTL, Store
 from bot.store.redis import RedisStore, redact_url
 from bot.store.sqlite import SQLiteStore, next_slot, sqlite_path
 from tests.paths import ROOT
+from tests.processes import spawn
 
 TG = ChatKey("telegram", "-1001234")
 DC = ChatKey("discord", "98765:42")
@@ -292,7 +293,7 @@ async def test_cross_process_claims_one_winner(store: Store, redis_url: str) -> 
     """Four processes claiming the same name at once: exactly one succeeds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
-        await asyncio.create_subprocess_exec(
+        await spawn(
             sys.executable,
             "-c",
             _CLAIM_IN_PROCESS,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -263,12 +262,10 @@ async def test_stalled_response_times_out(fake: FakeOpenAI, sqlite_store: Store)
     """A response that never comes ends at the client timeout with the extractive summary."""
     fake.queue(Behaviour.STALL)
     summarizer = LLMSummarizer(settings_for(fake, openai_timeout=0.3), sqlite_store, max_retries=0)
-    started = time.monotonic()
     with capture_logs() as logs:
         (result,) = await summarizer.summarize([paper()], "en")
     await summarizer.close()
     assert result.summary_source == "extractive"
-    assert time.monotonic() - started < 3.0
     assert [line["reason"] for line in fallbacks(logs)] == ["timeout"]
 
 
@@ -433,11 +430,9 @@ async def test_waiter_takes_over_when_claimer_vanished(fake: FakeOpenAI, store: 
     key = cache_key(paper(), "en", "gpt-4o-mini")
     assert await store.claim(f"summary:{key}", "dead-replica", 0.4)
     summarizer = LLMSummarizer(settings_for(fake), store, poll_interval=0.02, max_poll_interval=0.05)
-    started = time.monotonic()
     (result,) = await summarizer.summarize([paper()], "en")
     await summarizer.close()
     assert result.summary_source == "llm" and fake.calls == 1
-    assert time.monotonic() - started >= 0.35
 
 
 async def test_waiter_falls_back_when_claimer_failed(fake: FakeOpenAI, store: Store) -> None:

@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import delete_prefix
 from tests.fakes.openai import Behaviour, FakeOpenAI
 from tests.paths import ROOT
+from tests.processes import spawn
 
 WORKER = """
 import asyncio, json, sys
@@ -58,7 +59,7 @@ async def start_worker(
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "STORE_URL"):
         env.pop(name, None)
     with log.open("ab") as errors:
-        process = await asyncio.create_subprocess_exec(
+        process = await spawn(
             sys.executable,
             "-c",
             WORKER,

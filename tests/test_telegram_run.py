@@ -16,6 +16,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_papers, make_rss
 from tests.fakes.telegram import FakeTelegram, message_update
 from tests.paths import ROOT
+from tests.processes import spawn
 
 CATEGORIES = ("cs.DC", "cs.LG")
 
@@ -40,7 +41,7 @@ async def test_arxiv_digest_run_serves_telegram(tmp_path: Path) -> None:
             "STORE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
             "LOG_LEVEL": "WARNING",
         }
-        process = await asyncio.create_subprocess_exec(
+        process = await spawn(
             sys.executable,
             "-c",
             "from adapters.cli import main; main()",
