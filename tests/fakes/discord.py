@@ -1,6 +1,6 @@
 """A local Discord for discord.py to drive: REST under ``/api/v10`` and the gateway over WebSocket.
 
-Payloads are built on the recordings in ``../shared/fixtures/discord`` (updated to API v10 where
+Payloads are built on the recordings in ``tests/fixtures/discord`` (updated to API v10 where
 the 2017 captures predate fields discord.py now needs). Every JSON reply carries
 ``Content-Type: application/json`` exactly, as discord.py checks it. The REST side validates
 messages against Discord's limits and answers violations with Discord's error shape; tests script

@@ -1,7 +1,7 @@
 """A fake OpenAI-compatible Chat Completions server (aiohttp, 127.0.0.1, ephemeral port).
 
 It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) with the response shapes recorded
-in ``../shared/fixtures/openai``. Each request takes the next queued behaviour, or ``OK`` when the
+in ``tests/fixtures/openai``. Each request takes the next queued behaviour, or ``OK`` when the
 queue is empty; ``OK`` answers with a deterministic summary in the language the prompt asks for.
 Every request is recorded.
 """

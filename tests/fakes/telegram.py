@@ -6,7 +6,7 @@ Serves ``/bot{token}/{method}`` the way api.telegram.org does (form or JSON para
 ``timeout``) or pushed to a registered webhook with ``deliver_webhook``. ``sendMessage`` checks the
 text the way Telegram does for ``parse_mode=HTML`` (allowed tags, well-formedness, the 4096 UTF-16
 code unit limit after entity parsing) and records every accepted message. Errors recorded from the
-real API (``../shared/fixtures/telegram``) can be injected per method, per chat and per call, and the
+real API (``tests/fixtures/telegram``) can be injected per method, per chat and per call, and the
 flood limits (30 messages/s overall, 20/min per group, 1/s per chat) can be enforced.
 """
 
