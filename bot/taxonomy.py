@@ -4,6 +4,8 @@
 (https://arxiv.org/category_taxonomy), alias codes included. ``ALIASES`` maps each alias to the code
 arXiv treats as canonical. ``ARCHIVES`` holds the archive-level codes (``astro-ph``, ``cs``, ``math``…)
 that still name a feed of the whole archive and still appear as categories on older papers.
+``NAMES_ZH`` (from ``bot.taxonomy_zh``) holds a Simplified Chinese name for every one of them;
+``name_of(code, language)`` gives a name in a chat's language, Traditional Chinese through OpenCC.
 
 Everything here is pure: no I/O, no settings.
 """
@@ -11,17 +13,22 @@ Everything here is pure: no I/O, no settings.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
+import opencc
+
 from bot.errors import BadInput, UnknownCategory, clip
+from bot.taxonomy_zh import NAMES_ZH
 
 __all__ = [
     "ALIASES",
     "ARCHIVES",
     "CATEGORIES",
     "MAX_INPUT_LENGTH",
+    "NAMES_ZH",
     "POPULAR",
     "name_of",
     "normalize",
@@ -322,10 +329,87 @@ def normalize(code: str) -> str:
     return found
 
 
-def name_of(code: str) -> str:
-    """arXiv's name for a category or archive (any accepted spelling of it)."""
-    canonical = normalize(code)
-    return _KNOWN[canonical]
+# OpenCC configurations turning Simplified into Traditional characters, character by character
+# (no change of vocabulary): Taiwan's standard forms, and Hong Kong's.
+_TAIWAN = "s2tw.json"
+_HONG_KONG = "s2hk.json"
+_TRADITIONAL_BY_REGION: dict[str, str] = {"tw": _TAIWAN, "hk": _HONG_KONG, "mo": _HONG_KONG}
+_SIMPLIFIED = ""
+_LANGUAGE_SUBTAGS = re.compile(r"[-_]")
+
+
+def _chinese_form(language: str) -> str | None:
+    """How a language tag writes Chinese: None if it is not Chinese, ``_SIMPLIFIED``, or the OpenCC
+    configuration that gives its Traditional characters.
+
+    ``zh``, ``zh-CN``, ``zh-SG``, ``zh-Hans``, ``zh-Hans-TW`` → Simplified; ``zh-TW``, ``zh-Hant`` →
+    Taiwan's forms; ``zh-HK``, ``zh-MO``, ``zh-Hant-HK`` → Hong Kong's (case and ``_`` do not matter).
+    """
+    subtags = _LANGUAGE_SUBTAGS.split(language.strip().lower()[:35])
+    if subtags[0] != "zh":
+        return None
+    scripts = [tag for tag in subtags[1:] if len(tag) == 4 and tag.isalpha()]
+    regions = [tag for tag in subtags[1:] if len(tag) == 2 and tag.isalpha()]
+    region_form = _TRADITIONAL_BY_REGION.get(regions[0]) if regions else None
+    if scripts and scripts[0] == "hans":
+        return _SIMPLIFIED
+    if scripts and scripts[0] == "hant":
+        return region_form or _TAIWAN
+    return region_form or _SIMPLIFIED
+
+
+@functools.cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+@functools.cache
+def _converted(name: str, config: str) -> str:
+    """A name from ``NAMES_ZH`` in other characters (a bounded set, so every result is kept)."""
+    return str(_converter(config).convert(name))
+
+
+def _label(code: str, language: str) -> str:
+    """The name of a known code in ``language``."""
+    form = _chinese_form(language)
+    if form is None:
+        return _KNOWN[code]
+    name = NAMES_ZH[code]
+    return name if form == _SIMPLIFIED else _converted(name, form)
+
+
+def name_of(code: str, language: str = "en") -> str:
+    """The name of a category or archive (any accepted spelling of it) in a language.
+
+    ``language`` is a BCP 47 tag as chats store it (``en``, ``zh``, ``zh-CN``, ``zh-TW``,
+    ``zh-Hant``, ``zh_hk``…). Chinese in Simplified script gets ``NAMES_ZH``; Chinese in Traditional
+    script gets the same names in Traditional characters (Taiwan's forms, or Hong Kong's for
+    ``HK``/``MO``), converted by OpenCC; every other language gets arXiv's English name.
+    Raises UnknownCategory for anything that is not an arXiv category.
+    """
+    return _label(normalize(code), language)
+
+
+def _chinese_matches(text: str) -> list[str]:
+    """Listed codes whose Chinese name contains every whitespace-separated part of ``text``.
+
+    Traditional characters in ``text`` match too (converted to Simplified by OpenCC). Names equal
+    to the text come first, then names starting with it, then the rest; popular ones lead in each.
+    """
+    if text.isascii():
+        return []
+    text = text.encode("utf-8", "ignore").decode("utf-8")  # drops lone surrogates OpenCC cannot take
+    simplified = str(_converter("t2s.json").convert(text))
+    spellings = {tuple(text.split()), tuple(simplified.split())} - {()}
+    tiers: dict[str, int] = {}
+    for code in _LISTED:
+        name = NAMES_ZH[code]
+        for parts in spellings:
+            if all(part in name for part in parts):
+                joined = "".join(parts)
+                tier = 0 if name == joined else 1 if name.startswith(joined) else 2
+                tiers[code] = min(tier, tiers.get(code, tier))
+    return sorted(tiers, key=lambda code: (tiers[code], _rank(code)))
 
 
 def _name_matches(words: list[str], archive: str | None) -> list[str]:
@@ -374,7 +458,8 @@ def suggest(code: str, limit: int = 3) -> list[str]:
 
     Tries, in order: the code itself in any case; the same letters with other punctuation
     (``csDC``, ``cs-DC``); codes that start with it (``cs.D``); names with its words
-    (``distributed``, ``cs.distributed``); close spellings (``cs.DCC``).
+    (``distributed``, ``cs.distributed``); Chinese names containing it (``机器学习``, ``視覺``);
+    close spellings (``cs.DCC``).
     """
     if limit <= 0:
         return []
@@ -396,6 +481,7 @@ def suggest(code: str, limit: int = 3) -> list[str]:
     if dot and archive in ARCHIVES:
         candidates.extend(_name_matches(_words(rest), archive))
     candidates.extend(_name_matches(_words(text), None))
+    candidates.extend(_chinese_matches(text))
     candidates.extend(_fuzzy_matches(text, compact))
 
     chosen: list[str] = []
@@ -455,12 +541,14 @@ def _contains_at_boundary(code: str, text: str) -> bool:
     return False
 
 
-def search(query: str, limit: int = 25) -> list[tuple[str, str]]:
-    """``(code, name)`` pairs for autocomplete, best first.
+def search(query: str, limit: int = 25, language: str = "en") -> list[tuple[str, str]]:
+    """``(code, name)`` pairs for autocomplete, best first, each name in ``language`` (as ``name_of``).
 
     Codes starting with the query come first, then codes with a part starting with it (``hall`` →
-    ``cond-mat.mes-hall``), then names containing it (all case-insensitive); popular categories lead within each group. An empty query lists the
-    popular categories.
+    ``cond-mat.mes-hall``), then English names containing it (all case-insensitive), then Chinese
+    names containing every space-separated part of it, in Simplified or Traditional characters
+    (``机器学习`` → cs.LG, stat.ML; ``視覺`` → cs.CV); popular categories lead within each group. An
+    empty query lists the popular categories, then every other one.
     """
     if limit <= 0:
         return []
@@ -469,7 +557,7 @@ def search(query: str, limit: int = 25) -> list[tuple[str, str]]:
         codes = list(POPULAR[:limit])
         if len(codes) < limit:
             codes.extend(code for code in _LISTED if code not in _POPULARITY)
-        return [(code, _KNOWN[code]) for code in codes[:limit]]
+        return [(code, _label(code, language)) for code in codes[:limit]]
     if len(text) > max(_LONGEST_CODE, _LONGEST_NAME):
         return []
 
@@ -485,4 +573,5 @@ def search(query: str, limit: int = 25) -> list[tuple[str, str]]:
         elif text in _KNOWN[code].lower():
             names.append(code)
     ordered = [*sorted(starts, key=_rank), *sorted(contains, key=_rank), *sorted(names, key=_rank)]
-    return [(code, _KNOWN[code]) for code in ordered[:limit]]
+    ordered.extend(code for code in _chinese_matches(text) if code not in ordered)
+    return [(code, _label(code, language)) for code in ordered[:limit]]
