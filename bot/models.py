@@ -213,3 +213,46 @@ class ChatSettings:
             empty_day_note=bool(data.get("empty_day_note", False)),
             extra=dict(data.get("extra", {})),
         )
+
+
+LIKE = 1
+DISLIKE = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """One chat's 👍 (``vote`` 1) or 👎 (``vote`` -1) on a paper (``paper_id`` without version), with
+    the title and abstract ranking learns from, and when it was given (Unix seconds)."""
+
+    paper_id: str
+    vote: int
+    title: str = ""
+    abstract: str = ""
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.vote not in (LIKE, DISLIKE):
+            raise ValueError(f"a vote is {LIKE} or {DISLIKE}, not {self.vote!r}")
+
+    @property
+    def liked(self) -> bool:
+        return self.vote == LIKE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "paper_id": self.paper_id,
+            "vote": self.vote,
+            "title": self.title,
+            "abstract": self.abstract,
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Feedback:
+        return cls(
+            paper_id=data["paper_id"],
+            vote=int(data["vote"]),
+            title=data.get("title", ""),
+            abstract=data.get("abstract", ""),
+            at=float(data.get("at", 0.0)),
+        )

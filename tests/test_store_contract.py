@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import BadInput
-from bot.models import ChatKey, ChatSettings
+from bot.models import DISLIKE, LIKE, ChatKey, ChatSettings, Feedback
 from bot.store import open_store
-from bot.store.base import LEDGER_TTL, Store
+from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store
 from bot.store.redis import RedisStore, redact_url
 from bot.store.sqlite import SQLiteStore, next_slot, sqlite_path
 from tests.paths import ROOT
@@ -198,6 +198,81 @@ async def test_ledger_forgets_after_ttl(store: Store) -> None:
     assert await store.filter_received(TG, ["old", "recent"]) == {"old", "recent"}
     await store.mark_received(TG, ["new"], now=1000.0 + LEDGER_TTL + 1)
     assert await store.filter_received(TG, ["old", "recent", "new"]) == {"recent", "new"}
+
+
+# -- 👍/👎 feedback ----------------------------------------------------------------------------------
+
+
+def vote(paper_id: str, value: int, at: float) -> Feedback:
+    return Feedback(paper_id, value, title=f"Title of {paper_id}", abstract="Gaussian splatting… 中文", at=at)
+
+
+async def test_feedback_round_trip_newest_first(store: Store) -> None:
+    """Votes read back whole, newest first; a chat without votes has none."""
+    await store.set_feedback(TG, vote("2606.00001", LIKE, 10.0))
+    await store.set_feedback(TG, vote("2606.00002", DISLIKE, 30.0))
+    await store.set_feedback(TG, vote("2606.00003", LIKE, 20.0))
+    assert await store.get_feedback(TG) == [
+        vote("2606.00002", DISLIKE, 30.0),
+        vote("2606.00003", LIKE, 20.0),
+        vote("2606.00001", LIKE, 10.0),
+    ]
+    assert await store.get_feedback(DC) == []
+
+
+async def test_feedback_vote_again_replaces(store: Store) -> None:
+    """A second vote on the same paper replaces the first."""
+    await store.set_feedback(TG, vote("2606.00001", LIKE, 10.0))
+    await store.set_feedback(TG, vote("2606.00001", DISLIKE, 11.0))
+    assert await store.get_feedback(TG) == [vote("2606.00001", DISLIKE, 11.0)]
+
+
+async def test_feedback_keeps_the_newest_votes(store: Store) -> None:
+    """Past FEEDBACK_LIMIT votes the oldest are dropped."""
+    for n in range(FEEDBACK_LIMIT + 3):
+        await store.set_feedback(TG, vote(f"2606.{n:05d}", LIKE, float(n)))
+    kept = await store.get_feedback(TG)
+    assert len(kept) == FEEDBACK_LIMIT
+    assert kept[0].paper_id == f"2606.{FEEDBACK_LIMIT + 2:05d}"
+    assert kept[-1].paper_id == "2606.00003"
+
+
+async def test_clear_feedback_one_or_all(store: Store) -> None:
+    """Clearing one paper's vote or all of them says how many went."""
+    for n in range(3):
+        await store.set_feedback(TG, vote(f"2606.{n:05d}", LIKE, float(n)))
+    await store.set_feedback(DC, vote("2606.00000", LIKE, 1.0))
+    assert await store.clear_feedback(TG, "2606.00001") == 1
+    assert await store.clear_feedback(TG, "2606.00001") == 0
+    assert [f.paper_id for f in await store.get_feedback(TG)] == ["2606.00002", "2606.00000"]
+    assert await store.clear_feedback(TG) == 2
+    assert await store.get_feedback(TG) == []
+    assert len(await store.get_feedback(DC)) == 1
+
+
+async def test_feedback_survives_removal_and_moves_with_migration(store: Store) -> None:
+    """A removed chat keeps its votes; a migrated chat's votes move, the newer vote winning."""
+    new = ChatKey("telegram", "-1009999")
+    await store.put_chat(settings(TG))
+    await store.set_feedback(TG, vote("2606.00001", LIKE, 10.0))
+    await store.set_feedback(TG, vote("2606.00002", LIKE, 10.0))
+    await store.set_feedback(new, vote("2606.00002", DISLIKE, 5.0))
+    await store.set_feedback(new, vote("2606.00003", DISLIKE, 50.0))
+    assert await store.migrate_chat(TG, new)
+    assert await store.get_feedback(TG) == []
+    assert await store.get_feedback(new) == [
+        vote("2606.00003", DISLIKE, 50.0),
+        vote("2606.00002", LIKE, 10.0),
+        vote("2606.00001", LIKE, 10.0),
+    ]
+    assert await store.delete_chat(new)
+    assert len(await store.get_feedback(new)) == 3
+
+
+def test_a_vote_is_like_or_dislike() -> None:
+    """A vote other than 1 or -1 is refused."""
+    with pytest.raises(ValueError, match="vote"):
+        Feedback("2606.00001", 0)
 
 
 # -- caches ------------------------------------------------------------------------------------------

@@ -13,10 +13,13 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from bot.models import ChatKey, ChatSettings
+from bot.models import ChatKey, ChatSettings, Feedback
 
 LEDGER_TTL = 90 * 24 * 3600.0
 """Received paper ids are remembered this long (seconds); older listings are never pushed again."""
+
+FEEDBACK_LIMIT = 500
+"""A chat's 👍/👎 kept at most (the newest); older ones are dropped as new ones come."""
 
 
 def encode_settings(settings: ChatSettings) -> str:
@@ -61,7 +64,8 @@ class Store(ABC):
 
     @abstractmethod
     async def migrate_chat(self, old: ChatKey, new: ChatKey) -> bool:
-        """Move settings, due entry and ledger from ``old`` to ``new``; True if ``old`` existed."""
+        """Move settings, due entry, ledger and feedback from ``old`` to ``new`` (on a paper both voted on,
+        the newer vote wins); True if ``old`` had settings."""
 
     # -- due-time index ------------------------------------------------------------------------
     @abstractmethod
@@ -84,6 +88,21 @@ class Store(ABC):
     @abstractmethod
     async def filter_received(self, chat: ChatKey, paper_ids: Iterable[str]) -> set[str]:
         """The subset of ``paper_ids`` the chat has already received."""
+
+    # -- 👍/👎 feedback ----------------------------------------------------------------------------------
+    @abstractmethod
+    async def set_feedback(self, chat: ChatKey, feedback: Feedback) -> None:
+        """Record the chat's vote on a paper, replacing an earlier vote on the same paper; only the
+        newest ``FEEDBACK_LIMIT`` votes (by ``feedback.at``) are kept. Kept when the chat is removed,
+        moved with it when it migrates."""
+
+    @abstractmethod
+    async def get_feedback(self, chat: ChatKey) -> list[Feedback]:
+        """The chat's votes, newest first."""
+
+    @abstractmethod
+    async def clear_feedback(self, chat: ChatKey, paper_id: str | None = None) -> int:
+        """Forget the chat's vote on ``paper_id``, or every vote when None; how many were removed."""
 
     # -- caches ------------------------------------------------------------------------------------
     @abstractmethod

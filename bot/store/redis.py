@@ -6,6 +6,8 @@ Layout (every key starts with ``prefix``)::
     chats                         zset     every chat ("platform:chat_id"), all scored 0, paged by lex
     due                           zset     chat → Unix time of its next push
     ledger:{platform}:{chat_id}   zset     paper id → time received; trimmed and expiring after LEDGER_TTL
+    feedback:{platform}:{chat_id} hash     paper id → the chat's 👍/👎 as JSON
+    feedback-at:{platform}:{chat_id} zset  paper id → time of the vote; the newest FEEDBACK_LIMIT kept
     cache:{namespace}:{key}       string   cached value, with its own expiry
     claim:{name}                  string   owner of a single-flight claim, expiring
     slot:{name}                   string   time of the last reserved request slot
@@ -16,6 +18,7 @@ uses the Redis server's clock unless a time is given, so every process shares on
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -24,8 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import redis.asyncio as redis
 import structlog
 
-from bot.models import ChatKey, ChatSettings
-from bot.store.base import LEDGER_TTL, Store, decode_settings, encode_settings
+from bot.models import ChatKey, ChatSettings, Feedback
+from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
 
 log = structlog.get_logger(__name__)
 
@@ -93,6 +96,38 @@ end
 return 0
 """
 
+_SET_FEEDBACK = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if excess > 0 then
+    local old = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
+    redis.call('ZREM', KEYS[2], unpack(old))
+    redis.call('HDEL', KEYS[1], unpack(old))
+end
+return 1
+"""
+
+_MIGRATE_FEEDBACK = """
+local old = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #old, 2 do
+    local paper, at = old[i], tonumber(old[i + 1])
+    local mine = tonumber(redis.call('ZSCORE', KEYS[4], paper))
+    if mine == nil or at > mine then
+        redis.call('HSET', KEYS[3], paper, redis.call('HGET', KEYS[1], paper))
+        redis.call('ZADD', KEYS[4], at, paper)
+    end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[1])
+if excess > 0 then
+    local dropped = redis.call('ZRANGE', KEYS[4], 0, excess - 1)
+    redis.call('ZREM', KEYS[4], unpack(dropped))
+    redis.call('HDEL', KEYS[3], unpack(dropped))
+end
+return #old / 2
+"""
+
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***``."""
@@ -130,6 +165,8 @@ class RedisStore(Store):
         self._release = client.register_script(_RELEASE)
         self._reserve = client.register_script(_RESERVE_SLOT)
         self._migrate = client.register_script(_MIGRATE)
+        self._set_feedback = client.register_script(_SET_FEEDBACK)
+        self._migrate_feedback = client.register_script(_MIGRATE_FEEDBACK)
 
     def __repr__(self) -> str:
         return f"RedisStore(url={self._shown_url!r}, prefix={self.prefix!r})"
@@ -163,6 +200,9 @@ class RedisStore(Store):
 
     def _ledger_key(self, chat: ChatKey) -> str:
         return f"{self.prefix}ledger:{chat}"
+
+    def _feedback_keys(self, chat: ChatKey) -> list[str]:
+        return [f"{self.prefix}feedback:{chat}", f"{self.prefix}feedback-at:{chat}"]
 
     def _cache_key(self, namespace: str, key: str) -> str:
         return f"{self.prefix}cache:{namespace}:{key}"
@@ -219,6 +259,9 @@ class RedisStore(Store):
             ],
             args=[str(old), str(new), _millis(LEDGER_TTL)],
         )
+        await self._migrate_feedback(
+            keys=[*self._feedback_keys(old), *self._feedback_keys(new)], args=[FEEDBACK_LIMIT]
+        )
         return bool(moved)
 
     # -- due-time index ------------------------------------------------------------------------------
@@ -257,6 +300,36 @@ class RedisStore(Store):
             return set()
         scores = await self._client.zmscore(self._ledger_key(chat), ids)
         return {paper_id for paper_id, score in zip(ids, scores, strict=True) if score is not None}
+
+    # -- 👍/👎 feedback ----------------------------------------------------------------------------------
+    async def set_feedback(self, chat: ChatKey, feedback: Feedback) -> None:
+        body = json.dumps(feedback.to_dict(), ensure_ascii=False)
+        await self._set_feedback(
+            keys=self._feedback_keys(chat),
+            args=[feedback.paper_id, body, repr(float(feedback.at)), FEEDBACK_LIMIT],
+        )
+
+    async def get_feedback(self, chat: ChatKey) -> list[Feedback]:
+        hash_key, times_key = self._feedback_keys(chat)
+        order = [_text(member) for member in await self._client.zrevrange(times_key, 0, -1)]
+        if not order:
+            return []
+        bodies = await self._client.hmget(hash_key, order)
+        return [Feedback.from_dict(json.loads(_text(body))) for body in bodies if body is not None]
+
+    async def clear_feedback(self, chat: ChatKey, paper_id: str | None = None) -> int:
+        hash_key, times_key = self._feedback_keys(chat)
+        if paper_id is None:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.hlen(hash_key)
+                pipe.delete(hash_key, times_key)
+                count, _ = await pipe.execute()
+            return int(count)
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.hdel(hash_key, paper_id)
+            pipe.zrem(times_key, paper_id)
+            removed, _ = await pipe.execute()
+        return int(removed)
 
     # -- caches --------------------------------------------------------------------------------------
     async def cache_get(self, namespace: str, key: str) -> str | None:

@@ -9,6 +9,7 @@ share one file without seeing each other.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -20,8 +21,8 @@ import aiosqlite
 import structlog
 
 from bot.errors import BadInput
-from bot.models import ChatKey, ChatSettings
-from bot.store.base import LEDGER_TTL, Store, decode_settings, encode_settings
+from bot.models import ChatKey, ChatSettings, Feedback
+from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +43,10 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS ledger (
         prefix TEXT NOT NULL, platform TEXT NOT NULL, chat_id TEXT NOT NULL, paper_id TEXT NOT NULL,
         received_at REAL NOT NULL,
+        PRIMARY KEY (prefix, platform, chat_id, paper_id)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS feedback (
+        prefix TEXT NOT NULL, platform TEXT NOT NULL, chat_id TEXT NOT NULL, paper_id TEXT NOT NULL,
+        at REAL NOT NULL, body TEXT NOT NULL,
         PRIMARY KEY (prefix, platform, chat_id, paper_id)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS cache (
         prefix TEXT NOT NULL, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -222,6 +227,18 @@ class SQLiteStore(Store):
                 (new.platform, new.chat_id, *old_key),
             )
             await db.execute("DELETE FROM ledger WHERE prefix = ? AND platform = ? AND chat_id = ?", old_key)
+            await db.execute(
+                "INSERT INTO feedback (prefix, platform, chat_id, paper_id, at, body) "
+                "SELECT prefix, ?, ?, paper_id, at, body FROM feedback "
+                "WHERE prefix = ? AND platform = ? AND chat_id = ? "
+                "ON CONFLICT (prefix, platform, chat_id, paper_id) DO UPDATE "
+                "SET at = excluded.at, body = excluded.body WHERE excluded.at > feedback.at",
+                (new.platform, new.chat_id, *old_key),
+            )
+            await db.execute(
+                "DELETE FROM feedback WHERE prefix = ? AND platform = ? AND chat_id = ?", old_key
+            )
+            await self._trim_feedback(db, new)
         return bool(rows)
 
     # -- due-time index ------------------------------------------------------------------------------
@@ -282,6 +299,51 @@ class SQLiteStore(Store):
             )
             found.update(row[0] for row in rows)
         return found
+
+    # -- 👍/👎 feedback ----------------------------------------------------------------------------------
+    async def set_feedback(self, chat: ChatKey, feedback: Feedback) -> None:
+        async with self._immediate() as db:
+            await db.execute(
+                "INSERT INTO feedback (prefix, platform, chat_id, paper_id, at, body) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (prefix, platform, chat_id, paper_id) DO UPDATE "
+                "SET at = excluded.at, body = excluded.body",
+                (
+                    self.prefix,
+                    chat.platform,
+                    chat.chat_id,
+                    feedback.paper_id,
+                    feedback.at,
+                    json.dumps(feedback.to_dict(), ensure_ascii=False),
+                ),
+            )
+            await self._trim_feedback(db, chat)
+
+    async def _trim_feedback(self, db: aiosqlite.Connection, chat: ChatKey) -> None:
+        await db.execute(
+            "DELETE FROM feedback WHERE prefix = ? AND platform = ? AND chat_id = ? AND paper_id NOT IN ("
+            "SELECT paper_id FROM feedback WHERE prefix = ? AND platform = ? AND chat_id = ? "
+            "ORDER BY at DESC, paper_id DESC LIMIT ?)",
+            (self.prefix, chat.platform, chat.chat_id) * 2 + (FEEDBACK_LIMIT,),
+        )
+
+    async def get_feedback(self, chat: ChatKey) -> list[Feedback]:
+        rows = await self._fetchall(
+            "SELECT body FROM feedback WHERE prefix = ? AND platform = ? AND chat_id = ? "
+            "ORDER BY at DESC, paper_id DESC",
+            (self.prefix, chat.platform, chat.chat_id),
+        )
+        return [Feedback.from_dict(json.loads(row[0])) for row in rows]
+
+    async def clear_feedback(self, chat: ChatKey, paper_id: str | None = None) -> int:
+        if paper_id is None:
+            return await self._execute(
+                "DELETE FROM feedback WHERE prefix = ? AND platform = ? AND chat_id = ?",
+                (self.prefix, chat.platform, chat.chat_id),
+            )
+        return await self._execute(
+            "DELETE FROM feedback WHERE prefix = ? AND platform = ? AND chat_id = ? AND paper_id = ?",
+            (self.prefix, chat.platform, chat.chat_id, paper_id),
+        )
 
     # -- caches --------------------------------------------------------------------------------------
     async def cache_get(self, namespace: str, key: str) -> str | None:
