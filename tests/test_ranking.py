@@ -1,0 +1,205 @@
+"""Ranking: its shape on a recorded slice of a busy day, feedback, embeddings and arXiv's order."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from bot.models import AnnounceType, Paper
+from bot.ranking import DayIndex, Profile, rank, terms
+from tests.paths import FIXTURES
+
+SLICE_IDS = [
+    "2606.21753",
+    "2606.21791",
+    "2606.20842",
+    "2606.21340",
+    "2606.21237",
+    "2606.21990",
+    "2606.20650",
+    "2606.22963",
+    "2606.23177",
+    "2606.22168",
+    "2606.21553",
+    "2606.22681",
+    "2606.22728",
+    "2606.21082",
+    "2606.22841",
+    "2606.22873",
+    "2606.21359",
+    "2606.21917",
+    "2606.22388",
+    "2606.23321",
+    "2606.20722",
+    "2606.20960",
+    "2606.20620",
+    "2606.21346",
+    "2606.21873",
+    "2606.20886",
+    "2606.21026",
+    "2606.21456",
+]
+
+
+def _load_slice() -> list[Paper]:
+    """The first 60 papers of the recorded day, plus the papers the tables below name."""
+    lines = (FIXTURES / "busy_day" / "2026-06-23.jsonl").read_text(encoding="utf-8").splitlines()
+    papers = []
+    for n, line in enumerate(lines):
+        row = json.loads(line)
+        if n < 60 or row["id"] in SLICE_IDS:
+            papers.append(
+                Paper(
+                    id=row["id"],
+                    version=1,
+                    title=row["title"],
+                    authors=tuple(row["authors"]),
+                    categories=tuple(row["categories"]),
+                    primary_category=row["categories"][0],
+                    announce_type=AnnounceType.NEW,
+                    abstract=row["abstract"],
+                )
+            )
+    return papers
+
+
+PAPERS = _load_slice()
+BY_ID = {p.id: p for p in PAPERS}
+INDEX = DayIndex(PAPERS)
+
+
+def position(ranked: list[Paper], paper_id: str) -> int:
+    return [p.id for p in ranked].index(paper_id)
+
+
+def order(profile: Profile, index: DayIndex[Paper] = INDEX) -> list[Paper]:
+    return [r.paper for r in index.rank(profile)]
+
+
+@pytest.mark.parametrize(
+    ("interests", "relevant", "irrelevant"),
+    [
+        ("3D Gaussian splatting and neural rendering", "2606.20842", "2606.21873"),
+        ("3D Gaussian splatting and neural rendering", "2606.21791", "2606.20620"),
+        ("speech recognition", "2606.21340", "2606.20886"),
+        ("speech recognition", "2606.21237", "2606.20960"),
+        ("medical image segmentation", "2606.23177", "2606.21456"),
+        ("medical image segmentation", "2606.22963", "2606.21026"),
+        ("retrieval-augmented generation", "2606.22681", "2606.20722"),
+        ("LLM agents and tool use", "2606.22388", "2606.21346"),
+        ("AI safety and alignment", "2606.22841", "2606.20960"),
+        ("hallucination and factuality of large language models", "2606.21917", "2606.21082"),
+    ],
+)
+def test_relevant_paper_ranks_above_irrelevant(interests: str, relevant: str, irrelevant: str) -> None:
+    """For an interests sentence, a clearly relevant paper ranks above a clearly irrelevant one and
+    in the top five of the slice, with a higher relevance."""
+    ranked = INDEX.rank(Profile(interests))
+    ids = [r.paper.id for r in ranked]
+    assert ids.index(relevant) < ids.index(irrelevant)
+    assert ids.index(relevant) < 5
+    relevance = {r.paper.id: r.relevance for r in ranked}
+    assert relevance[relevant] > relevance[irrelevant]
+
+
+def test_no_profile_keeps_arxiv_order() -> None:
+    """Without interests or feedback the papers keep arXiv's order, each with relevance 0.0."""
+    ranked = INDEX.rank(Profile())
+    assert [r.paper for r in ranked] == PAPERS
+    assert {r.relevance for r in ranked} == {0.0}
+    assert [r.paper for r in rank(PAPERS, "   ")] == PAPERS
+
+
+def test_interests_matching_nothing_keep_arxiv_order() -> None:
+    """Interests none of whose words occur (an untranslated Chinese text) leave arXiv's order."""
+    assert order(Profile("大语言模型的幻觉与事实性")) == PAPERS
+
+
+def test_deterministic_and_ties_keep_arxiv_order() -> None:
+    """The same input gives the same order and relevances; equal relevances keep arXiv's order."""
+    first = INDEX.rank(Profile("speech recognition"))
+    assert first == DayIndex(PAPERS).rank(Profile("speech recognition"))
+    twins = [replace(PAPERS[0], id=f"2606.9000{i}") for i in range(3)]
+    ranked = rank([*twins, PAPERS[1]], "colorization")
+    assert [r.paper.id for r in ranked[:3]] == [t.id for t in twins]
+
+
+def test_like_raises_similar_papers() -> None:
+    """A 👍 on a 3D Gaussian splatting paper (from another day) lifts the day's splatting papers
+    for a chat whose interests do not mention them."""
+    liked = replace(BY_ID["2606.20842"], id="2605.11111", version=2)
+    without = order(Profile("efficient methods"))
+    with_like = order(Profile("efficient methods", liked=(liked,)))
+    for splat in ("2606.21753", "2606.21791"):
+        assert position(with_like, splat) < position(without, splat)
+
+
+def test_likes_alone_rank() -> None:
+    """Feedback without interests ranks: papers close to the liked ones come first."""
+    liked = (BY_ID["2606.21340"], BY_ID["2606.21237"])
+    ranked = order(Profile(liked=liked))
+    assert position(ranked, "2606.21990") < 4
+
+
+def test_dislike_lowers_similar_papers() -> None:
+    """A 👎 on a speech synthesis paper pushes the other speech synthesis-like papers down."""
+    disliked = (BY_ID["2606.20650"],)
+    base = order(Profile("speech"))
+    after = order(Profile("speech", disliked=disliked))
+    assert position(after, "2606.20650") > position(base, "2606.20650")
+
+
+def _unit_vector(hot: int, size: int = 8) -> list[float]:
+    return [1.0 if i == hot else 0.0 for i in range(size)]
+
+
+def test_embeddings_move_ranking_and_missing_ones_fall_back() -> None:
+    """Embeddings close to the interests lift a paper; a paper without a vector keeps its lexical
+    standing; vectors of another size are ignored."""
+    target = BY_ID["2606.21346"]  # an allocation paper: lexically unrelated to speech
+    embeddings = {p.versioned_id: _unit_vector(1) for p in PAPERS}
+    embeddings[target.versioned_id] = _unit_vector(0)
+    embeddings[BY_ID["2606.21237"].versioned_id] = [1.0, 0.0]
+    del embeddings[BY_ID["2606.21340"].versioned_id]
+    index = DayIndex(PAPERS, embeddings)
+    profile = Profile("speech recognition", interests_embedding=_unit_vector(0))
+    lexical = order(Profile("speech recognition"))
+    ranked = order(profile, index)
+    assert position(ranked, target.id) < position(lexical, target.id)
+    assert position(ranked, target.id) < 3
+    assert position(ranked, "2606.21340") < 3
+    assert position(ranked, "2606.21237") < 5
+
+
+def test_liked_embedding_from_another_day() -> None:
+    """The vector of a liked paper of an earlier day, given at ranking time, pulls its neighbours up."""
+    target = BY_ID["2606.21873"]
+    embeddings = {p.versioned_id: _unit_vector(1) for p in PAPERS}
+    embeddings[target.versioned_id] = _unit_vector(2)
+    index = DayIndex(PAPERS, embeddings)
+    liked = replace(target, id="2605.22222", title="Unrelated words", abstract="Nothing in common.")
+    ranked = [r.paper for r in index.rank(Profile(liked=(liked,)), {liked.versioned_id: _unit_vector(2)})]
+    assert ranked[0].id == target.id
+
+
+def test_empty_day() -> None:
+    """An empty day ranks to an empty list."""
+    assert rank([], "anything") == []
+    assert DayIndex([]).rank(Profile("x")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LLMs for Retrieval-Augmented Generation", ["llm", "retriev", "augment", "generat"]),
+        ("GNNs and 3DGS", ["gnn", "3dgs"]),
+        ("the of and 2026", []),
+        ("Segmentation of segmented segments", ["segment", "segment", "segment"]),
+        ("Über-scale données", ["über", "scale", "donné"]),
+    ],
+)
+def test_terms(text: str, expected: list[str]) -> None:
+    """Index terms: words, acronym plurals folded, stop words and numbers dropped, stemmed."""
+    assert terms(text) == expected
