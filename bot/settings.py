@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     openai_timeout: float = 60.0
+    openai_embedding_model: str | None = None
 
     arxiv_rss_url: str = "https://rss.arxiv.org/rss"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
@@ -89,3 +90,8 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         """The LLM is on when a key or a base URL is set."""
         return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def embeddings_enabled(self) -> bool:
+        """Embeddings are on when ``OPENAI_EMBEDDING_MODEL`` is set and the endpoint is configured."""
+        return self.llm_enabled and bool(self.openai_embedding_model)

@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible Chat Completions server (aiohttp, 127.0.0.1, ephemeral port).
 
 It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) with the response shapes recorded
-in ``tests/fixtures/openai``. Each request takes the next queued behaviour, or ``OK`` when the
+in ``tests/fixtures/openai``, and ``POST /v1/embeddings`` (and ``/embeddings``) with OpenAI's embedding
+list shape (``float`` or ``base64`` encoding) and deterministic hashed bag-of-words vectors. Each request takes the next queued behaviour, or ``OK`` when the
 queue is empty; ``OK`` answers with a deterministic summary in the language the prompt asks for.
 Every request is recorded.
 """
@@ -9,11 +10,14 @@ Every request is recorded.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import copy
 import hashlib
 import json
+import math
 import re
+import struct
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -128,8 +132,98 @@ def summary_in(language: str, messages: list[dict[str, Any]]) -> str:
     )
 
 
+# -- embeddings ------------------------------------------------------------------------------------------
+# ``POST /embeddings``: OpenAI's response shape ({"object": "list", "data": [{"object": "embedding",
+# "index": i, "embedding": [...]}], "model": ..., "usage": {...}}); ``encoding_format: base64`` gets each
+# vector as base64 of little-endian float32, as the API sends it. Errors reuse the recorded error bodies.
+
+_WORDS = re.compile(r"\w+")
+
+
+def hashed_vector(text: str, dimensions: int = 64) -> list[float]:
+    """A deterministic unit vector of ``text``: each lower-cased word adds +1 or -1 at a hashed
+    position, so texts that share words have a positive cosine."""
+    vector = [0.0] * dimensions
+    for word in _WORDS.findall(text.lower()):
+        digest = hashlib.sha256(word.encode()).digest()
+        position = int.from_bytes(digest[:4], "big") % dimensions
+        vector[position] += 1.0 if digest[4] & 1 else -1.0
+    norm = math.sqrt(sum(x * x for x in vector))
+    if norm == 0:
+        vector[0], norm = 1.0, 1.0
+    return [x / norm for x in vector]
+
+
+class _Embeddings:
+    """The ``/embeddings`` endpoint of ``FakeOpenAI`` (whose dataclass fields these are)."""
+
+    embedding_dimensions: int
+    embedding_requests: list[RecordedRequest]
+    _embedding_script: deque[Behaviour]
+    retry_after: str
+    stall_seconds: float
+    _closing: asyncio.Event
+    _bad_request_body: dict[str, Any]
+    _rate_limit_body: dict[str, Any]
+    _server_error_body: dict[str, Any]
+
+    def queue_embeddings(self, *behaviours: Behaviour) -> None:
+        """Answer the next embedding requests with these behaviours (OK, BAD_REQUEST, RATE_LIMITED,
+        SERVER_ERROR, STALL, EMPTY: a response with no data), in order."""
+        self._embedding_script.extend(behaviours)
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        raw = body.get("input", [])
+        inputs = [raw] if isinstance(raw, str) else list(raw)
+        self.embedding_requests.append(
+            RecordedRequest(
+                path=request.path,
+                model=str(body.get("model", "")),
+                messages=[{"role": "user", "content": str(t)} for t in inputs],
+                body=body,
+                authorization=request.headers.get("Authorization", ""),
+                at=time.monotonic(),
+            )
+        )
+        behaviour = self._embedding_script.popleft() if self._embedding_script else Behaviour.OK
+        headers = {"x-request-id": f"req_e{len(self.embedding_requests):07d}", "openai-version": "2020-10-01"}
+        if behaviour is Behaviour.STALL:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.stall_seconds)
+        if (
+            behaviour is Behaviour.BAD_REQUEST
+            or not inputs
+            or not all(isinstance(t, str) and t for t in inputs)
+        ):
+            return web.json_response(self._bad_request_body, status=400, headers=headers)
+        if behaviour is Behaviour.RATE_LIMITED:
+            headers["retry-after"] = self.retry_after
+            return web.json_response(self._rate_limit_body, status=429, headers=headers)
+        if behaviour is Behaviour.SERVER_ERROR:
+            return web.json_response(self._server_error_body, status=500, headers=headers)
+        base64_format = body.get("encoding_format") == "base64"
+        data = []
+        for index, text in enumerate(inputs if behaviour is not Behaviour.EMPTY else []):
+            vector = hashed_vector(text, self.embedding_dimensions)
+            encoded: Any = (
+                base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                if base64_format
+                else vector
+            )
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        tokens = sum(len(t.split()) for t in inputs)
+        answer = {
+            "object": "list",
+            "data": data,
+            "model": str(body.get("model", "")),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+        return web.json_response(answer, headers=headers)
+
+
 @dataclass
-class FakeOpenAI:
+class FakeOpenAI(_Embeddings):
     """The fake server. ``latency`` delays every answer; ``retry_after`` is sent with 429s."""
 
     latency: float = 0.0
@@ -154,6 +248,10 @@ class FakeOpenAI:
     _server_error_body: dict[str, Any] = field(
         default_factory=lambda: _issue_body("http_500_server_error_2025.json")
     )
+    # -- embeddings state --
+    embedding_dimensions: int = 64
+    embedding_requests: list[RecordedRequest] = field(default_factory=list)
+    _embedding_script: deque[Behaviour] = field(default_factory=deque)
 
     # -- control -----------------------------------------------------------------------------------
 
@@ -173,6 +271,8 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
+        app.router.add_post("/embeddings", self._embeddings)
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
