@@ -51,17 +51,25 @@ DISLIKED_WEIGHT = 0.5
 EMBEDDING_WEIGHT = 1.0
 
 
-class Document(Protocol):
-    """What ranking reads from a paper; ``bot.models.Paper`` is one."""
-
-    @property
-    def versioned_id(self) -> str: ...
+class Text(Protocol):
+    """What feedback ranking reads from a liked or disliked paper: ``bot.models.Paper`` and the
+    store's ``Feedback`` are both one."""
 
     @property
     def title(self) -> str: ...
 
     @property
     def abstract(self) -> str: ...
+
+
+class Document(Text, Protocol):
+    """What ranking reads from a paper of the day; ``bot.models.Paper`` is one."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def versioned_id(self) -> str: ...
 
 
 class Embedder(Protocol):
@@ -99,8 +107,8 @@ class Profile:
     """What one chat cares about: interests in English, and papers it liked or disliked (any day)."""
 
     interests: str = ""
-    liked: tuple[Document, ...] = ()
-    disliked: tuple[Document, ...] = ()
+    liked: tuple[Text, ...] = ()
+    disliked: tuple[Text, ...] = ()
     interests_embedding: Vector | None = None
 
     @property
@@ -124,7 +132,7 @@ def terms(text: str) -> list[str]:
     return list(_STEMMER.stemWords(kept))
 
 
-def _lexical_terms(doc: Document) -> list[str]:
+def _lexical_terms(doc: Text) -> list[str]:
     return terms(doc.title) * TITLE_WEIGHT + terms(doc.abstract)
 
 
@@ -197,8 +205,9 @@ class DayIndex(Generic[D]):
     def rank(self, profile: Profile, embeddings: Mapping[str, Vector] | None = None) -> list[Ranked[D]]:
         """The day's papers for ``profile``, most relevant first.
 
-        ``embeddings`` may add vectors of the liked and disliked papers of earlier days (keyed by
-        ``versioned_id``); the day's own vectors come from the index.
+        ``embeddings`` may add vectors of the liked and disliked papers of earlier days, keyed by
+        their ``versioned_id``, ``id`` or (a stored ``Feedback``) ``paper_id``; a liked paper of the
+        day uses the day's vector. The day's own vectors come from the index.
         """
         if profile.empty or not self.papers:
             return [Ranked(p, 0.0) for p in self.papers]
@@ -248,16 +257,22 @@ class DayIndex(Generic[D]):
     def _semantic(self, profile: Profile, extra: Mapping[str, Vector]) -> NDArray[np.float64] | None:
         matrix, present = self._embeddings
         size = matrix.shape[1]
-        known: dict[str, NDArray[np.float64]] = {
-            p.versioned_id: matrix[i] for i, p in enumerate(self.papers) if present[i]
-        }
+        known: dict[str, NDArray[np.float64]] = {}
+        for i, p in enumerate(self.papers):
+            if present[i]:
+                known[p.versioned_id] = known[p.id] = matrix[i]
 
-        def vector_of(doc: Document) -> NDArray[np.float64] | None:
-            if doc.versioned_id in known:
-                return known[doc.versioned_id]
-            given = extra.get(doc.versioned_id)
-            unit = _unit(given) if given is not None else None
-            return unit if unit is not None and unit.shape[0] == size else None
+        def vector_of(doc: Text) -> NDArray[np.float64] | None:
+            keys = [getattr(doc, name, None) for name in ("versioned_id", "id", "paper_id")]
+            for key in keys:
+                if isinstance(key, str) and key in known:
+                    return known[key]
+            for key in keys:
+                given = extra.get(key) if isinstance(key, str) else None
+                unit = _unit(given) if given is not None else None
+                if unit is not None and unit.shape[0] == size:
+                    return unit
+            return None
 
         targets: list[NDArray[np.float64]] = []
         if profile.interests_embedding is not None:
@@ -285,8 +300,8 @@ def _identity(tokens: list[str]) -> list[str]:
 def rank(
     papers: Sequence[D],
     interests: str = "",
-    liked: Sequence[Document] = (),
-    disliked: Sequence[Document] = (),
+    liked: Sequence[Text] = (),
+    disliked: Sequence[Text] = (),
     embeddings: Mapping[str, Vector] | None = None,
     interests_embedding: Vector | None = None,
 ) -> list[Ranked[D]]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.models import AnnounceType, Paper
+from bot.models import LIKE, AnnounceType, Feedback, Paper
 from bot.ranking import DayIndex, Profile, rank, terms
 from tests.paths import FIXTURES
 
@@ -203,3 +203,17 @@ def test_empty_day() -> None:
 def test_terms(text: str, expected: list[str]) -> None:
     """Index terms: words, acronym plurals folded, stop words and numbers dropped, stemmed."""
     assert terms(text) == expected
+
+
+def test_stored_feedback_ranks_like_papers() -> None:
+    """The store's Feedback (paper id, title, abstract) serves as 👍: lexically, and through the
+    day's vector when the liked paper is one of the day's."""
+    source = BY_ID["2606.21340"]
+    like = Feedback(paper_id=source.id, vote=LIKE, title=source.title, abstract=source.abstract)
+    assert order(Profile(liked=(like,)))[:3] == order(Profile(liked=(source,)))[:3]
+    target = BY_ID["2606.21873"]
+    embeddings = {p.versioned_id: _unit_vector(1) for p in PAPERS}
+    embeddings[target.versioned_id] = _unit_vector(2)
+    embeddings[source.versioned_id] = _unit_vector(2)
+    ranked = order(Profile(liked=(like,)), DayIndex(PAPERS, embeddings))
+    assert position(ranked, target.id) < position(order(Profile(liked=(like,))), target.id)
