@@ -112,13 +112,20 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One chat-ready digest: new submissions, then cross-lists, then (if asked) replacements."""
+    """One chat-ready digest: new submissions, then cross-lists, then (if asked) replacements.
+
+    ``title`` is the chat's own digest title (empty: the categories' names in ``language``);
+    ``timezone`` is the IANA zone its times are shown in. Both are per chat: ``for_chat`` sets them
+    on a digest built for many chats.
+    """
 
     listing_date: date
     categories: tuple[str, ...]
     language: str
     papers: tuple[Paper, ...]
     updated: tuple[Paper, ...] = ()
+    title: str = ""
+    timezone: str = "UTC"
 
     @property
     def all_papers(self) -> tuple[Paper, ...]:
@@ -126,6 +133,10 @@ class Digest:
 
     def paper_ids(self) -> list[str]:
         return [p.id for p in self.all_papers]
+
+    def for_chat(self, settings: ChatSettings) -> Digest:
+        """The same digest with the chat's title and time zone."""
+        return replace(self, title=settings.title, timezone=settings.timezone)
 
     def without(self, received: Iterable[str]) -> Digest:
         """The same digest less the papers whose id is in ``received``."""
@@ -143,6 +154,8 @@ class Digest:
             "language": self.language,
             "papers": [p.to_dict() for p in self.papers],
         }
+        if self.title:
+            data["title"] = self.title
         if self.updated:
             data["updated"] = [p.to_dict() for p in self.updated]
         return data
@@ -155,6 +168,7 @@ class Digest:
             language=data.get("language", "en"),
             papers=tuple(Paper.from_dict(p) for p in data["papers"]),
             updated=tuple(Paper.from_dict(p) for p in data.get("updated", [])),
+            title=str(data.get("title", "")),
         )
 
 
@@ -186,6 +200,7 @@ class ChatSettings:
     language: str = "en"
     include_replacements: bool = False
     empty_day_note: bool = False
+    title: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +213,7 @@ class ChatSettings:
             "language": self.language,
             "include_replacements": self.include_replacements,
             "empty_day_note": self.empty_day_note,
+            "title": self.title,
             "extra": self.extra,
         }
 
@@ -211,6 +227,7 @@ class ChatSettings:
             language=data.get("language", "en"),
             include_replacements=bool(data.get("include_replacements", False)),
             empty_day_note=bool(data.get("empty_day_note", False)),
+            title=str(data.get("title", "")),
             extra=dict(data.get("extra", {})),
         )
 

@@ -1,54 +1,144 @@
-"""Digest rendering shared by every output: plain text, Markdown and JSON, plus the small pieces
-(header, author list, markers) that the platform renderers reuse. Pure functions only."""
+"""Digest rendering shared by every output: plain text, Markdown and JSON, plus the pieces (title,
+header fields, author list, category line, markers) that the platform renderers reuse, so every
+output shows the same things in the same order with the same labels. Pure functions only.
+
+The shape is the reference digest's. In Markdown, in Chinese::
+
+    # ArXiv论文日报 - 分布式、并行与集群计算
+
+    **更新时间**: 2026-09-24 08:00:00 UTC+8
+
+    **论文数量**: 2 篇
+
+    ---
+
+    ### 1. {title}
+    - **精简摘要**：{summary}
+    - **PDF链接**：[ArXiv下载]({pdf})
+    - **作者**：{authors}
+    - **分类**：cs.DC（分布式、并行与集群计算）
+    - **摘要页**：[arXiv:2609.00001]({abs})
+
+English mirrors it ("arXiv Daily Digest - {title}", "Updated", "Papers", "Summary", "PDF"). The
+update time is arXiv's announcement of the batch (20:00 US Eastern before the listing date) in the
+chat's time zone, with its UTC offset.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import t
+from bot import taxonomy
+from bot.errors import BadInput
+from bot.i18n import format_moment, is_chinese, join_list, join_names, label, t, template
+from bot.listing import announcement_at
 from bot.models import Digest, Paper
 
 AUTHOR_LIMIT = 3
+TITLE_CATEGORIES = 3
+"""A default title names at most this many categories, then says how many more."""
 
 
-def shorten_authors(authors: Sequence[str], limit: int = AUTHOR_LIMIT) -> str:
-    """``A, B, C, D`` → ``A, B, C et al.``; an empty list gives an empty string."""
-    if len(authors) <= limit:
-        return ", ".join(authors)
-    return ", ".join(authors[:limit]) + " et al."
+# -- small pieces ------------------------------------------------------------------------------------------
+
+
+def shorten_authors(authors: Sequence[str], limit: int = AUTHOR_LIMIT, language: str = "en") -> str:
+    """``A, B, C, D`` → ``A, B, C et al.`` (Chinese: ``A、B、C 等``); no authors give ``""``."""
+    names = [name for name in (" ".join(a.split()) for a in authors) if name]
+    if len(names) <= limit:
+        return join_list(names, language)
+    return t(language, "et_al", names=join_list(names[:limit], language))
 
 
 def count_text(n: int, language: str) -> str:
     return t(language, "paper_1") if n == 1 else t(language, "papers", n=n)
 
 
-def header_text(digest: Digest, part: int | None = None, parts: int | None = None) -> str:
-    """``arXiv daily digest - cs.DC, cs.LG - 2026-09-24 - 12 papers (1/3)``."""
-    lang = digest.language
-    head = (
-        f"{t(lang, 'digest_title')} · {', '.join(digest.categories)} · "
-        f"{digest.listing_date.isoformat()} · {count_text(len(digest.all_papers), lang)}"
-    )
+def category_name(code: str, language: str) -> str:
+    """The category's name in ``language`` (the code itself for a code the taxonomy does not know)."""
+    try:
+        return taxonomy.name_of(code, language)
+    except BadInput:
+        return code
+
+
+def default_title(categories: Sequence[str], language: str) -> str:
+    """The categories' names in ``language``: ``分布式、并行与集群计算；机器学习``, at most
+    ``TITLE_CATEGORIES`` of them and then how many more."""
+    names = [category_name(code, language) for code in categories]
+    if not names:
+        return "arXiv"
+    if len(names) <= TITLE_CATEGORIES:
+        return join_names(names, language)
+    shown = join_names(names[:TITLE_CATEGORIES], language)
+    return t(language, "title_more", names=shown, n=len(names) - TITLE_CATEGORIES)
+
+
+def digest_title(digest: Digest) -> str:
+    """The chat's own title, or by default the categories' names in the digest's language."""
+    return digest.title or default_title(digest.categories, digest.language)
+
+
+def title_line(digest: Digest, part: int | None = None, parts: int | None = None) -> str:
+    """``ArXiv论文日报 - 云计算`` (and ``(1/3)`` for a part of a split digest)."""
+    head = f"{t(digest.language, 'digest_title')} - {digest_title(digest)}"
     if parts is not None and parts > 1 and part is not None:
         head += f" ({part}/{parts})"
     return head
 
 
+def updated_at(digest: Digest) -> datetime:
+    """When arXiv announced the digest's batch, in the digest's time zone."""
+    try:
+        zone = ZoneInfo(digest.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return announcement_at(digest.listing_date).astimezone(zone)
+
+
+def header_fields(digest: Digest) -> list[tuple[str, str]]:
+    """(label, value) pairs of the header: the update time and the paper count."""
+    lang = digest.language
+    return [
+        (template(lang, "label_updated_at"), format_moment(updated_at(digest), seconds=True)),
+        (template(lang, "label_count"), t(lang, "count_value", n=len(digest.all_papers))),
+    ]
+
+
 def type_marker(paper: Paper, language: str) -> str:
-    """A short tag for cross-lists and replacements; empty for new submissions."""
+    """``cross-list`` or ``updated, v2`` (Chinese ``交叉列表``, ``更新版本 v2``); empty for new papers."""
     if paper.announce_type.is_replacement:
-        return f"[{t(language, 'replaced')}]"
+        return t(language, "replaced", version=paper.version)
     if paper.announce_type == "cross":
-        return f"[{t(language, 'cross')}]"
+        return t(language, "cross")
     return ""
 
 
 def summary_marker(paper: Paper, language: str) -> str:
-    """Says when a summary is an extract rather than an LLM summary."""
+    """Says when a summary is an extract rather than an LLM summary: ``(…)`` or ``（…）``."""
     if paper.summary_source == "extractive":
-        return f"({t(language, 'extractive')})"
+        note = t(language, "extractive")
+        return f"（{note}）" if is_chinese(language) else f"({note})"
     return ""
+
+
+def category_text(paper: Paper, language: str) -> str:
+    """``cs.LG (Machine Learning), cross-list`` / ``cs.LG（机器学习），交叉列表``."""
+    code = " ".join(paper.primary_category.split()) or "arXiv"
+    name = category_name(code, language) if paper.primary_category else ""
+    zh = is_chinese(language)
+    text = code
+    if name and name != code:
+        text += f"（{name}）" if zh else f" ({name})"
+    marker = type_marker(paper, language)
+    if marker:
+        text += f"，{marker}" if zh else f", {marker}"
+    return text
 
 
 def numbered(digest: Digest) -> list[tuple[int, Paper]]:
@@ -56,65 +146,175 @@ def numbered(digest: Digest) -> list[tuple[int, Paper]]:
     return list(enumerate(digest.all_papers, start=1))
 
 
-def _text_paper(n: int, paper: Paper, language: str) -> list[str]:
-    marker = type_marker(paper, language)
-    lines = [f"{n}. {paper.title}" + (f" {marker}" if marker else "")]
+def no_papers_text(digest: Digest) -> str:
+    lang = digest.language
+    return t(lang, "no_papers", cats=join_list(digest.categories, lang), date=digest.listing_date)
+
+
+def one_line(text: str) -> str:
+    """Whitespace runs (line breaks included) as one space."""
+    return " ".join(text.split())
+
+
+# -- plain text --------------------------------------------------------------------------------------------
+
+
+def _text_paper(n: int, width: int, paper: Paper, language: str) -> list[str]:
+    indent = " " * (width + 2)
+    lines = [f"{n:>{width}}. {one_line(paper.title) or paper.id}"]
     if paper.summary:
         note = summary_marker(paper, language)
-        lines.append(f"   {paper.summary}" + (f" {note}" if note else ""))
-    lines.append(f"   {t(language, 'authors')}: {shorten_authors(paper.authors)}")
-    lines.append(f"   {t(language, 'category')}: {paper.primary_category}")
-    lines.append(f"   PDF: {paper.pdf_url} | abs: {paper.abs_url}")
+        summary = one_line(paper.summary)
+        lines.append(f"{indent}{label(language, 'label_summary')}{summary}{_spaced(note, language)}")
+    lines.append(f"{indent}{label(language, 'label_pdf')}{paper.pdf_url}")
+    authors = shorten_authors(paper.authors, language=language)
+    if authors:
+        lines.append(f"{indent}{label(language, 'label_authors')}{authors}")
+    lines.append(f"{indent}{label(language, 'label_category')}{category_text(paper, language)}")
+    lines.append(f"{indent}{label(language, 'label_abs')}{paper.abs_url}")
     return lines
 
 
+def _spaced(note: str, language: str) -> str:
+    if not note:
+        return ""
+    return note if is_chinese(language) else f" {note}"
+
+
 def render_text(digest: Digest) -> str:
-    """Plain text for terminals and logs."""
+    """Plain text for terminals and logs: the same fields as Markdown, numbers right-aligned."""
     lang = digest.language
-    lines = [header_text(digest), ""]
+    lines = [title_line(digest)]
+    colon = "：" if is_chinese(lang) else ": "
+    lines += [f"{label_text}{colon}{value}" for label_text, value in header_fields(digest)]
+    lines += ["---", ""]
     if not digest.all_papers:
-        lines.append(t(lang, "no_papers", cats=", ".join(digest.categories), date=digest.listing_date))
+        lines.append(no_papers_text(digest))
+    width = len(str(len(digest.all_papers)))
     for n, paper in numbered(digest):
         if n == len(digest.papers) + 1 and digest.updated:
-            lines += [f"— {t(lang, 'updated')} —", ""]
-        lines += [*_text_paper(n, paper, lang), ""]
+            lines += [f"== {t(lang, 'updated')} ==", ""]
+        lines += [*_text_paper(n, width, paper, lang), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~"})
+# -- Markdown ----------------------------------------------------------------------------------------------
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _is_space(char: str) -> bool:
+    return char == "" or char.isspace() or unicodedata.category(char) == "Zs"
+
+
+def _is_punctuation(char: str) -> bool:
+    return char in _ASCII_PUNCTUATION or unicodedata.category(char)[:1] in ("P", "S")
+
+
+def _may_delimit(text: str, start: int, end: int) -> bool:
+    """Whether the run ``text[start:end]`` of ``*`` or ``_`` could open or close emphasis
+    (CommonMark's flanking rules; the run's outside neighbours count as either space or punctuation)."""
+    if start == 0 or end == len(text):
+        return True
+    before, after = text[start - 1], text[end]
+    left = not _is_space(after) and (
+        not _is_punctuation(after) or _is_space(before) or _is_punctuation(before)
+    )
+    right = not _is_space(before) and (
+        not _is_punctuation(before) or _is_space(after) or _is_punctuation(after)
+    )
+    if text[start] == "*":
+        return left or right
+    opens = left and (not right or _is_punctuation(before))
+    closes = right and (not left or _is_punctuation(after))
+    return opens or closes
 
 
 def md_escape(text: str) -> str:
-    """Escape Markdown's special characters so arXiv text stays text."""
-    return text.translate(_MD_SPECIAL)
+    """``text`` as CommonMark inline content that renders exactly as ``text``: a backslash only where
+    a character would otherwise become markup (emphasis, code, links, HTML, entities, escapes,
+    GFM strikethrough). LaTeX stays as written (``$\\alpha$-stable``). Whitespace runs become one space."""
+    text = one_line(text)
+    out: list[str] = []
+    tildes = text.count("~") >= 2
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char in "*_":
+            end = i
+            while end < n and text[end] == char:
+                end += 1
+            run = text[i:end]
+            out.append("".join("\\" + c for c in run) if _may_delimit(text, i, end) else run)
+            i = end
+            continue
+        following = text[i + 1] if i + 1 < n else ""
+        if (
+            char == "`"
+            or (char == "\\" and (following == "" or following in _ASCII_PUNCTUATION))
+            or (char == "<" and (following.isalpha() or following in "/!?"))
+            or (char == "&" and _ENTITY.match(text, i))
+            or (char == "]" and following in "([")
+            or (char == "~" and tildes)
+        ):
+            out.append("\\" + char)
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def md_heading_text(text: str) -> str:
+    """``md_escape`` for an ATX heading's content: a trailing run of ``#`` is kept as text."""
+    escaped = md_escape(text)
+    stripped = escaped.rstrip("#")
+    if stripped != escaped and (stripped == "" or stripped.endswith(" ")):
+        return stripped + "\\#" * (len(escaped) - len(stripped))
+    return escaped
+
+
+def _md_url(url: str) -> str:
+    """A link destination: arXiv's URLs have no spaces or parentheses; others are wrapped in ``<>``."""
+    if re.search(r"[\s()<>]", url):
+        return "<" + url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20") + ">"
+    return url
+
+
+def _md_item(language: str, key: str, value: str) -> str:
+    colon = "：" if is_chinese(language) else ": "
+    return f"- **{template(language, key)}**{colon}{value}"
 
 
 def render_markdown(digest: Digest) -> str:
-    """Markdown in the reference digest's shape: a header, then one section per paper."""
+    """CommonMark in the reference digest's shape (see the module's docstring)."""
     lang = digest.language
-    lines = [f"# {md_escape(header_text(digest))}", ""]
+    lines = [f"# {md_heading_text(title_line(digest))}", ""]
+    for label_text, value in header_fields(digest):
+        lines += [f"**{label_text}**: {md_escape(value)}", ""]
+    lines += ["---", ""]
     if not digest.all_papers:
-        lines.append(
-            md_escape(t(lang, "no_papers", cats=", ".join(digest.categories), date=digest.listing_date))
-        )
+        lines += [md_escape(no_papers_text(digest)), ""]
     for n, paper in numbered(digest):
         if n == len(digest.papers) + 1 and digest.updated:
-            lines += [f"## {md_escape(t(lang, 'updated'))}", ""]
-        marker = type_marker(paper, lang)
-        lines.append(
-            f"### {n}. [{md_escape(paper.title)}]({paper.abs_url})"
-            + (f" {md_escape(marker)}" if marker else "")
-        )
-        lines.append("")
+            lines += [f"## {md_heading_text(t(lang, 'updated'))}", ""]
+        lines.append(f"### {n}. {md_heading_text(paper.title or paper.id)}")
         if paper.summary:
             note = summary_marker(paper, lang)
-            lines.append(md_escape(paper.summary) + (f" *{md_escape(note)}*" if note else ""))
-            lines.append("")
-        lines.append(f"- **{t(lang, 'authors')}**: {md_escape(shorten_authors(paper.authors))}")
-        lines.append(f"- **{t(lang, 'category')}**: {md_escape(paper.primary_category)}")
-        lines.append(f"- [PDF]({paper.pdf_url}) · [abs]({paper.abs_url})")
+            shown = _spaced(f"*{md_escape(note)}*", lang) if note else ""
+            lines.append(_md_item(lang, "label_summary", md_escape(paper.summary) + shown))
+        pdf = f"[{md_escape(t(lang, 'pdf_link'))}]({_md_url(paper.pdf_url)})"
+        lines.append(_md_item(lang, "label_pdf", pdf))
+        authors = shorten_authors(paper.authors, language=lang)
+        if authors:
+            lines.append(_md_item(lang, "label_authors", md_escape(authors)))
+        lines.append(_md_item(lang, "label_category", md_escape(category_text(paper, lang))))
+        lines.append(_md_item(lang, "label_abs", f"[arXiv:{paper.id}]({_md_url(paper.abs_url)})"))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# -- JSON --------------------------------------------------------------------------------------------------
 
 
 def render_json(digest: Digest) -> str:
