@@ -1,6 +1,10 @@
 """``arxiv-digest chat``: chat commands read from standard input, replies printed as plain text.
 
 Same handlers and store as the real platforms; the terminal chat is ``ChatKey("terminal", ID)``.
+On a terminal it greets, shows a ``>`` prompt before each command and leaves on Ctrl-D; when input
+or output is piped it prints no greeting or prompt and ends every reply with ``REPLY_END`` on a line
+of its own, so a script can tell the replies apart. The terminal has no daily push: replies say so
+instead of promising one.
 """
 
 from __future__ import annotations
@@ -14,38 +18,63 @@ from bot.render import render_text
 from bot.settings import Settings
 
 MAX_LINE = 16384
+PROMPT = "> "
+REPLY_END = "\u2500" * 8
+"""The line that ends each reply when the output is not a terminal."""
 
 
 def render_reply(reply: Reply) -> str:
+    """A reply as text ending in one newline."""
     if isinstance(reply, DigestReply):
         text = render_text(reply.digest)
         return f"{reply.notice}\n{text}" if reply.notice else text
     return reply.text.rstrip("\n") + "\n"
 
 
-async def serve(commands: Commands, chat: ChatKey, lines: BinaryIO, out: TextIO) -> None:
-    """Answer each line of ``lines`` in order."""
+def _is_tty(stream: BinaryIO | TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+async def serve(
+    commands: Commands, chat: ChatKey, lines: BinaryIO, out: TextIO, interactive: bool | None = None
+) -> None:
+    """Answer each line of ``lines`` in order; ``interactive`` (default: both ends are terminals)
+    greets and prompts, otherwise replies are separated by ``REPLY_END``."""
+    if interactive is None:
+        interactive = _is_tty(lines) and _is_tty(out)
     caller = Caller(chat=chat)
+
+    def write(text: str) -> None:
+        out.write(text)
+        if not interactive:
+            out.write(REPLY_END + "\n")
+        out.flush()
+
+    if interactive:
+        out.write((await commands.hint(caller, "start_terminal")).text + "\n\n")
     while True:
+        if interactive:
+            out.write(PROMPT)
+            out.flush()
         raw = await asyncio.to_thread(lines.readline, MAX_LINE)
         if not raw:
+            if interactive:
+                out.write("\n")
+                out.flush()
             return
         text = raw.decode("utf-8", errors="replace").strip()
         if not text:
             continue
         if "\ufffd" in text:
-            out.write("That line is not valid UTF-8 text; please send commands as UTF-8, e.g. /help\n")
-            out.flush()
-            continue
-        if not text.startswith("/"):
-            out.write("Commands start with /, e.g. /subscribe cs.DC — /help lists them all.\n")
-            out.flush()
+            write((await commands.hint(caller, "not_utf8")).text + "\n")
             continue
         reply = await commands.handle(caller, text)
         if reply is None:
-            continue
-        out.write(render_reply(reply))
-        out.flush()
+            reply = await commands.hint(caller, "not_a_command")
+        write(render_reply(reply))
         if isinstance(reply, DigestReply):
             await commands.delivered(chat, reply.digest.paper_ids())
 

@@ -8,10 +8,12 @@ chat's ledger records exactly what arrived. A rejected command changes nothing i
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -19,9 +21,19 @@ import structlog
 
 from bot import taxonomy
 from bot.engine import DigestEngine
-from bot.errors import BadInput, SourceUnavailable, StaleFeed, clip
-from bot.i18n import LANGUAGE_HINT, language_name, normalize_language, t
+from bot.errors import SourceUnavailable, StaleFeed, UnknownCategory, clip
+from bot.i18n import (
+    format_moment,
+    is_chinese,
+    join_list,
+    language_name,
+    normalize_language,
+    t,
+    template,
+    utc_offset,
+)
 from bot.models import ChatKey, ChatSettings, Digest
+from bot.render import category_name, default_title
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -29,8 +41,16 @@ log = structlog.get_logger(__name__)
 
 MAX_CATEGORIES = 100
 MAX_TEXT = 4096
+MAX_TITLE = 60
+"""Longest digest title accepted, in characters."""
+MAX_TOKENS = 2000
+"""Category arguments looked at; past this many the rest are not even split."""
 _HHMM = re.compile(r"^([01]?\d|2[0-3])[:：.h]([0-5]\d)$")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?$")
+_ADDRESSED = re.compile(r"^/+[^@\s]*@([A-Za-z0-9_]{1,64})$")
+_CATEGORY_SEPARATORS = re.compile(r"[\s,+;、，；/|。]+")
+_UNKNOWN_SHOWN = 3
+_CLEAR = frozenset({"clear", "none", "reset", "default", "清除", "清空", "默认", "重置"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,53 +83,94 @@ Reply = TextReply | DigestReply
 
 @dataclass(frozen=True, slots=True)
 class CommandInfo:
+    """A command of the menus (Telegram's command list, Discord's slash commands)."""
+
     name: str
-    description: dict[str, str]
+
+    def description(self, language: str) -> str:
+        """The command's one-line description in ``language``."""
+        return t(language, f"cmd_{self.name}")
 
 
 COMMANDS: list[CommandInfo] = [
-    CommandInfo("start", {"en": "What this bot does", "zh": "机器人简介"}),
-    CommandInfo("help", {"en": "List the commands", "zh": "命令列表"}),
-    CommandInfo(
-        "subscribe", {"en": "Follow arXiv categories, e.g. cs.DC", "zh": "订阅 arXiv 分类，如 cs.DC"}
-    ),
-    CommandInfo("unsubscribe", {"en": "Stop following categories (or all)", "zh": "取消订阅分类（或 all）"}),
-    CommandInfo("list", {"en": "Categories this chat follows", "zh": "本聊天订阅的分类"}),
-    CommandInfo("today", {"en": "The latest papers now", "zh": "立即查看最新论文"}),
-    CommandInfo(
+    CommandInfo(name)
+    for name in (
+        "start",
+        "help",
+        "subscribe",
+        "unsubscribe",
+        "list",
+        "today",
         "time",
-        {"en": "Daily push time, e.g. 08:30 Asia/Shanghai", "zh": "每日推送时间，如 08:30 Asia/Shanghai"},
-    ),
-    CommandInfo("lang", {"en": "Summary language, e.g. zh or en", "zh": "摘要语言，如 zh 或 en"}),
-    CommandInfo(
-        "status", {"en": "Last batch, next push, feed health", "zh": "最近一批、下次推送、订阅源状态"}
-    ),
+        "lang",
+        "title",
+        "status",
+    )
 ]
 NAMES = frozenset(c.name for c in COMMANDS)
-MUTATING = frozenset({"subscribe", "unsubscribe", "time", "lang"})
+MUTATING = frozenset({"subscribe", "unsubscribe", "time", "lang", "title"})
+PUSHLESS = frozenset({"terminal"})
+"""Platforms the push does not deliver to: their replies promise no daily push."""
+RAW_ARGUMENT = frozenset({"title"})
+"""Commands that take the rest of the message as one argument, exactly as written."""
 
 OnChange = Callable[[ChatSettings], Awaitable[datetime | None]]
 """Called after a chat's settings change; returns the chat's next push time, if scheduled."""
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def parse_command(text: str, bot_username: str | None = None) -> tuple[str, list[str]] | None:
-    """``"/today@ourbot cs.DC"`` → ``("today", ["cs.DC"])``; None for plain text or another bot's command."""
+    """``"/today@ourbot cs.DC"`` → ``("today", ["cs.DC"])``; None for plain text or another bot's command.
+
+    The command word is read in any width (``／ｓｕｂｓｃｒｉｂｅ`` is ``/subscribe``) and any case.
+    Anything else starting with ``/`` comes back as typed, lower-cased, without its slashes: ``""``
+    for ``/`` or ``//``, ``"/subscribe"`` for ``//subscribe``, so the caller can answer it.
+    """
     text = text.strip()
-    if not text.startswith("/"):
+    if not text:
         return None
     head, *args = text.split()
+    head = unicodedata.normalize("NFKC", head[:200])
+    if not head.startswith("/"):
+        return None
     match = _COMMAND.match(head)
     if match is None:
-        return None
+        addressed = _ADDRESSED.match(head)
+        if addressed and bot_username and addressed.group(1).lower() != bot_username.lower():
+            return None
+        word = head[1:].split("@", 1)[0] if addressed else head[1:]
+        return clip(word.lower(), 32), args
     name, target = match.group(1).lower(), match.group(2)
     if target and bot_username and target.lower() != bot_username.lower():
         return None
     return name, args
 
 
+def command_rest(text: str) -> str:
+    """The message after its command word, as written (inner line breaks kept)."""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+def suggest_command(word: str) -> str | None:
+    """The command a typo most likely meant: ``subscrib`` → ``subscribe``, ``/today`` → ``today``."""
+    word = word.strip("/").lower()
+    if word in NAMES:
+        return word
+    found = difflib.get_close_matches(word, sorted(NAMES), n=1, cutoff=0.6)
+    if found:
+        return found[0]
+    prefixed = [name for name in sorted(NAMES) if len(word) >= 3 and name.startswith(word)]
+    return prefixed[0] if prefixed else None
+
+
 def parse_time(text: str) -> str | None:
-    """``"8:30"`` → ``"08:30"``; None if not a 24-hour time."""
-    match = _HHMM.match(text.strip())
+    """``"8:30"``, ``"０８：３０"`` → ``"08:30"``; None if not a 24-hour time."""
+    match = _HHMM.match(unicodedata.normalize("NFKC", text).strip())
     if match is None:
         return None
     return f"{int(match.group(1)):02d}:{match.group(2)}"
@@ -121,10 +182,130 @@ def _zones() -> dict[str, str]:
 
 
 def parse_zone(text: str) -> str | None:
-    """An IANA zone name, matched case-insensitively; None if unknown."""
+    """An IANA zone name, matched case-insensitively and in any width (``Asia／Shanghai``)."""
     if len(text) > 64:
         return None
-    return _zones().get(text.strip().lower())
+    return _zones().get(unicodedata.normalize("NFKC", text).strip().lower())
+
+
+def parse_language(text: str) -> str | None:
+    """A ``/lang`` argument as a language code (``ｚｈ`` → ``zh``), or None."""
+    return normalize_language(unicodedata.normalize("NFKC", text))
+
+
+def category_tokens(args: Sequence[str]) -> list[str]:
+    """What was typed as categories, one per item: separated by spaces, commas, ``+``, ``;``, ``、``,
+    ``/`` or ``|``, in any width (``cs.lg，cs.CV``; ``cs.DC、cs.LG``; ``ｃｓ．ＤＣ``)."""
+    tokens: list[str] = []
+    for arg in args:
+        text = unicodedata.normalize("NFKC", arg[: MAX_TEXT * 4])
+        tokens.extend(token for token in _CATEGORY_SEPARATORS.split(text) if token)
+        if len(tokens) >= MAX_TOKENS:
+            return tokens[:MAX_TOKENS]
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A token that is no arXiv category, with the closest codes."""
+
+    given: str
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCategories:
+    """Category tokens sorted into canonical codes (in order, without repeats) and the unknown ones
+    (only the first few carry suggestions; ``unknown_count`` counts them all)."""
+
+    found: tuple[str, ...]
+    unknown: tuple[Unknown, ...]
+    unknown_count: int
+
+
+def resolve_categories(args: Sequence[str]) -> ParsedCategories:
+    """``["cs.lg，cs.DCC"]`` → found ``(cs.LG,)``, unknown ``cs.DCC`` with ``cs.DC`` suggested."""
+    found: list[str] = []
+    unknown: list[Unknown] = []
+    count = 0
+    for token in category_tokens(args):
+        try:
+            code = taxonomy.normalize(token[: taxonomy.MAX_INPUT_LENGTH + 1])
+        except UnknownCategory:
+            count += 1
+            if len(unknown) < _UNKNOWN_SHOWN:
+                unknown.append(Unknown(shown(token), tuple(taxonomy.suggest(token))))
+            continue
+        if code not in found:
+            found.append(code)
+    return ParsedCategories(tuple(found), tuple(unknown), count)
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """User input as quoted back: control characters dropped, whitespace collapsed, clipped."""
+    visible = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    return clip(" ".join(visible.split()), limit)
+
+
+def options_text(codes: Sequence[str], lang: str) -> str:
+    """``cs.DC, cs.CC or cs.DS`` / ``cs.DC、cs.CC 或 cs.DS``."""
+    if len(codes) <= 1:
+        return "".join(codes)
+    return join_list(codes[:-1], lang) + template(lang, "or") + codes[-1]
+
+
+def unknown_text(item: Unknown, lang: str) -> str:
+    """``“cs.DCC” is not an arXiv category: did you mean cs.DC?`` in ``lang``, as one sentence."""
+    zh = is_chinese(lang)
+    colon = "：" if zh else ": "
+    if item.suggestions:
+        hint = t(lang, "did_you_mean", options=options_text(item.suggestions, lang))
+    else:
+        hint = t(lang, "category_form") + ("。" if zh else ".")
+    return t(lang, "unknown_category", given=f"“{item.given}”") + colon + hint
+
+
+def unknown_categories_text(parsed: ParsedCategories, lang: str) -> str:
+    """Every unknown category named: those with suggestions one sentence each, the others together
+    with what a category looks like."""
+    zh = is_chinese(lang)
+    sentences = [unknown_text(item, lang) for item in parsed.unknown if item.suggestions]
+    plain = [f"“{item.given}”" for item in parsed.unknown if not item.suggestions]
+    if len(plain) == 1:
+        sentences.append(unknown_text(Unknown(plain[0][1:-1], ()), lang))
+    elif plain:
+        head = t(lang, "unknown_categories", given=join_list(plain, lang))
+        sentences.append(head + ("：" if zh else ": ") + t(lang, "category_form") + ("。" if zh else "."))
+    more = parsed.unknown_count - len(parsed.unknown)
+    if more > 0:
+        sentences.append(t(lang, "unknown_more", n=more))
+    return ("" if zh else " ").join(sentences)
+
+
+def unknown_items_text(parsed: ParsedCategories, lang: str) -> str:
+    """The unknown categories as a list: ``“cs.DCC” (did you mean cs.DC?), “xyz”``."""
+    items = [
+        t(lang, "unknown_item", given=item.given, options=options_text(item.suggestions, lang))
+        if item.suggestions
+        else f"“{item.given}”"
+        for item in parsed.unknown
+    ]
+    more = parsed.unknown_count - len(parsed.unknown)
+    text = join_list(items, lang)
+    if more > 0:
+        text += ("" if is_chinese(lang) else " ") + t(lang, "unknown_more", n=more).rstrip("。.")
+    return text
+
+
+def title_problem(title: str) -> str | None:
+    """Why ``title`` cannot be a digest title (a message key), or None when it can."""
+    for char in title:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (category == "Cf" and char != "\u200d"):
+            return "title_bad_chars"
+    if len(title) > MAX_TITLE:
+        return "title_too_long"
+    return None
 
 
 async def _no_schedule(settings: ChatSettings) -> datetime | None:
@@ -140,29 +321,47 @@ class Commands:
         store: Store,
         engine: DigestEngine,
         on_change: OnChange = _no_schedule,
+        clock: Clock = _utc_now,
     ) -> None:
         self._settings = settings
         self._store = store
         self._engine = engine
         self._on_change = on_change
+        self._clock = clock
 
     # -- entry points for adapters --------------------------------------------------------------------
     async def handle(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
         """The reply to one message; None when the text is not a command for us."""
-        parsed = parse_command(text[: MAX_TEXT * 4], bot_username)
+        text = text[: MAX_TEXT * 4]
+        parsed = parse_command(text, bot_username)
         if parsed is None:
             return None
         name, args = parsed
         current = await self._store.get_chat(caller.chat)
         lang = self._reply_language(current, caller)
         if name not in NAMES:
-            return TextReply(t(lang, "unknown_command", cmd="/" + clip(name, 32)), ok=False)
+            return self._unknown_command(name, lang)
         if name in MUTATING and not caller.can_manage:
-            return TextReply(t(lang, "not_admin"), ok=False)
+            key = "not_admin_discord" if caller.chat.platform == "discord" else "not_admin"
+            return TextReply(t(lang, key), ok=False)
+        if name in RAW_ARGUMENT:
+            rest = command_rest(text)
+            args = [rest] if rest else []
         handler = getattr(self, f"cmd_{name}")
         reply: Reply = await handler(caller, args, current, lang)
         log.info("command", chat=str(caller.chat), command=name, ok=getattr(reply, "ok", True))
         return reply
+
+    async def language_of(self, caller: Caller) -> str:
+        """The language replies to ``caller`` are written in."""
+        return self._reply_language(await self._store.get_chat(caller.chat), caller)
+
+    async def hint(self, caller: Caller, key: str) -> TextReply:
+        """A fixed message (``not_a_command``, ``not_utf8``, ``failed``, ``start_terminal``…) in the
+        caller's language."""
+        return TextReply(
+            t(await self.language_of(caller), key), ok=key not in ("not_a_command", "not_utf8", "failed")
+        )
 
     async def delivered(self, chat: ChatKey, paper_ids: Sequence[str]) -> None:
         """Record papers a platform acknowledged as delivered to ``chat``."""
@@ -199,11 +398,53 @@ class Commands:
         await self._store.put_chat(settings)
         return await self._on_change(settings)
 
+    def _unknown_command(self, name: str, lang: str) -> TextReply:
+        if not name.strip("/"):
+            return TextReply(t(lang, "empty_command"), ok=False)
+        typed = "/" + shown(name, 32)
+        suggestion = suggest_command(name)
+        if suggestion is None:
+            return TextReply(t(lang, "unknown_command", cmd=typed), ok=False)
+        return TextReply(t(lang, "unknown_command_suggest", cmd=typed, suggestion="/" + suggestion), ok=False)
+
+    def _zone_text(self, zone: str, lang: str) -> str:
+        """``Asia/Shanghai, UTC+8`` (Chinese ``Asia/Shanghai，UTC+8``); just ``UTC`` for UTC."""
+        try:
+            offset = utc_offset(self._clock().astimezone(ZoneInfo(zone)))
+        except (KeyError, ValueError):
+            return zone
+        if zone in ("UTC", "Etc/UTC", "Universal", "Zulu", "Etc/Zulu") or offset == zone:
+            return offset
+        return f"{zone}{'，' if is_chinese(lang) else ', '}{offset}"
+
+    def _named(self, codes: Sequence[str], lang: str) -> str:
+        """``cs.DC (Distributed, Parallel, and Cluster Computing), cs.LG (Machine Learning)``."""
+        if is_chinese(lang):
+            return join_list((f"{c}（{category_name(c, lang)}）" for c in codes), lang)
+        return join_list((f"{c} ({category_name(c, lang)})" for c in codes), lang)
+
+    def _following(self, settings: ChatSettings, lang: str) -> str:
+        title = settings.title or default_title(settings.categories, lang)
+        return t(
+            lang,
+            "following_nopush" if settings.chat.platform in PUSHLESS else "following",
+            all=self._named(settings.categories, lang),
+            time=settings.push_time,
+            zone=self._zone_text(settings.timezone, lang),
+            lang=language_name(settings.language),
+        ) + ("\n" + t(lang, "title_current", title=title))
+
+    def _categories_rejected(self, parsed: ParsedCategories, lang: str) -> TextReply:
+        nothing = template(lang, "nothing_changed")
+        return TextReply(
+            unknown_categories_text(parsed, lang) + ("" if is_chinese(lang) else " ") + nothing, ok=False
+        )
+
     # -- commands -------------------------------------------------------------------------------------
     async def cmd_start(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        return TextReply(t(lang, "start"))
+        return TextReply(t(lang, "start_terminal" if caller.chat.platform in PUSHLESS else "start"))
 
     async def cmd_help(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
@@ -213,68 +454,77 @@ class Commands:
     async def cmd_subscribe(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        if not args:
+        parsed = resolve_categories(args)
+        if not parsed.found and not parsed.unknown_count:
             return TextReply(t(lang, "need_args_subscribe"), ok=False)
-        try:
-            wanted = taxonomy.parse_categories(args)
-        except BadInput as error:
-            return TextReply(str(error), ok=False)
+        if not parsed.found:
+            return self._categories_rejected(parsed, lang)
         settings = current or self._fresh(caller, lang)
-        added = [c for c in wanted if c not in settings.categories]
+        added = [c for c in parsed.found if c not in settings.categories]
         if not added:
-            return TextReply(t(lang, "already", cats=", ".join(wanted)))
+            already = t(lang, "already", cats=join_list(parsed.found, lang))
+            if parsed.unknown_count:
+                sep = "" if is_chinese(lang) else " "
+                return TextReply(already + sep + unknown_categories_text(parsed, lang), ok=False)
+            return TextReply(already)
         categories = settings.categories + tuple(added)
         if len(categories) > MAX_CATEGORIES:
             return TextReply(t(lang, "too_many_categories", n=MAX_CATEGORIES, m=len(categories)), ok=False)
         await self._save(replace(settings, categories=categories))
-        return TextReply(t(lang, "subscribed", added=", ".join(added), all=", ".join(categories)))
+        everything = join_list(categories, lang)
+        if parsed.unknown_count:
+            rejected = unknown_items_text(parsed, lang)
+            return TextReply(
+                t(
+                    lang,
+                    "subscribed_partly",
+                    added=self._named(added, lang),
+                    rejected=rejected,
+                    all=everything,
+                )
+            )
+        return TextReply(t(lang, "subscribed", added=self._named(added, lang), all=everything))
 
     async def cmd_unsubscribe(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        if not args:
+        tokens = category_tokens(args)
+        if not tokens:
             return TextReply(t(lang, "need_args_unsubscribe"), ok=False)
-        if len(args) == 1 and args[0].lower() in {"all", "*"}:
+        if len(tokens) == 1 and tokens[0].lower() in {"all", "*", "全部", "所有"}:
             if current is not None and current.categories:
                 await self._save(replace(current, categories=()))
             return TextReply(t(lang, "unsubscribed_all"))
-        try:
-            unwanted = taxonomy.parse_categories(args)
-        except BadInput as error:
-            return TextReply(str(error), ok=False)
+        parsed = resolve_categories(tokens)
+        if parsed.unknown_count:
+            return self._categories_rejected(parsed, lang)
         following = current.categories if current else ()
-        absent = [c for c in unwanted if c not in following]
+        absent = [c for c in parsed.found if c not in following]
         if absent:
-            shown = ", ".join(following) or "—"
-            return TextReply(t(lang, "not_following", cats=", ".join(absent), all=shown), ok=False)
+            shown_all = join_list(following, lang) or template(lang, "nothing_followed")
+            return TextReply(t(lang, "not_following", cats=join_list(absent, lang), all=shown_all), ok=False)
         assert current is not None
-        rest = tuple(c for c in following if c not in unwanted)
-        await self._save(replace(current, categories=rest))
-        tail = t(lang, "following", all=", ".join(rest), **self._prefs(current)) if rest else ""
-        return TextReply(t(lang, "unsubscribed", removed=", ".join(unwanted), rest=tail).strip())
-
-    def _prefs(self, settings: ChatSettings) -> dict[str, str]:
-        return {
-            "time": settings.push_time,
-            "zone": settings.timezone,
-            "lang": language_name(settings.language),
-        }
+        rest = tuple(c for c in following if c not in parsed.found)
+        updated = replace(current, categories=rest)
+        await self._save(updated)
+        tail = self._following(updated, lang) if rest else ""
+        return TextReply(t(lang, "unsubscribed", removed=join_list(parsed.found, lang), rest=tail).strip())
 
     async def cmd_list(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
         if current is None or not current.categories:
             return TextReply(t(lang, "following_none"))
-        return TextReply(t(lang, "following", all=", ".join(current.categories), **self._prefs(current)))
+        return TextReply(self._following(current, lang))
 
     async def cmd_today(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
         if args:
-            try:
-                categories = tuple(taxonomy.parse_categories(args))
-            except BadInput as error:
-                return TextReply(str(error), ok=False)
+            parsed = resolve_categories(args)
+            if parsed.unknown_count or not parsed.found:
+                return self._categories_rejected(parsed, lang)
+            categories = parsed.found
             if len(categories) > MAX_CATEGORIES:
                 return TextReply(
                     t(lang, "too_many_categories", n=MAX_CATEGORIES, m=len(categories)), ok=False
@@ -290,43 +540,69 @@ class Commands:
             return TextReply(t(lang, "stale", shown=error.shown, expected=error.expected), ok=False)
         except SourceUnavailable:
             return TextReply(t(lang, "source_down"), ok=False)
+        if current is not None:
+            own = current.title if categories == current.categories else ""
+            digest = replace(digest, title=own, timezone=current.timezone)
+        else:
+            digest = replace(digest, timezone=self._settings.default_timezone)
         return DigestReply(digest)
 
     async def cmd_time(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        if not args:
-            return TextReply(t(lang, "time_usage"), ok=False)
-        if len(args) > 2:
+        if not args or len(args) > 2:
             return TextReply(t(lang, "time_usage"), ok=False)
         push_time = parse_time(args[0])
         if push_time is None:
-            return TextReply(t(lang, "bad_time", given=clip(args[0])), ok=False)
+            return TextReply(t(lang, "bad_time", given=shown(args[0])), ok=False)
         settings = current or self._fresh(caller, lang)
         zone = settings.timezone
         if len(args) == 2:
             found = parse_zone(args[1])
             if found is None:
-                return TextReply(t(lang, "bad_zone", given=clip(args[1])), ok=False)
+                return TextReply(t(lang, "bad_zone", given=shown(args[1])), ok=False)
             zone = found
         updated = replace(settings, push_time=push_time, timezone=zone)
         due = await self._save(updated)
+        zone_text = self._zone_text(zone, lang)
+        if caller.chat.platform in PUSHLESS:
+            return TextReply(t(lang, "time_set_nopush", time=push_time, zone=zone_text))
         if due is None:
-            return TextReply(t(lang, "time_set_plain", time=push_time, zone=zone))
-        shown = due.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
-        return TextReply(t(lang, "time_set", time=push_time, zone=zone, next=shown))
+            return TextReply(t(lang, "time_set_plain", time=push_time, zone=zone_text))
+        next_push = format_moment(due.astimezone(ZoneInfo(zone)))
+        return TextReply(t(lang, "time_set", time=push_time, zone=zone_text, next=next_push))
 
     async def cmd_lang(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
         if len(args) != 1:
-            return TextReply(t(lang, "lang_usage", hint=LANGUAGE_HINT), ok=False)
-        code = normalize_language(args[0])
+            return TextReply(t(lang, "lang_usage", hint=template(lang, "lang_hint")), ok=False)
+        code = parse_language(args[0])
         if code is None:
-            return TextReply(t(lang, "bad_lang", given=clip(args[0])), ok=False)
+            return TextReply(t(lang, "bad_lang", given=shown(args[0])), ok=False)
         settings = current or self._fresh(caller, code)
         await self._save(replace(settings, language=code))
         return TextReply(t(code, "lang_set", lang=language_name(code)))
+
+    async def cmd_title(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        categories = current.categories if current else ()
+        if not args:
+            title = (current.title if current else "") or default_title(categories, lang)
+            usage = t(lang, "title_usage")
+            return TextReply(usage + "\n" + t(lang, "title_current", title=title), ok=False)
+        raw = args[0].strip()
+        problem = title_problem(raw)
+        if problem is not None:
+            return TextReply(t(lang, problem, n=len(raw), limit=MAX_TITLE), ok=False)
+        title = " ".join(raw.split())
+        settings = current or self._fresh(caller, lang)
+        if unicodedata.normalize("NFKC", title).lower() in _CLEAR:
+            await self._save(replace(settings, title=""))
+            return TextReply(t(lang, "title_cleared", title=default_title(settings.categories, lang)))
+        await self._save(replace(settings, title=title))
+        return TextReply(t(lang, "title_set", title=title))
 
     async def cmd_status(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
@@ -342,12 +618,20 @@ class Commands:
                 else t(lang, "feed_ok")
             )
             mine = current.categories if current else ()
-            counts = "".join(f"  {c}: {status.counts[c]}\n" for c in mine if c in status.counts)
+            counts = "".join(
+                "  "
+                + t(lang, "status_count", category=c, name=category_name(c, lang), n=status.counts[c])
+                + "\n"
+                for c in mine
+                if c in status.counts
+            )
         due = await self._store.get_due(caller.chat)
-        if current is None or not current.categories:
+        if caller.chat.platform in PUSHLESS:
+            next_push = t(lang, "no_push_here")
+        elif current is None or not current.categories:
             next_push = t(lang, "not_scheduled")
         elif due is None:
-            next_push = "—"
+            next_push = t(lang, "not_known")
         else:
-            next_push = datetime.fromtimestamp(due, ZoneInfo(current.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+            next_push = format_moment(datetime.fromtimestamp(due, ZoneInfo(current.timezone)))
         return TextReply(t(lang, "status", last=last, counts=counts, next=next_push, feed=feed))

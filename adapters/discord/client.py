@@ -12,6 +12,7 @@ from a guild or a subscribed channel or thread is deleted, and those channels ar
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -27,10 +28,11 @@ from adapters.discord.endpoints import configure_endpoints
 from adapters.discord.platform import MAX_RATELIMIT_WAIT, PLATFORM, DiscordPlatform, push_client
 from adapters.discord.render import fit, render_digest, render_text
 from bot import taxonomy
-from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply
+from bot.commands import MUTATING, Caller, Commands, DigestReply, Reply, TextReply
 from bot.errors import BadInput
-from bot.i18n import LANGUAGE_NAMES, primary
+from bot.i18n import KEYS, LANGUAGE_NAMES, primary, t
 from bot.models import ChatKey, ChatSettings
+from bot.render import category_name
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -43,7 +45,7 @@ CHOICE_LIMIT = 100
 GUILD_KEY = "guild_id"
 """``ChatSettings.extra`` key holding the guild of a guild channel, to unsubscribe it on removal."""
 
-SLASH_COMMANDS = ("subscribe", "unsubscribe", "list", "today", "time", "lang", "status", "help")
+SLASH_COMMANDS = ("subscribe", "unsubscribe", "list", "today", "time", "lang", "title", "status", "help")
 PRIVATE_COMMANDS = frozenset({"help", "status", "list"})
 COMMON_ZONES = (
     "UTC",
@@ -60,23 +62,9 @@ COMMON_ZONES = (
     "Asia/Singapore",
     "Australia/Sydney",
 )
-CHINESE_LOCALES = frozenset({discord.Locale.chinese, discord.Locale.taiwan_chinese})
 
-_FAILED = {
-    "en": "Something went wrong with this command; please try again in a moment. /help lists the commands.",
-    "zh": "处理命令时出错，请稍后再试。/help 列出全部命令。",
-}
-_OPTION_TEXT: dict[str, dict[str, str]] = {
-    "category": {
-        "en": "An arXiv category such as cs.DC (several: separate by spaces)",
-        "zh": "arXiv 分类，如 cs.DC（多个用空格分隔）",
-    },
-    "unsubscribe": {"en": "A category this channel follows, or all", "zh": "本频道关注的分类，或 all"},
-    "today": {"en": "Another category than this channel's (optional)", "zh": "查看其他分类（可选）"},
-    "time": {"en": "HH:MM on a 24-hour clock, e.g. 08:30", "zh": "24 小时制 HH:MM，如 08:30"},
-    "timezone": {"en": "IANA time zone, e.g. Asia/Shanghai", "zh": "IANA 时区，如 Asia/Shanghai"},
-    "code": {"en": "Language code, e.g. en or zh", "zh": "语言代码，如 en 或 zh"},
-}
+LOCALE_LANGUAGES = {discord.Locale.chinese: "zh-CN", discord.Locale.taiwan_chinese: "zh-TW"}
+"""Discord locales that get our own translations: Simplified for zh-CN, Traditional for zh-TW."""
 
 
 # -- pure helpers ---------------------------------------------------------------------------------------
@@ -101,8 +89,8 @@ def may_manage(in_guild: bool, permissions: discord.Permissions) -> bool:
 
 
 def user_language(locale: discord.Locale | None) -> str | None:
-    """The caller's Discord client language as a language code (``zh-CN`` → ``zh``)."""
-    return primary(locale.value) if locale is not None else None
+    """The caller's Discord client language as a language tag (``zh-CN``, ``zh-TW``, ``en-US``)."""
+    return locale.value if locale is not None else None
 
 
 def _choice(label: str, value: str) -> app_commands.Choice[str] | None:
@@ -131,10 +119,31 @@ def _known(code: str) -> str | None:
         return None
 
 
-def category_choices(current: str, first: Sequence[str] = ()) -> list[app_commands.Choice[str]]:
-    """Categories matching what is typed, by code or name. When the earlier words are already
-    categories, the last word is completed after them, so several can be picked in one go.
-    ``first`` (e.g. the channel's own categories) lead."""
+def _search(typed: str, language: str, limit: int = CHOICES_LIMIT) -> list[str]:
+    """Codes matching what is typed: by code or English name, and by the name in ``language``."""
+    codes = [code for code, _ in taxonomy.search(typed, limit)]
+    wanted = typed.strip().lower()
+    if wanted and primary(language) != "en":
+        codes += [
+            code
+            for code in taxonomy.CATEGORIES
+            if code not in taxonomy.ALIASES and wanted in category_name(code, language).lower()
+        ]
+    return list(dict.fromkeys(codes))[:limit]
+
+
+def _label(code: str, language: str) -> str:
+    return f"{code} — {category_name(code, language)}"
+
+
+def category_choices(
+    current: str, first: Sequence[str] = (), language: str = "en"
+) -> list[app_commands.Choice[str]]:
+    """Categories matching what is typed, by code or name (also in ``language``), labelled with
+    their names in ``language``. When the earlier words are already categories, the last word is
+    completed after them, so several can be picked in one go. ``first`` (e.g. the channel's own
+    categories) lead."""
+    current = unicodedata.normalize("NFKC", current[:200])
     words = current.split()
     pairs: list[tuple[str, str]] = []
     if len(words) > 1:
@@ -142,11 +151,11 @@ def category_choices(current: str, first: Sequence[str] = ()) -> list[app_comman
         if all(earlier):
             prefix = " ".join(c for c in earlier if c) + " "
             pairs += [
-                (f"{prefix}{code} — {name}", f"{prefix}{code}") for code, name in taxonomy.search(words[-1])
+                (prefix + _label(code, language), prefix + code) for code in _search(words[-1], language)
             ]
     wanted = current.strip().lower()
-    pairs += [(f"{c} — {taxonomy.name_of(c)}", c) for c in first if wanted in c.lower() and _known(c)]
-    pairs += [(f"{code} — {name}", code) for code, name in taxonomy.search(current, CHOICES_LIMIT)]
+    pairs += [(_label(c, language), c) for c in first if wanted in c.lower() and _known(c)]
+    pairs += [(_label(code, language), code) for code in _search(current, language)]
     return _choices(pairs)
 
 
@@ -191,24 +200,30 @@ def language_choices(current: str) -> list[app_commands.Choice[str]]:
 
 
 def _description(name: str) -> locale_str:
-    info = next(c for c in COMMANDS if c.name == name)
-    return locale_str(info.description["en"], zh=info.description.get("zh", info.description["en"]))
+    return locale_str(t("en", f"cmd_{name}"), key=f"cmd_{name}")
 
 
 def _option(key: str) -> locale_str:
-    return locale_str(_OPTION_TEXT[key]["en"], zh=_OPTION_TEXT[key]["zh"])
+    return locale_str(t("en", f"opt_{key}"), key=f"opt_{key}")
+
+
+def localized(string: locale_str, locale: discord.Locale) -> str | None:
+    """Our translation of a description for a Discord locale: Simplified Chinese for zh-CN,
+    Traditional for zh-TW, None (Discord shows the English) for the rest."""
+    language = LOCALE_LANGUAGES.get(locale)
+    key = string.extras.get("key")
+    if language is None or not isinstance(key, str) or key not in KEYS:
+        return None
+    return t(language, key)
 
 
 class Translator(app_commands.Translator):
-    """Chinese command and option descriptions for Discord clients set to Chinese."""
+    """Command and option descriptions in Chinese for Discord clients set to Chinese."""
 
     async def translate(
         self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
     ) -> str | None:
-        if locale in CHINESE_LOCALES:
-            zh = string.extras.get("zh")
-            return str(zh) if zh else None
-        return None
+        return localized(string, locale)
 
 
 # -- the client -----------------------------------------------------------------------------------------
@@ -277,15 +292,29 @@ class DigestClient(discord.Client):
             user_language=user_language(interaction.locale),
         )
 
+    async def language(self, interaction: DigestInteraction) -> str:
+        """The language to answer in: the channel's, else the caller's Discord language."""
+        settings = await self._channel_settings(interaction)
+        if settings is not None:
+            return settings.language
+        return user_language(interaction.locale) or "en"
+
     async def run_command(self, interaction: DigestInteraction, name: str, *args: str | None) -> None:
         """Answer one slash command through the shared commands."""
+        if interaction.channel_id is None:
+            await interaction.response.send_message(
+                render_text(t(await self.language(interaction), "must_be_in_channel")),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
         caller = self.caller(interaction)
         in_guild = interaction.guild_id is not None
         if name == "today":
             await interaction.response.defer(thinking=True)
         reply = await self.core.handle(caller, text_command(name, *args))
         if reply is None:
-            reply = TextReply(_FAILED["en"], ok=False)
+            reply = TextReply(t(await self.language(interaction), "failed"), ok=False)
         if name == "today":
             await self._followups(interaction, caller.chat, reply)
             return
@@ -352,8 +381,11 @@ class DigestClient(discord.Client):
                 error=type(original).__name__,
                 exc_info=(type(original), original, original.__traceback__),
             )
-        language = user_language(interaction.locale) or "en"
-        message = render_text(text or _FAILED.get(language, _FAILED["en"]))
+        try:
+            language = await self.language(interaction)
+        except Exception:
+            language = user_language(interaction.locale) or "en"
+        message = render_text(text or t(language, "failed"))
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(
@@ -387,7 +419,7 @@ class DigestClient(discord.Client):
         async def subscribe_complete(
             interaction: DigestInteraction, current: str
         ) -> list[app_commands.Choice[str]]:
-            return category_choices(current)
+            return category_choices(current, (), await self.language(interaction))
 
         @tree.command(name="unsubscribe", description=_description("unsubscribe"))
         @app_commands.describe(category=_option("unsubscribe"))
@@ -413,7 +445,9 @@ class DigestClient(discord.Client):
         async def today_complete(
             interaction: DigestInteraction, current: str
         ) -> list[app_commands.Choice[str]]:
-            return category_choices(current, await self._following(interaction))
+            return category_choices(
+                current, await self._following(interaction), await self.language(interaction)
+            )
 
         @tree.command(name="time", description=_description("time"))
         @app_commands.describe(time=_option("time"), timezone=_option("timezone"))
@@ -437,6 +471,11 @@ class DigestClient(discord.Client):
             interaction: DigestInteraction, current: str
         ) -> list[app_commands.Choice[str]]:
             return language_choices(current)
+
+        @tree.command(name="title", description=_description("title"))
+        @app_commands.describe(title=_option("title"))
+        async def title(interaction: DigestInteraction, title: str) -> None:
+            await self.run_command(interaction, "title", title)
 
         @tree.command(name="status", description=_description("status"))
         async def status(interaction: DigestInteraction) -> None:

@@ -17,9 +17,17 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from adapters.text import utf16_head, utf16_len
-from bot.i18n import t
+from bot.i18n import is_chinese, t, template
 from bot.models import Digest, Paper
-from bot.render import header_text, numbered, shorten_authors, summary_marker, type_marker
+from bot.render import (
+    category_text,
+    header_fields,
+    no_papers_text,
+    numbered,
+    shorten_authors,
+    summary_marker,
+    title_line,
+)
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -72,26 +80,50 @@ def embed_units(embed: discord.Embed) -> int:
     return total
 
 
+def _label(language: str, key: str) -> str:
+    return f"**{template(language, key)}**" + ("：" if is_chinese(language) else ": ")
+
+
 def paper_embed(number: int, paper: Paper, language: str, listing: str) -> discord.Embed:
-    """The embed of one paper: numbered title linked to its abs page, summary, authors, category, links."""
+    """The embed of one paper, in the reference digest's order: numbered title linked to its abs
+    page; the summary; then fields for the PDF link, the authors, the category (with the
+    cross-list or replacement marker) and the abs page."""
     embed = discord.Embed(
-        title=fit(f"{number}. {escape(clean(paper.title))}", TITLE_LIMIT),
+        title=fit(f"{number}. {escape(clean(paper.title) or paper.id)}", TITLE_LIMIT),
         url=paper.abs_url,
         colour=COLOUR,
     )
     if paper.summary:
         note = summary_marker(paper, language)
-        tail = f"\n*{escape(note)}*" if note else ""
-        body = escape(paper.summary.strip())
-        embed.description = fit(body, DESCRIPTION_LIMIT - utf16_len(tail)) + tail
-    authors = escape(shorten_authors([clean(a) for a in paper.authors])) or "—"
-    embed.add_field(name=t(language, "authors"), value=fit(authors, FIELD_VALUE_LIMIT), inline=False)
-    marker = type_marker(paper, language)
-    category = escape(paper.primary_category) + (f" {escape(marker)}" if marker else "")
-    embed.add_field(name=t(language, "category"), value=fit(category, FIELD_VALUE_LIMIT), inline=True)
-    embed.add_field(name="arXiv", value=f"[PDF]({paper.pdf_url}) · [abs]({paper.abs_url})", inline=True)
+        tail = ("" if is_chinese(language) else " ") + f"*{escape(note)}*" if note else ""
+        head = _label(language, "label_summary")
+        body = escape(clean(paper.summary))
+        embed.description = head + fit(body, DESCRIPTION_LIMIT - utf16_len(head) - utf16_len(tail)) + tail
+    pdf = f"[{escape(t(language, 'pdf_link'))}]({paper.pdf_url})"
+    embed.add_field(name=template(language, "label_pdf"), value=pdf, inline=True)
+    authors = escape(shorten_authors([clean(a) for a in paper.authors], language=language)) or "—"
+    embed.add_field(
+        name=template(language, "label_authors"), value=fit(authors, FIELD_VALUE_LIMIT), inline=False
+    )
+    category = escape(category_text(paper, language))
+    embed.add_field(
+        name=template(language, "label_category"), value=fit(category, FIELD_VALUE_LIMIT), inline=True
+    )
+    embed.add_field(
+        name=template(language, "label_abs"),
+        value=f"[arXiv:{escape(paper.id)}]({paper.abs_url})",
+        inline=True,
+    )
     embed.set_footer(text=fit(f"arXiv:{paper.versioned_id} · {listing}", FOOTER_LIMIT))
     return embed
+
+
+def header_lines(digest: Digest, part: int | None = None, parts: int | None = None) -> list[str]:
+    """The digest's title in bold (with "(k/m)" for a part), the update time and the paper count."""
+    colon = "：" if is_chinese(digest.language) else ": "
+    lines = [f"**{escape(title_line(digest, part, parts))}**"]
+    lines += [f"**{escape(key)}**{colon}{escape(value)}" for key, value in header_fields(digest)]
+    return lines
 
 
 def _pack(
@@ -129,8 +161,8 @@ def render_digest(
     listing = digest.listing_date.isoformat()
     note = escape(notice) if notice else ""
     if not digest.all_papers:
-        empty = t(lang, "no_papers", cats=", ".join(digest.categories), date=listing)
-        return [RenderedDiscordMessage(_content([note, f"**{escape(header_text(digest))}**", escape(empty)]))]
+        empty = no_papers_text(digest)
+        return [RenderedDiscordMessage(_content([note, *header_lines(digest), escape(empty)]))]
 
     papers = numbered(digest)
     main = [(p.id, paper_embed(n, p, lang, listing)) for n, p in papers[: len(digest.papers)]]
@@ -142,7 +174,7 @@ def render_digest(
     first_updated = True
     for part, (is_updated, group) in enumerate(sections, start=1):
         lines = [note if part == 1 else ""]
-        lines.append(f"**{escape(header_text(digest, part, len(sections)))}**")
+        lines += header_lines(digest, part, len(sections))
         if is_updated and first_updated:
             lines.append(f"— {escape(t(lang, 'updated'))} —")
             first_updated = False

@@ -261,7 +261,7 @@ def build_application(
 async def register_commands(bot: ExtBot[Any]) -> None:
     """The command menu, in English by default and in Chinese for ``language_code`` zh."""
     for language in ("en", "zh"):
-        menu = [BotCommand(c.name, c.description.get(language, c.description["en"])) for c in COMMANDS]
+        menu = [BotCommand(c.name, c.description(language)) for c in COMMANDS]
         try:
             await bot.set_my_commands(menu, language_code=None if language == "en" else language)
         except TelegramError as error:

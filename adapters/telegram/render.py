@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from html import escape
 
 from adapters.text import utf16_head, utf16_len
-from bot.i18n import t
+from bot.i18n import is_chinese, t, template
 from bot.models import Digest, Paper
-from bot.render import header_text, numbered, shorten_authors, summary_marker, type_marker
+from bot.render import (
+    category_name,
+    header_fields,
+    no_papers_text,
+    numbered,
+    shorten_authors,
+    summary_marker,
+    title_line,
+    type_marker,
+)
 
 MAX_MESSAGE = 4096
 """Telegram's limit for a message's text after entity parsing, in UTF-16 code units."""
@@ -108,44 +117,57 @@ class _Fields:
     authors: str
 
 
-def _fields(paper: Paper) -> _Fields:
+def _fields(paper: Paper, language: str) -> _Fields:
     return _Fields(
         title=clean(paper.title) or paper.id,
         summary=clean(paper.summary),
-        authors=clean(shorten_authors([clean(a) for a in paper.authors])),
+        authors=clean(shorten_authors([clean(a) for a in paper.authors], language=language)),
     )
 
 
-def _paper(number: int, paper: Paper, fields: _Fields, language: str) -> Piece:
-    """Number and linked title (with the cross-list/replacement marker), the summary (with the
-    extract marker), the authors, the primary category with PDF and abs links."""
+def _label(language: str, key: str) -> Piece:
+    colon = "：" if is_chinese(language) else ": "
+    return _join([_tag("b", _text(template(language, key))), _text(colon)])
+
+
+def _category(paper: Paper, language: str) -> Piece:
+    """``<code>cs.LG</code> (Machine Learning), cross-list`` / ``<code>cs.LG</code>（机器学习），交叉列表``."""
+    code = clean(paper.primary_category)[:40]
+    zh = is_chinese(language)
+    pieces = [_tag("code", _text(code or "arXiv"))]
+    name = clean(category_name(code, language)) if code else ""
+    if name and name != code:
+        pieces.append(_text(f"（{name}）" if zh else f" ({name})"))
     marker = type_marker(paper, language)
-    head = [_text(f"{number}. "), _link(paper.abs_url, _tag("b", _text(fields.title)))]
     if marker:
-        head += [_text(" "), _tag("i", _text(marker))]
-    lines = [_join(head)]
+        pieces.append(_text(f"，{marker}" if zh else f", {marker}"))
+    return _join(pieces)
+
+
+def _paper(number: int, paper: Paper, fields: _Fields, language: str) -> Piece:
+    """In the reference digest's order: number and title linked to the abs page; the summary (with
+    the extract marker); the PDF link; the authors; the primary category with the cross-list or
+    replacement marker; the abs page."""
+    lines = [_join([_text(f"{number}. "), _link(paper.abs_url, _tag("b", _text(fields.title)))])]
     if fields.summary:
-        summary = [_text(fields.summary)]
+        summary = [_label(language, "label_summary"), _text(fields.summary)]
         note = summary_marker(paper, language)
         if note:
-            summary += [_text(" "), _tag("i", _text(note))]
+            summary += [_text("" if is_chinese(language) else " "), _tag("i", _text(note))]
         lines.append(_join(summary))
+    lines.append(_join([_label(language, "label_pdf"), _link(paper.pdf_url, _text(t(language, "pdf_link")))]))
     if fields.authors:
-        lines.append(_tag("i", _text(fields.authors)))
-    links = [
-        _tag("code", _text(clean(paper.primary_category)[:40] or "arXiv")),
-        _text(" · "),
-        _link(paper.pdf_url, _text("PDF")),
-        _text(" · "),
-        _link(paper.abs_url, _text("abs")),
-    ]
-    lines.append(_join(links))
+        lines.append(_join([_label(language, "label_authors"), _text(fields.authors)]))
+    lines.append(_join([_label(language, "label_category"), _category(paper, language)]))
+    lines.append(
+        _join([_label(language, "label_abs"), _link(paper.abs_url, _text(f"arXiv:{clean(paper.id)}"))])
+    )
     return _join(lines, "\n")
 
 
 def _fit_paper(number: int, paper: Paper, language: str, budget: int, prefix: Piece) -> Piece:
     """The paper's block (after ``prefix``), shortened until it fits ``budget`` units."""
-    fields = _fields(paper)
+    fields = _fields(paper, language)
 
     def build(f: _Fields) -> Piece:
         return _join([prefix, _paper(number, paper, f, language)])
@@ -159,7 +181,7 @@ def _fit_paper(number: int, paper: Paper, language: str, budget: int, prefix: Pi
         return _Fields(f.title, truncate(f.summary, utf16_len(f.summary) - excess), f.authors)
 
     def first_author(f: _Fields, excess: int) -> _Fields:
-        return _Fields(f.title, f.summary, clean(shorten_authors(paper.authors, 1)))
+        return _Fields(f.title, f.summary, clean(shorten_authors(paper.authors, 1, language)))
 
     def shorter_authors(f: _Fields, excess: int) -> _Fields:
         return _Fields(f.title, f.summary, truncate(f.authors, utf16_len(f.authors) - excess))
@@ -181,7 +203,12 @@ def _fit_paper(number: int, paper: Paper, language: str, budget: int, prefix: Pi
 
 
 def _header(digest: Digest, part: int | None, parts: int | None) -> Piece:
-    return _tag("b", _text(clean(header_text(digest, part, parts))))
+    """The title line in bold (with "(k/m)" for a part), then the update time and the paper count."""
+    lines = [_tag("b", _text(clean(title_line(digest, part, parts))))]
+    for key_text, value in header_fields(digest):
+        colon = "：" if is_chinese(digest.language) else ": "
+        lines.append(_join([_tag("b", _text(key_text)), _text(colon + value)]))
+    return _join(lines, "\n")
 
 
 def _blocks(digest: Digest, budget: int) -> list[tuple[Piece, str]]:
@@ -211,7 +238,7 @@ def _pack(blocks: list[tuple[Piece, str]], header_size: int, limit: int) -> list
 def render_digest(digest: Digest, limit: int = MAX_MESSAGE) -> list[RenderedMessage]:
     """The digest as messages of at most ``limit`` visible UTF-16 units, split between papers."""
     if not digest.all_papers:
-        note = t(digest.language, "no_papers", cats=", ".join(digest.categories), date=digest.listing_date)
+        note = no_papers_text(digest)
         piece = _join([_header(digest, None, None), _text(truncate(clean(note), limit // 2))], _SEPARATOR)
         return [RenderedMessage(piece[0], piece[1], ())]
     guess = 1
