@@ -162,6 +162,19 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def unique(sentences: Sequence[str]) -> list[str]:
+    """The sentences without repeats (compared ignoring case, spacing and punctuation), first kept."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for sentence in sentences:
+        key = re.sub(r"[\W_]+", "", sentence.casefold())
+        if key and key in seen:
+            continue
+        seen.add(key)
+        out.append(sentence)
+    return out
+
+
 def _is_abbreviation(piece_with_period: str) -> bool:
     match = _LAST_TOKEN.search(piece_with_period[:-1])
     if match is None:
@@ -252,8 +265,8 @@ def extract(abstract: str, max_sentences: int = 2, max_chars: int = 400) -> str:
     """The sentences of ``abstract`` that best state its contribution and result, in their original
     order: at most ``max_sentences`` and ``max_chars`` characters, cleaned to plain text."""
     flat = " ".join(abstract.split())
-    text = clean(_LEADING_LABEL.sub("", flat), max_chars=100_000)
-    sentences = split_sentences(text)
+    text = clean(_LEADING_LABEL.sub("", flat), max_chars=100_000, keep_markup=True)
+    sentences = unique(split_sentences(text))
     if not sentences:
         return ""
     scored = [_score(i, len(sentences), s) for i, s in enumerate(sentences)]

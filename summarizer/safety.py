@@ -135,11 +135,13 @@ def cap_length(text: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
     return cut.rstrip(" ,;:-–—(") + "…"
 
 
-def clean(text: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
+def clean(text: str, max_chars: int = MAX_SUMMARY_CHARS, keep_markup: bool = False) -> str:
     """Plain, single-paragraph text: no markup, links, mentions, control or invisible characters;
-    whitespace collapsed; at most ``max_chars`` characters."""
+    whitespace collapsed; at most ``max_chars`` characters. With ``keep_markup`` (text known to be
+    plain, such as an arXiv abstract), ``<i>`` or ``*`` stay as the characters they are."""
     text = strip_invisible(text)
-    text = _strip_markup(text)
+    if not keep_markup:
+        text = _strip_markup(text)
     text = _strip_links(text)
     text = strip_invisible(text)
     text = _WHITESPACE.sub(" ", text).strip()
