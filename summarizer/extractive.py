@@ -265,7 +265,7 @@ def extract(abstract: str, max_sentences: int = 2, max_chars: int = 400) -> str:
     """The sentences of ``abstract`` that best state its contribution and result, in their original
     order: at most ``max_sentences`` and ``max_chars`` characters, cleaned to plain text."""
     flat = " ".join(abstract.split())
-    text = clean(_LEADING_LABEL.sub("", flat), max_chars=100_000, keep_markup=True)
+    text = clean(_LEADING_LABEL.sub("", flat), max_chars=100_000, keep_lone_tags=True)
     sentences = unique(split_sentences(text))
     if not sentences:
         return ""

@@ -19,6 +19,7 @@ _INVISIBLE = re.compile(
 _CODE_FENCE = re.compile(r"```[A-Za-z0-9_+-]*")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[A-Za-z][^<>]*$")
+_PAIRED_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b[^<>]*>(.*?)</\1\s*>", re.S)
 _PLATFORM_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:|t:)[^<>\s]*>")
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]]*)\]\s*(?:\([^()]*(?:\([^()]*\)[^()]*)*\)|\[[^\[\]]*\])")
 _MD_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.M)
@@ -89,7 +90,7 @@ def findings(text: str) -> set[str]:
     return found
 
 
-def _strip_markup(text: str) -> str:
+def _strip_markup(text: str, keep_lone_tags: bool = False) -> str:
     text = _CODE_FENCE.sub(" ", text)
     text = _MD_LINK_DEFINITION.sub(" ", text)
     text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
@@ -97,7 +98,10 @@ def _strip_markup(text: str) -> str:
         unescaped = html.unescape(text)
         stripped = _HTML_COMMENT.sub(" ", unescaped)
         stripped = _PLATFORM_MENTION.sub(" ", stripped)
-        stripped = _HTML_TAG.sub(" ", stripped)
+        if keep_lone_tags:
+            stripped = _PAIRED_TAG.sub(r"\2", stripped)
+        else:
+            stripped = _HTML_TAG.sub(" ", stripped)
         if stripped == text:
             break
         text = stripped
@@ -135,13 +139,13 @@ def cap_length(text: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
     return cut.rstrip(" ,;:-–—(") + "…"
 
 
-def clean(text: str, max_chars: int = MAX_SUMMARY_CHARS, keep_markup: bool = False) -> str:
+def clean(text: str, max_chars: int = MAX_SUMMARY_CHARS, keep_lone_tags: bool = False) -> str:
     """Plain, single-paragraph text: no markup, links, mentions, control or invisible characters;
-    whitespace collapsed; at most ``max_chars`` characters. With ``keep_markup`` (text known to be
-    plain, such as an arXiv abstract), ``<i>`` or ``*`` stay as the characters they are."""
+    whitespace collapsed; at most ``max_chars`` characters. With ``keep_lone_tags`` (text known to be
+    plain, such as an arXiv abstract), a tag-like ``<i>`` without its closing tag is text and stays;
+    paired tags (``<b>x</b>``) still give way to their content."""
     text = strip_invisible(text)
-    if not keep_markup:
-        text = _strip_markup(text)
+    text = _strip_markup(text, keep_lone_tags)
     text = _strip_links(text)
     text = strip_invisible(text)
     text = _WHITESPACE.sub(" ", text).strip()

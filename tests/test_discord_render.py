@@ -121,16 +121,19 @@ def test_recorded_feed_renders_one_embed_per_paper() -> None:
     messages = render_digest(digest(papers[:3], papers[3:]))
     assert_within_limits(messages)
     embeds = [e for m in messages for e in m.embeds]
-    assert [m.paper_ids for m in messages] == [[p.id for p in papers[:3]], [papers[3].id]]
+    assert [pid for m in messages for pid in m.paper_ids] == [p.id for p in papers]
+    assert messages[-1].paper_ids == [papers[3].id]
     assert [e.url for e in embeds] == [p.abs_url for p in papers]
     first = embeds[0]
     assert first.title is not None and first.title.startswith("1. The Drift Contract")
-    assert [f.name for f in first.fields] == ["Authors", "Category", "arXiv"]
-    assert papers[0].pdf_url in (first.fields[2].value or "")
+    assert [f.name for f in first.fields] == ["PDF", "Authors", "Category", "Abstract page"]
+    assert first.fields[0].value == f"[Download from arXiv]({papers[0].pdf_url})"
+    assert (first.description or "").startswith("**Summary**: ")
     assert "extract from the abstract" in (first.description or "")
-    assert "[cross-list]" in (embeds[2].fields[1].value or "")
-    assert "Updated papers" in messages[1].content
-    assert all("arXiv daily digest" in m.content for m in messages)
+    assert (embeds[2].fields[2].value or "").endswith(", cross-list")
+    assert "Updated papers" in messages[-1].content
+    assert all(m.content.startswith("**arXiv Daily Digest - ") for m in messages)
+    assert "**Updated**: 2026-09-24 00:00:00 UTC" in messages[0].content
 
 
 @pytest.mark.parametrize(
@@ -140,10 +143,10 @@ def test_recorded_feed_renders_one_embed_per_paper() -> None:
         ({"summary": "S" * 5000}, lambda e: utf16_len(e.description) <= DESCRIPTION_LIMIT),
         (
             {"authors": tuple(f"Author{i}" for i in range(500))},
-            lambda e: e.fields[0].value.endswith("et al."),
+            lambda e: e.fields[1].value.endswith("et al."),
         ),
-        ({"authors": ("A" * 3000,)}, lambda e: utf16_len(e.fields[0].value) == FIELD_VALUE_LIMIT),
-        ({"authors": ()}, lambda e: e.fields[0].value == "—"),
+        ({"authors": ("A" * 3000,)}, lambda e: utf16_len(e.fields[1].value) == FIELD_VALUE_LIMIT),
+        ({"authors": ()}, lambda e: e.fields[1].value == "—"),
         ({"summary": ""}, lambda e: e.description is None),
         ({"title": "😀" * 300}, lambda e: utf16_len(e.title) <= TITLE_LIMIT),
         ({"title": "Line\n  broken   title"}, lambda e: e.title == "1. Line broken title"),
@@ -176,7 +179,7 @@ def test_splitting_between_papers(count: int, summary_size: int, expected_messag
     assert_within_limits(messages)
     assert [pid for m in messages for pid in m.paper_ids] == [p.id for p in papers]
     if expected_messages > 1:
-        assert messages[0].content.endswith(f"(1/{expected_messages})**")
+        assert messages[0].content.split("\n")[0].endswith(f"(1/{expected_messages})**")
 
 
 def test_two_thousand_papers() -> None:
@@ -215,7 +218,9 @@ def test_chinese_digest_and_notice() -> None:
     assert messages[0].content.startswith("arXiv 订阅源滞后")
     assert "滞后" not in messages[1].content
     assert "ArXiv论文日报" in messages[0].content
-    assert messages[0].embeds[0].fields[0].name == "作者"
+    assert [f.name for f in messages[0].embeds[0].fields] == ["PDF链接", "作者", "分类", "摘要页"]
+    assert messages[0].embeds[0].fields[0].value == "[ArXiv下载](https://arxiv.org/pdf/2609.00001v1)"
+    assert "**论文数量**：12 篇" in messages[0].content
 
 
 @pytest.mark.parametrize(
