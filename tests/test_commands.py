@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from bot.commands import Caller, Commands, DigestReply, TextReply
+from bot.commands import (
+    Caller,
+    Commands,
+    DigestReply,
+    TextReply,
+    parse_command,
+    resolve_categories,
+    suggest_command,
+)
 from bot.engine import DigestEngine
 from bot.models import ChatKey
 from bot.schedule import scheduler_hook
@@ -19,6 +27,7 @@ from bot.throttle import Throttle
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_papers, make_rss
+from tests.test_i18n import english_sentences
 
 NOW = datetime(2026, 9, 24, 16, 0, tzinfo=UTC)
 CHAT = ChatKey("test", "42")
@@ -32,7 +41,7 @@ async def commands(fake_arxiv: FakeArxiv, store: Store) -> AsyncIterator[Command
     engine = DigestEngine(store, source, NoSummarizer(), clock=lambda: NOW)
     fake_arxiv.set_feed(make_rss(date(2026, 9, 24), make_papers(30, ["cs.DC", "cs.LG"]), ["cs.DC", "cs.LG"]))
     try:
-        yield Commands(settings, store, engine, on_change=scheduler_hook(store, lambda: NOW))
+        yield Commands(settings, store, engine, on_change=scheduler_hook(store, lambda: NOW), clock=lambda: NOW)
     finally:
         await source.aclose()
 
@@ -54,7 +63,9 @@ async def test_subscribe_list_unsubscribe(commands: Commands, store: Store) -> N
     settings = await store.get_chat(CHAT)
     assert settings is not None and settings.categories == ("cs.DC", "cs.LG")
     assert await store.get_due(CHAT) is not None
-    assert "cs.DC, cs.LG" in (await text(commands, "/list")).text
+    assert "cs.DC (Distributed, Parallel, and Cluster Computing), cs.LG (Machine Learning)" in (
+        await text(commands, "/list")
+    ).text
     assert (await text(commands, "/unsubscribe cs.LG")).ok
     assert (await store.get_chat(CHAT)).categories == ("cs.DC",)  # type: ignore[union-attr]
     assert (await text(commands, "/unsubscribe all")).ok
@@ -77,9 +88,10 @@ async def test_time_and_lang(commands: Commands, store: Store) -> None:
         reply.ok
         and "08:30" in reply.text
         and "Asia/Shanghai" in reply.text
-        and "2026-09-25 08:30 CST" in reply.text
+        and "2026-09-25 08:30 UTC+8" in reply.text
+        and "CST" not in reply.text
     )
-    assert (await text(commands, "/lang zh")).text == "摘要语言已设为 中文。"
+    assert (await text(commands, "/lang zh")).text == "回复和摘要将使用中文。"
     settings = await store.get_chat(CHAT)
     assert settings is not None and (settings.push_time, settings.timezone, settings.language) == (
         "08:30",
@@ -112,7 +124,8 @@ async def test_status(commands: Commands) -> None:
     await text(commands, "/subscribe cs.DC")
     await commands.handle(ME, "/today")
     reply = await text(commands, "/status")
-    assert "2026-09-24" in reply.text and "cs.DC:" in reply.text and "up to date" in reply.text
+    assert "2026-09-24" in reply.text and "up to date" in reply.text
+    assert "cs.DC (Distributed, Parallel, and Cluster Computing): 16" in reply.text
     assert "Next push: 2026-09-25 08:00 UTC" in reply.text
 
 
@@ -177,3 +190,134 @@ async def test_removed_and_migrated_chats(commands: Commands, store: Store) -> N
     assert await store.filter_received(new, ["2609.00001"]) == {"2609.00001"}
     await commands.chat_removed(new)
     assert await store.get_chat(new) is None
+
+
+# -- natural input, every reply in the chat's language ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "found", "unknown"),
+    [
+        (["cs.lg，cs.CV"], ("cs.LG", "cs.CV"), ()),
+        (["cs.DC、cs.LG；math.PR"], ("cs.DC", "cs.LG", "math.PR"), ()),
+        (["cs.DC／cs.LG"], ("cs.DC", "cs.LG"), ()),
+        (["ｃｓ．ＤＣ", "CS.lg。"], ("cs.DC", "cs.LG"), ()),
+        (["cs.DC,cs.DC", "cs.dc"], ("cs.DC",), ()),
+        (["cs.lg", "cs.DCC"], ("cs.LG",), ("cs.DCC",)),
+        (["计算机"], (), ("计算机",)),
+        (["cs.DC\u0000\u0007"], (), ("cs.DC",)),
+    ],
+)
+def test_category_input_is_normalised(typed: list[str], found: tuple[str, ...], unknown: tuple[str, ...]) -> None:
+    """Full-width forms and Chinese separators read as categories; unknown ones are kept apart."""
+    parsed = resolve_categories(typed)
+    assert parsed.found == found
+    assert tuple(item.given for item in parsed.unknown) == unknown
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/subscribe cs.DC", ("subscribe", ["cs.DC"])),
+        ("／subscribe cs.DC", ("subscribe", ["cs.DC"])),
+        ("／ｓｕｂｓｃｒｉｂｅ cs.DC", ("subscribe", ["cs.DC"])),
+        ("/Today@OurBot", ("today", [])),
+        ("/today@otherbot", None),
+        ("/", ("", [])),
+        ("//", ("/", [])),
+        ("//subscribe cs.DC", ("/subscribe", ["cs.DC"])),
+        ("/订阅 cs.DC", ("订阅", ["cs.DC"])),
+        ("hello", None),
+    ],
+)
+def test_parse_command_natural_forms(line: str, expected: tuple[str, list[str]] | None) -> None:
+    """Command words are read in any width; anything else after a slash comes back to be answered."""
+    assert parse_command(line, "ourbot") == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("subscrib", "subscribe"), ("subscibe", "subscribe"), ("/today", "today"), ("lsit", "list"), ("zzz", None)],
+)
+def test_suggest_command(word: str, expected: str | None) -> None:
+    """A typo of a command word points at the command."""
+    assert suggest_command(word) == expected
+
+
+async def test_typos_and_bare_slashes_get_answers(commands: Commands) -> None:
+    """A command typo gets "did you mean"; / and // say how commands look."""
+    assert "Did you mean /subscribe?" in (await text(commands, "/subscrib cs.DC")).text
+    assert "Did you mean /subscribe?" in (await text(commands, "//subscribe cs.DC")).text
+    for bare in ("/", "//"):
+        reply = await text(commands, bare)
+        assert not reply.ok and "/subscribe cs.DC" in reply.text
+
+
+async def test_subscribe_valid_and_name_the_rest(commands: Commands, store: Store) -> None:
+    """/subscribe cs.lg cs.DCC subscribes cs.LG and names cs.DCC with its suggestion."""
+    reply = await text(commands, "/subscribe cs.lg cs.DCC")
+    assert reply.ok and "Subscribed to cs.LG (Machine Learning)" in reply.text
+    assert "“cs.DCC” (did you mean cs.DC" in reply.text
+    assert (await store.get_chat(CHAT)).categories == ("cs.LG",)  # type: ignore[union-attr]
+    rejected = await text(commands, "/subscribe cs.DCC foo")
+    assert not rejected.ok and rejected.text.endswith("Nothing was changed.")
+    assert (await store.get_chat(CHAT)).categories == ("cs.LG",)  # type: ignore[union-attr]
+
+
+async def test_title(commands: Commands, store: Store) -> None:
+    """/title sets the chat's digest title, /today carries it, /title clear restores the names;
+    bad titles change nothing."""
+    await text(commands, "/subscribe cs.DC")
+    assert "“Cloud computing”" in (await text(commands, "/title   Cloud   computing")).text
+    reply = await commands.handle(ME, "/today")
+    assert isinstance(reply, DigestReply) and reply.digest.title == "Cloud computing"
+    before = await snapshot(store)
+    for bad in ("/title " + "x" * 61, "/title line\nbreak", "/title bell\u0007"):
+        refused = await text(commands, bad)
+        assert not refused.ok and await snapshot(store) == before
+    assert (await store.get_chat(CHAT)).title == "Cloud computing"  # type: ignore[union-attr]
+    cleared = await text(commands, "/title clear")
+    assert "Distributed, Parallel, and Cluster Computing" in cleared.text
+    assert (await store.get_chat(CHAT)).title == ""  # type: ignore[union-attr]
+    usage = await text(commands, "/title")
+    assert not usage.ok and "/title clear" in usage.text
+    group = Caller(ChatKey("test", "-100"), can_manage=False)
+    assert not (await text(commands, "/title x", group)).ok
+
+
+async def test_discord_refusal_names_manage_channels(commands: Commands) -> None:
+    """On Discord the refusal names the permission that is needed."""
+    member = Caller(ChatKey("discord", "123"), can_manage=False, user_language="zh-CN")
+    reply = await text(commands, "/subscribe cs.DC", member)
+    assert not reply.ok and "管理频道" in reply.text
+
+
+async def test_terminal_promises_no_push(commands: Commands) -> None:
+    """The terminal chat is told it has no daily push rather than promised one."""
+    me = Caller(ChatKey("terminal", "local"))
+    assert "no daily push" in (await text(commands, "/time 08:30", me)).text
+    await text(commands, "/subscribe cs.DC", me)
+    assert "Daily push" not in (await text(commands, "/list", me)).text
+    assert "none in the terminal" in (await text(commands, "/status", me)).text
+    assert "every morning" not in (await text(commands, "/start", me)).text
+
+
+CHINESE_LINES = [
+    "/start", "/help", "/list", "/status", "/subscribe", "/subscribe cs.DCC", "/subscribe cs.lg，cs.DCC",
+    "/subscribe 计算机 foo bar baz", "/subscribe cs.DC", "/subscribe cs.DC", "/unsubscribe",
+    "/unsubscribe cs.AI", "/unsubscribe cs.XX", "/today nonsense", "/time", "/time 25:00",
+    "/time 08:00 Mars/Base", "/time ０８：３０ Asia／Shanghai", "/lang", "/lang e_n", "/title",
+    "/title " + "长" * 80, "/title 云计算", "/title clear", "/frobnicate", "/subscrib", "/", "//",
+    "/unsubscribe cs.DC", "/unsubscribe all",
+]  # fmt: skip
+
+
+async def test_no_english_reaches_a_chinese_chat(commands: Commands) -> None:
+    """Every reply to a Chinese chat, errors and usage included, is free of English sentences."""
+    zh = Caller(ChatKey("test", "zh"), user_language="zh-hans")
+    assert (await text(commands, "/lang zh", zh)).ok
+    for line in CHINESE_LINES:
+        reply = await commands.handle(zh, line)
+        assert isinstance(reply, TextReply), line
+        assert english_sentences(reply.text) == [], (line, reply.text)
+        assert " ：" not in reply.text and " 。" not in reply.text

@@ -122,12 +122,13 @@ def test_escaping(title: str, summary: str, authors: tuple[str, ...]) -> None:
     for author in authors:
         assert author in shown
     assert '<a href="https://arxiv.org/abs/2609.00001"><b>' in message.html
-    assert '<a href="https://arxiv.org/pdf/2609.00001v2">PDF</a>' in message.html
-    assert '<a href="https://arxiv.org/abs/2609.00001">abs</a>' in message.html
+    assert '<a href="https://arxiv.org/pdf/2609.00001v2">Download from arXiv</a>' in message.html
+    assert '<a href="https://arxiv.org/abs/2609.00001">arXiv:2609.00001</a>' in message.html
 
 
 def test_paper_layout() -> None:
-    """A paper shows number, linked title, markers, summary, shortened authors, category and links."""
+    """A paper shows, in the reference order, number and linked title, summary, PDF link, shortened
+    authors, category with its marker, abs page; the header gives title, update time and count."""
     cross = paper(
         7,
         title="Cross-listed work",
@@ -139,11 +140,20 @@ def test_paper_layout() -> None:
     )
     [message] = render_digest(digest([cross]))
     lines = message.plain.split("\n")
-    assert lines[0] == "arXiv daily digest · cs.DC, cs.LG · 2026-09-24 · 1 paper"
-    assert lines[2] == "1. Cross-listed work [cross-list]"
-    assert lines[3] == "An extract. (extract from the abstract; no LLM summary)"
-    assert lines[4] == "A One, B Two, C Three et al."
-    assert lines[5] == "cs.LG · PDF · abs"
+    assert lines[:3] == [
+        "arXiv Daily Digest - Distributed, Parallel, and Cluster Computing; Machine Learning",
+        "Updated: 2026-09-24 00:00:00 UTC",
+        "Papers: 1",
+    ]
+    assert lines[4:] == [
+        "1. Cross-listed work",
+        "Summary: An extract. (extract from the abstract; no LLM summary)",
+        "PDF: Download from arXiv",
+        "Authors: A One, B Two, C Three et al.",
+        "Category: cs.LG (Machine Learning), cross-list",
+        "Abstract page: arXiv:2609.00007",
+    ]
+    assert "<b>Summary</b>: " in message.html
 
 
 def test_chinese_digest() -> None:
@@ -151,9 +161,12 @@ def test_chinese_digest() -> None:
     item = paper(1, announce=AnnounceType.CROSS, summary="摘要。", source="extractive")
     [message] = render_digest(digest([item], language="zh"))
     check([message])
-    assert message.plain.startswith("ArXiv论文日报 · cs.DC, cs.LG · 2026-09-24 · 共 1 篇")
-    assert "[交叉列表]" in message.plain
-    assert "(摘自原文摘要，非 LLM 精简摘要)" in message.plain
+    assert message.plain.startswith("ArXiv论文日报 - ")
+    assert "\n更新时间：2026-09-24 00:00:00 UTC\n论文数量：1 篇\n" in message.plain
+    assert "，交叉列表\n" in message.plain
+    assert "精简摘要：摘要。（摘自原文摘要，非 LLM 精简摘要）" in message.plain
+    assert "作者：Ada Lovelace、Alan Turing" in message.plain
+    assert "PDF链接：ArXiv下载" in message.plain
 
 
 def test_updated_section_has_its_own_heading() -> None:
@@ -163,7 +176,8 @@ def test_updated_section_has_its_own_heading() -> None:
     [message] = render_digest(digest(new, replaced))
     check([message])
     plain = message.plain
-    assert "\n\nUpdated papers\n3. Paper number 3 [updated]" in plain
+    assert "\n\nUpdated papers\n3. Paper number 3\n" in plain
+    assert "Category: cs.DC (Distributed, Parallel, and Cluster Computing), updated, v3" in plain
     assert plain.index("2. Paper number 2") < plain.index("Updated papers")
     assert message.paper_ids == ("2609.00001", "2609.00002", "2609.00003")
 
@@ -234,10 +248,10 @@ def test_oversize_paper_is_shortened(item: Paper, expect: str) -> None:
     assert ELLIPSIS in message.plain
     assert message.length > MAX_MESSAGE - 200
     assert message.paper_ids == ("2609.00001",)
-    assert "PDF · abs" in message.plain
+    assert "PDF: Download from arXiv" in message.plain and "Abstract page: arXiv:2609.00001" in message.plain
     if expect == "summary":
-        assert message.plain.split("\n")[2].startswith("1. ")
-        assert ELLIPSIS in message.plain.split("\n")[3]
+        assert message.plain.split("\n")[4].startswith("1. ")
+        assert ELLIPSIS in message.plain.split("\n")[5]
 
 
 def test_oversize_paper_among_others() -> None:
@@ -258,8 +272,8 @@ def test_authors_shortened_when_summary_is_not_enough() -> None:
     """When dropping the summary is not enough, the authors shrink to the first one "et al."."""
     names = tuple(f"{chr(65 + i)}" + "x" * 120 for i in range(4))
     item = Paper.from_dict({**paper(1, summary="y " * 500, source="llm").to_dict(), "authors": list(names)})
-    [message] = render_digest(digest([item]), limit=300)
-    check([message], limit=300)
+    [message] = render_digest(digest([item]), limit=480)
+    check([message], limit=480)
     assert f"{names[0]} et al." in message.plain
     assert names[1] not in message.plain
     assert "y y" not in message.plain
