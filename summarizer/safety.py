@@ -98,10 +98,8 @@ def _strip_markup(text: str, keep_lone_tags: bool = False) -> str:
         unescaped = html.unescape(text)
         stripped = _HTML_COMMENT.sub(" ", unescaped)
         stripped = _PLATFORM_MENTION.sub(" ", stripped)
-        if keep_lone_tags:
-            stripped = _PAIRED_TAG.sub(r"\2", stripped)
-        else:
-            stripped = _HTML_TAG.sub(" ", stripped)
+        tags, replacement = (_PAIRED_TAG, r"\2") if keep_lone_tags else (_HTML_TAG, " ")
+        stripped = tags.sub(replacement, stripped)
         if stripped == text:
             break
         text = stripped

@@ -41,7 +41,9 @@ async def commands(fake_arxiv: FakeArxiv, store: Store) -> AsyncIterator[Command
     engine = DigestEngine(store, source, NoSummarizer(), clock=lambda: NOW)
     fake_arxiv.set_feed(make_rss(date(2026, 9, 24), make_papers(30, ["cs.DC", "cs.LG"]), ["cs.DC", "cs.LG"]))
     try:
-        yield Commands(settings, store, engine, on_change=scheduler_hook(store, lambda: NOW), clock=lambda: NOW)
+        yield Commands(
+            settings, store, engine, on_change=scheduler_hook(store, lambda: NOW), clock=lambda: NOW
+        )
     finally:
         await source.aclose()
 
@@ -63,9 +65,10 @@ async def test_subscribe_list_unsubscribe(commands: Commands, store: Store) -> N
     settings = await store.get_chat(CHAT)
     assert settings is not None and settings.categories == ("cs.DC", "cs.LG")
     assert await store.get_due(CHAT) is not None
-    assert "cs.DC (Distributed, Parallel, and Cluster Computing), cs.LG (Machine Learning)" in (
-        await text(commands, "/list")
-    ).text
+    assert (
+        "cs.DC (Distributed, Parallel, and Cluster Computing), cs.LG (Machine Learning)"
+        in (await text(commands, "/list")).text
+    )
     assert (await text(commands, "/unsubscribe cs.LG")).ok
     assert (await store.get_chat(CHAT)).categories == ("cs.DC",)  # type: ignore[union-attr]
     assert (await text(commands, "/unsubscribe all")).ok
@@ -208,7 +211,9 @@ async def test_removed_and_migrated_chats(commands: Commands, store: Store) -> N
         (["cs.DC\u0000\u0007"], (), ("cs.DC",)),
     ],
 )
-def test_category_input_is_normalised(typed: list[str], found: tuple[str, ...], unknown: tuple[str, ...]) -> None:
+def test_category_input_is_normalised(
+    typed: list[str], found: tuple[str, ...], unknown: tuple[str, ...]
+) -> None:
     """Full-width forms and Chinese separators read as categories; unknown ones are kept apart."""
     parsed = resolve_categories(typed)
     assert parsed.found == found
@@ -237,7 +242,13 @@ def test_parse_command_natural_forms(line: str, expected: tuple[str, list[str]] 
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("subscrib", "subscribe"), ("subscibe", "subscribe"), ("/today", "today"), ("lsit", "list"), ("zzz", None)],
+    [
+        ("subscrib", "subscribe"),
+        ("subscibe", "subscribe"),
+        ("/today", "today"),
+        ("lsit", "list"),
+        ("zzz", None),
+    ],
 )
 def test_suggest_command(word: str, expected: str | None) -> None:
     """A typo of a command word points at the command."""

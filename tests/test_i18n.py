@@ -122,7 +122,13 @@ def test_traditional_chinese(language: str, traditional: bool) -> None:
 
 @pytest.mark.parametrize(
     ("offset", "expected"),
-    [(0, "UTC"), (8 * 60, "UTC+8"), (-5 * 60, "UTC-5"), (5 * 60 + 30, "UTC+5:30"), (-(3 * 60 + 30), "UTC-3:30")],
+    [
+        (0, "UTC"),
+        (8 * 60, "UTC+8"),
+        (-5 * 60, "UTC-5"),
+        (5 * 60 + 30, "UTC+5:30"),
+        (-(3 * 60 + 30), "UTC-3:30"),
+    ],
 )
 def test_utc_offset(offset: int, expected: str) -> None:
     """Offsets are shown as UTC±H[:MM], never as an ambiguous abbreviation."""

@@ -120,7 +120,7 @@ def test_markdown_renders_as_the_reference_blocks() -> None:
     """Parsed as CommonMark: one h1, the two header paragraphs, a rule, then per paper an h3 and a
     bullet list — no header line merged into another, none turned into a heading by the rule."""
     tokens = MARKDOWN.parse(render_markdown(recorded_day("zh")))
-    blocks = [t.type for t in tokens if t.level == 0 and t.type.endswith("_open") or t.type == "hr"]
+    blocks = [t.type for t in tokens if (t.level == 0 and t.type.endswith("_open")) or t.type == "hr"]
     assert blocks[:5] == ["heading_open", "paragraph_open", "paragraph_open", "hr", "heading_open"]
     assert [t.tag for t in tokens if t.type == "heading_open"] == ["h1"] + ["h3"] * 3
     assert blocks.count("bullet_list_open") == 3
@@ -171,7 +171,10 @@ def test_md_escape_renders_the_text_itself(text: str) -> None:
     ("text", "expected"),
     [
         (r"$\alpha$-stable processes", r"$\alpha$-stable processes"),
-        ("Plain title: with punctuation, (parens) and 3.5% gains!", "Plain title: with punctuation, (parens) and 3.5% gains!"),
+        (
+            "Plain title: with punctuation, (parens) and 3.5% gains!",
+            "Plain title: with punctuation, (parens) and 3.5% gains!",
+        ),
         ("snake_case and x_1", "snake_case and x_1"),
         ("a *bold* claim", r"a \*bold\* claim"),
         ("<i>", r"\<i>"),
@@ -264,7 +267,13 @@ def test_text_shape_and_literal_text() -> None:
     assert lines[0] == "arXiv Daily Digest - Distributed, Parallel, and Cluster Computing; Machine Learning"
     assert lines[1] == "Updated: 2026-09-24 00:00:00 UTC" and lines[2] == "Papers: 2" and lines[3] == "---"
     first = lines[lines.index("1. Paper number 1") + 1 :][:5]
-    assert [line.split(":")[0].strip() for line in first] == ["Summary", "PDF", "Authors", "Category", "Abstract page"]
+    assert [line.split(":")[0].strip() for line in first] == [
+        "Summary",
+        "PDF",
+        "Authors",
+        "Category",
+        "Abstract page",
+    ]
     assert "Uses <i> as a marker." in text
     assert not any(line.strip() in ("Authors:", "Authors: ") for line in lines)
 
