@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import parse_command, parse_time, parse_zone
-from bot.i18n import LANGUAGE_HINT, normalize_language, t
+from bot.i18n import LANGUAGE_HINT, normalize_language, t, to_traditional
 
 
 @pytest.mark.parametrize(
@@ -20,14 +20,15 @@ from bot.i18n import LANGUAGE_HINT, normalize_language, t
         ("/TODAY", None, ("today", [])),
         ("today", None, None),
         ("hello /today", None, None),
-        ("/", None, None),
-        ("/to-day", None, None),
-        ("/" + "x" * 40, None, None),
+        ("/", None, ("", [])),
+        ("/to-day", None, ("to-day", [])),
+        ("/" + "x" * 40, None, ("x" * 29 + "...", [])),
         ("", None, None),
     ],
 )
 def test_parse_command(text: str, bot: str | None, expected: tuple[str, list[str]] | None) -> None:
-    """Commands are recognised with their arguments; other bots' commands and plain text are not."""
+    """Commands are recognised with their arguments; other bots' commands and plain text are not;
+    anything else after a slash comes back as typed, to be answered."""
     assert parse_command(text, bot) == expected
 
 
@@ -106,6 +107,8 @@ def test_language_hint_names_the_accepted_form() -> None:
 
 
 def test_chinese_messages_fall_back_by_primary_subtag() -> None:
-    """zh-TW uses the Chinese messages and unknown languages use English."""
-    assert t("zh-TW", "lang_set", lang="中文") == t("zh", "lang_set", lang="中文")
+    """zh-TW uses the Chinese messages in Traditional characters and unknown languages use English."""
+    assert t("zh-TW", "lang_set", lang="中文") == to_traditional(t("zh", "lang_set", lang="中文")) != t(
+        "zh", "lang_set", lang="中文"
+    )
     assert t("de", "already", cats="cs.DC") == t("en", "already", cats="cs.DC")

@@ -67,14 +67,14 @@ async def test_every_command_in_a_private_chat(tmp_path: Path) -> None:
         assert shown[0] == t("en", "start")
         assert shown[1] == t("en", "help")
         assert shown[2] == t("en", "following_none")
-        assert shown[3] == t("en", "subscribed", added="cs.DC", all="cs.DC")
-        assert shown[4].startswith("This chat follows: cs.DC.")
-        assert shown[5].startswith("arXiv daily digest · cs.DC · 2026-09-24 · ")
+        assert shown[3] == t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")
+        assert shown[4].startswith("This chat follows: cs.DC (Distributed")
+        assert shown[5].startswith("arXiv Daily Digest - Distributed, Parallel, and Cluster Computing (1/2)\nUpdated: 2026-09-24 00:00:00 UTC\n")
         digest_ids = [i for m in bot.tg.sent[5:6] for i in _ids(m.text)]
         assert digest_ids
         assert await bot.store.filter_received(chat, digest_ids) == set(digest_ids)
         assert shown[6].startswith("Last batch seen: 2026-09-24")
-        assert shown[7].startswith("Daily push set to 08:30 (Asia/Shanghai)")
+        assert shown[7].startswith("Daily push set to 08:30 (Asia/Shanghai, UTC+8)")
         assert shown[8] == t("zh", "lang_set", lang="中文")
         assert shown[9].startswith("已取消订阅 cs.DC")
         assert shown[10].startswith("已订阅 cs.LG")
@@ -99,7 +99,7 @@ def _ids(html: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("language_code", "expected"),
-    [("en", "en"), ("zh", "zh"), ("zh-hans", "zh"), ("zh-TW", "zh"), ("de", "en"), (None, "en")],
+    [("en", "en"), ("zh", "zh"), ("zh-hans", "zh"), ("zh-TW", "zh-TW"), ("de", "en"), (None, "en")],
 )
 async def test_start_in_the_users_language(tmp_path: Path, language_code: str | None, expected: str) -> None:
     """/start explains the bot in the user's Telegram language (English otherwise)."""
@@ -112,10 +112,10 @@ async def test_command_menu_registered(tmp_path: Path) -> None:
     """The command menu is set for the default language and for zh, from the core's list."""
     async with running_bot(tmp_path) as bot:
         assert bot.tg.commands[("default", "")] == [
-            {"command": c.name, "description": c.description["en"]} for c in COMMANDS
+            {"command": c.name, "description": c.description("en")} for c in COMMANDS
         ]
         assert bot.tg.commands[("default", "zh")] == [
-            {"command": c.name, "description": c.description["zh"]} for c in COMMANDS
+            {"command": c.name, "description": c.description("zh")} for c in COMMANDS
         ]
         assert bot.tg.allowed_updates == ALLOWED_UPDATES
 
@@ -126,7 +126,7 @@ async def test_group_admin_may_change_settings(tmp_path: Path, status: str) -> N
     async with running_bot(tmp_path) as bot:
         bot.tg.set_member(GROUP["id"], ADMIN, status)
         await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN)))
-        assert texts(bot) == [t("en", "subscribed", added="cs.DC", all="cs.DC")]
+        assert texts(bot) == [t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")]
         stored = await bot.store.get_chat(key(GROUP["id"]))
         assert stored is not None and stored.categories == ("cs.DC",)
 
@@ -191,7 +191,7 @@ async def test_anonymous_admin_and_channel_speakers(tmp_path: Path) -> None:
     async with running_bot(tmp_path) as bot:
         anonymous = user(1087968824, None, "Group")
         await bot.send(message_update("/subscribe cs.DC", chat=SUPER, sender=anonymous, sender_chat=SUPER))
-        assert texts(bot)[-1] == t("en", "subscribed", added="cs.DC", all="cs.DC")
+        assert texts(bot)[-1] == t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")
         other = channel_chat(-1002222222222, "Someone's channel")
         await bot.send(message_update("/unsubscribe all", chat=SUPER, sender=anonymous, sender_chat=other))
         assert texts(bot)[-1] == t("en", "not_admin")
@@ -225,8 +225,8 @@ async def test_channel_post_subscribes_the_channel(tmp_path: Path) -> None:
         await bot.send(message_update("/today", chat=CHANNEL, kind="channel_post"))
         stored = await bot.store.get_chat(key(CHANNEL["id"]))
         assert stored is not None and stored.categories == ("cs.LG",)
-        assert texts(bot)[0] == t("en", "subscribed", added="cs.LG", all="cs.LG")
-        assert texts(bot)[1].startswith("arXiv daily digest · cs.LG")
+        assert texts(bot)[0] == t("en", "subscribed", added="cs.LG (Machine Learning)", all="cs.LG")
+        assert texts(bot)[1].startswith("arXiv Daily Digest - Machine Learning")
         assert {m.chat_id for m in bot.tg.sent} == {CHANNEL["id"]}
 
 
