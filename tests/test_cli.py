@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.terminal import REPLY_END
 from bot import listing
 from summarizer.lang import is_in_language
 from tests.fakes.arxiv import FakeArxiv
@@ -97,9 +98,11 @@ async def test_text_digest_with_extracts(env: dict[str, str]) -> None:
     """Without an LLM the text digest carries extracts, marked as such."""
     result = await cli(env, "today", "cs.dc")
     assert result.code == 0, result.err
-    first = result.out.splitlines()[0]
-    assert "cs.DC" in first and latest().isoformat() in first
-    assert "1. " in result.out and "PDF: https://arxiv.org/pdf/" in result.out
+    first, updated = result.out.splitlines()[:2]
+    assert first == "arXiv Daily Digest - Distributed, Parallel, and Cluster Computing"
+    announced = listing.announcement_at(latest()).astimezone(UTC)
+    assert updated == f"Updated: {announced:%Y-%m-%d %H:%M:%S} UTC"
+    assert " 1. " in result.out and "PDF: https://arxiv.org/pdf/" in result.out
     assert "extract from the abstract" in result.out
 
 
@@ -166,11 +169,15 @@ async def test_chat_on_standard_input(env: dict[str, str]) -> None:
     lines = b"/subscribe cs.dc\n\xff\xfe\xfd\n/list\n/today\nhello\n/subscribe cs.DCC\n"
     result = await cli(env, "chat", "--chat", "me", stdin=lines)
     assert result.code == 0, result.err
-    assert "Subscribed to cs.DC" in result.out
-    assert "not valid UTF-8" in result.out
-    assert "This chat follows: cs.DC" in result.out
-    assert "arXiv daily digest" in result.out
-    assert "did you mean cs.DC" in result.out
+    replies = result.out.split(REPLY_END + "\n")
+    assert replies[-1] == "" and len(replies) == 7
+    assert replies[0].startswith("Subscribed to cs.DC")
+    assert "not valid UTF-8" in replies[1]
+    assert replies[2].startswith("This chat follows: cs.DC (Distributed")
+    assert replies[3].startswith("arXiv Daily Digest - Distributed, Parallel, and Cluster Computing\n")
+    assert "Commands start with /" in replies[4]
+    assert "did you mean cs.DC" in replies[5]
+    assert "Hello" not in result.out and "> " not in result.out
     again = await cli(env, "chat", "--chat", "me", stdin=b"/list\n")
     assert "This chat follows: cs.DC" in again.out
 

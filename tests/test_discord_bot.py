@@ -35,7 +35,7 @@ from tests.fakes.feeds import make_papers, make_rss
 LISTING = date(2026, 9, 24)
 NOW = listing.feed_ready_at(LISTING) + timedelta(hours=2)
 CATEGORIES = ["cs.DC", "cs.LG"]
-SLASH = {"subscribe", "unsubscribe", "list", "today", "time", "lang", "status", "help"}
+SLASH = {"subscribe", "unsubscribe", "list", "today", "time", "lang", "title", "status", "help"}
 
 
 @dataclass
@@ -142,7 +142,7 @@ async def snapshot(bot: Running, chat: ChatKey | None = None) -> tuple[Any, Any]
 
 async def test_login_gateway_and_command_sync(bot: Running) -> None:
     """Start-up logs in over REST, identifies with only the guilds intent over zlib-stream, gets
-    heartbeats acknowledged, and syncs the eight slash commands with Chinese descriptions."""
+    heartbeats acknowledged, and syncs the nine slash commands with Chinese descriptions."""
     fake = bot.discord
     assert ("GET", "/api/v10/users/@me") in fake.requests
     assert ("GET", "/api/v10/oauth2/applications/@me") in fake.requests
@@ -152,6 +152,7 @@ async def test_login_gateway_and_command_sync(bot: Running) -> None:
     synced = {c["name"]: c for c in fake.synced[None]}
     assert set(synced) == SLASH
     assert synced["subscribe"]["description_localizations"]["zh-CN"].startswith("订阅")
+    assert synced["subscribe"]["description_localizations"]["zh-TW"].startswith("訂閱")
     option = synced["subscribe"]["options"][0]
     assert option["name"] == "category" and option["autocomplete"] and option["required"]
     assert synced["today"]["options"][0]["required"] is False
@@ -166,7 +167,10 @@ async def test_subscribe_in_a_guild_channel(bot: Running) -> None:
     """/subscribe answers publicly, stores the channel's categories and remembers its guild."""
     entry = await bot.slash("subscribe", category="cs.dc CS.LG")
     assert entry.callback_type == 4 and not entry.ephemeral
-    assert entry.texts == ["Subscribed to cs.DC, cs.LG. This chat now follows: cs.DC, cs.LG."]
+    assert entry.texts == [
+        "Subscribed to cs.DC (Distributed, Parallel, and Cluster Computing), cs.LG (Machine Learning)."
+        " This chat now follows: cs.DC, cs.LG."
+    ]
     assert entry.callbacks[0]["data"]["allowed_mentions"] == {"parse": []}
     settings = await bot.store.get_chat(bot.chat())
     assert settings.categories == ("cs.DC", "cs.LG")
@@ -207,7 +211,7 @@ async def test_changing_a_channel_needs_manage_permission(
         assert not entry.ephemeral and entry.texts[0].startswith("Subscribed")
         assert (await bot.store.get_chat(bot.chat())).categories == ("cs.DC",)
     else:
-        assert entry.ephemeral and "Only the admins" in entry.texts[0]
+        assert entry.ephemeral and "Manage Channels" in entry.texts[0]
         assert await snapshot(bot) == before
         assert not (await bot.slash("list", permissions=permissions)).texts[0].startswith("Only")
 
@@ -235,7 +239,7 @@ async def test_time_lang_and_chinese_locale(bot: Running) -> None:
     """/time with a zone and /lang update the channel; a Chinese client gets Chinese replies."""
     entry = await bot.slash("time", time="8:30", timezone="asia/shanghai")
     assert "08:30" in entry.texts[0] and "Asia/Shanghai" in entry.texts[0]
-    assert (await bot.slash("lang", code="zh")).texts[0] == "摘要语言已设为 中文。"
+    assert (await bot.slash("lang", code="zh")).texts[0] == "回复和摘要将使用中文。"
     settings = await bot.store.get_chat(bot.chat())
     assert (settings.push_time, settings.timezone, settings.language) == ("08:30", "Asia/Shanghai", "zh")
     other = bot.discord.add_dm()
@@ -262,7 +266,7 @@ async def test_today_defers_then_sends_digest_followups(bot: Running) -> None:
         assert validate_message(body) is None
         assert body["allowed_mentions"] == {"parse": []}
         assert not (body.get("flags") or 0) & 64
-        assert "arXiv daily digest" in body["content"]
+        assert "arXiv Daily Digest - " in body["content"]
     assert shown() == [p.abs_url for p in digest.all_papers]
     ids = digest.paper_ids()
     await eventually(lambda: _received_all(bot, ids))
@@ -415,7 +419,7 @@ BAD_INPUT = [
     ("time", []),
     ("time", [("time", "25:99")]),
     ("time", [("time", "08:00"), ("timezone", "Mars/Olympus_Mons")]),
-    ("time", [("time", "０８：００")]),
+    ("time", [("time", "８点")]),
     ("time", [("time", "8" * 10_000)]),
     ("lang", []),
     ("lang", [("code", "klingon-xx-yy")]),
@@ -453,7 +457,7 @@ async def test_non_admin_corpus(bot: Running, name: str, value: str) -> None:
     before = await snapshot(bot)
     key = {"subscribe": "category", "unsubscribe": "category", "lang": "code"}[name]
     entry = await bot.slash(name, permissions=MEMBER_PERMISSIONS, **{key: value})
-    assert entry.ephemeral and "Only the admins" in entry.texts[0]
+    assert entry.ephemeral and "Manage Channels" in entry.texts[0]
     assert await snapshot(bot) == before
     time_entry = await bot.slash("time", time="09:00", permissions=MEMBER_PERMISSIONS)
     assert time_entry.ephemeral and await snapshot(bot) == before

@@ -289,7 +289,7 @@ async def test_run_serves_slash_commands_and_pushes(
         assert entry.texts[0].startswith("Subscribed")
         now[0] = NOW + timedelta(days=1)
         await fake.wait_for(lambda: bool(fake.messages.get(fake.default_channel)), 10)
-        assert "arXiv daily digest" in fake.messages[fake.default_channel][0]["content"]
+        assert "arXiv Daily Digest - " in fake.messages[fake.default_channel][0]["content"]
     finally:
         stop.set()
         assert await asyncio.wait_for(task, 20) == 0
