@@ -199,6 +199,7 @@ def category_tokens(args: Sequence[str]) -> list[str]:
     tokens: list[str] = []
     for arg in args:
         text = unicodedata.normalize("NFKC", arg[: MAX_TEXT * 4])
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c.isspace())
         tokens.extend(token for token in _CATEGORY_SEPARATORS.split(text) if token)
         if len(tokens) >= MAX_TOKENS:
             return tokens[:MAX_TOKENS]

@@ -208,7 +208,8 @@ async def test_removed_and_migrated_chats(commands: Commands, store: Store) -> N
         (["cs.DC,cs.DC", "cs.dc"], ("cs.DC",), ()),
         (["cs.lg", "cs.DCC"], ("cs.LG",), ("cs.DCC",)),
         (["计算机"], (), ("计算机",)),
-        (["cs.DC\u0000\u0007"], (), ("cs.DC",)),
+        (["cs.DC\u0000\u0007"], ("cs.DC",), ()),
+        (["cs.\u200bDC"], ("cs.DC",), ()),
     ],
 )
 def test_category_input_is_normalised(
