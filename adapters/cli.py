@@ -23,6 +23,20 @@ EXIT_UNAVAILABLE = 3
 MAX_ARG = 200
 
 
+_SETTINGS = (
+    "Settings are read from the environment, or from a .env file in the current directory "
+    "(every one is listed in .env.example)"
+)
+_EXIT_CODES = (
+    "Exit codes: 0 success; 2 bad input (stderr says what is wrong and what is accepted); "
+    "3 arXiv or another service unreachable after retries."
+)
+
+
+def _epilog(needs: str) -> str:
+    return f"{_SETTINGS}. {needs}\n\n{_EXIT_CODES}"
+
+
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"arxiv-digest: {message}", err=True)
     sys.exit(code)
@@ -63,13 +77,22 @@ def run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_epilog("Each command's --help says which ones it uses."),
+)
 @click.version_option(package_name="arxiv-digest-bot", prog_name="arxiv-digest")
 def main() -> None:
     """arXiv's new papers as a daily digest: in the terminal, Telegram and Discord."""
 
 
-@main.command()
+@main.command(
+    epilog=_epilog(
+        "Uses ARXIV_RSS_URL and ARXIV_API_URL (arXiv's own by default), STORE_URL (an embedded "
+        "SQLite file by default), DEFAULT_LANGUAGE, and for LLM summaries OPENAI_API_KEY or "
+        "OPENAI_BASE_URL with OPENAI_MODEL (without them each summary is an extract of the abstract)."
+    )
+)
 @click.argument("categories", nargs=-1, required=True)
 @click.option(
     "--date", "listing", metavar="YYYY-MM-DD", help="A past listing date instead of the latest batch."
@@ -134,7 +157,13 @@ async def _today(
     return 0
 
 
-@main.command()
+@main.command(
+    epilog=_epilog(
+        "Uses the same settings as today (arXiv, STORE_URL, the LLM) and needs no chat token. "
+        "On a terminal it greets and prompts; when piped, each reply ends with a line of ─. "
+        "The terminal has no daily push: ask /today."
+    )
+)
 @click.option("--chat", "chat_id", default="local", show_default=True, help="The terminal chat's id.")
 def chat(chat_id: str) -> None:
     """Chat commands on standard input, one per line; replies on standard output."""
@@ -144,7 +173,12 @@ def chat(chat_id: str) -> None:
     run_async(lambda: run_terminal(settings, chat_id[:MAX_ARG], sys.stdin.buffer, sys.stdout))
 
 
-@main.command()
+@main.command(
+    epilog=_epilog(
+        "Needs TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN (a platform without its token stays off); "
+        "uses STORE_URL (Redis for several replicas), the arXiv URLs, the LLM settings and METRICS_PORT."
+    )
+)
 def run() -> None:
     """Run every platform whose token is set, plus the scheduler."""
     settings = load_settings()
@@ -153,7 +187,12 @@ def run() -> None:
     run_async(lambda: run_forever(settings))
 
 
-@main.command()
+@main.command(
+    epilog=_epilog(
+        "Needs the token of each platform to push to (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN) and the "
+        "STORE_URL the bot's chats are kept in; uses the arXiv URLs and the LLM settings."
+    )
+)
 @click.option("--now", "everyone", is_flag=True, help="Treat every subscribed chat as due now.")
 def push(everyone: bool) -> None:
     """Run one push cycle and exit."""

@@ -18,8 +18,10 @@ from summarizer.lang import is_in_language
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_papers, make_rss, paged_api
 from tests.fakes.openai import FakeOpenAI
+from tests.fakes.real_day import busy_day_papers
 from tests.paths import ROOT
 from tests.processes import spawn
+from tests.test_render import golden
 
 CATS = ["cs.DC", "cs.LG"]
 
@@ -215,3 +217,43 @@ async def test_chinese_llm_summaries(env: dict[str, str]) -> None:
         second = await cli(llm_env, "today", "cs.DC", "--lang", "zh")
         assert second.code == 0 and papers[0]["summary"] in second.out
         assert len(llm.requests) == calls
+
+
+@pytest.mark.parametrize("command", [[], ["today"], ["chat"], ["run"], ["push"]])
+async def test_help_says_what_it_needs_and_its_exit_codes(command: list[str]) -> None:
+    """Every command's --help names the environment and .env, and its exit codes."""
+    process = await spawn(
+        sys.executable, "-m", "adapters.cli", *command, "--help",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    text = " ".join(out.decode().split())
+    assert process.returncode == 0
+    assert "environment" in text and ".env" in text
+    assert "Exit codes: 0 success; 2 bad input" in text and "3 arXiv" in text
+    if command in (["run"], ["push"]):
+        assert "TELEGRAM_BOT_TOKEN" in text and "DISCORD_BOT_TOKEN" in text
+
+
+async def test_real_day_in_the_reference_shape(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    """`today --lang zh --format markdown` on a real recorded day (2026-06-23) prints the reference
+    shape; its first two papers are exactly the reviewed golden text."""
+    fake_arxiv.set_api_handler(paged_api(busy_day_papers()))
+    env = environment(fake_arxiv, tmp_path)
+    args = ["today", "cs.CV", "--date", "2026-06-23", "--lang", "zh", "--format", "markdown"]
+    result = await cli(env, *args)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    cv = sum("cs.CV" in paper["categories"] for paper in busy_day_papers())
+    assert lines[:8] == [
+        "# ArXiv论文日报 - 计算机视觉与模式识别",
+        "",
+        "**更新时间**: 2026-06-23 00:00:00 UTC",
+        "",
+        f"**论文数量**: {cv} 篇",
+        "",
+        "---",
+        "",
+    ]
+    first_two = result.out.split("\n### 3. ")[0].split("---\n\n", 1)[1]
+    assert first_two == golden("real_day_2026-06-23_zh_first_two.md", first_two)

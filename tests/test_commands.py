@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from adapters.terminal import PROMPT, REPLY_END, serve
 from bot.commands import (
     Caller,
     Commands,
@@ -18,6 +20,7 @@ from bot.commands import (
     suggest_command,
 )
 from bot.engine import DigestEngine
+from bot.i18n import t
 from bot.models import ChatKey
 from bot.schedule import scheduler_hook
 from bot.source import ArxivSource
@@ -333,3 +336,19 @@ async def test_no_english_reaches_a_chinese_chat(commands: Commands) -> None:
         assert isinstance(reply, TextReply), line
         assert english_sentences(reply.text) == [], (line, reply.text)
         assert " ：" not in reply.text and " 。" not in reply.text
+
+
+async def test_terminal_greets_and_prompts(commands: Commands) -> None:
+    """On a terminal the chat greets once and prompts before each command; piped, it prints each
+    reply followed by the separator line and nothing else."""
+    lines = b"/lang zh\nhello\n"
+    screen = io.StringIO()
+    await serve(commands, ChatKey("terminal", "tty"), io.BytesIO(lines), screen, interactive=True)
+    shown = screen.getvalue()
+    assert shown.startswith(t("en", "start_terminal")) and shown.count(PROMPT) == 3
+    assert "命令以 / 开头" in shown and REPLY_END not in shown
+    piped = io.StringIO()
+    await serve(commands, ChatKey("terminal", "pipe"), io.BytesIO(b"/help\n\n/list\n"), piped)
+    replies = piped.getvalue().split(REPLY_END + "\n")
+    assert replies[0] == t("en", "help") + "\n" and replies[1] == t("en", "following_none") + "\n"
+    assert replies[2] == "" and PROMPT not in piped.getvalue()

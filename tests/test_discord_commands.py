@@ -6,9 +6,12 @@ import discord
 import pytest
 
 from adapters.discord.client import (
+    _description,
+    _option,
     category_choices,
     is_private,
     language_choices,
+    localized,
     may_manage,
     text_command,
     unsubscribe_choices,
@@ -146,3 +149,25 @@ def test_zone_choices(
 def test_language_choices(typed: str, expected: str) -> None:
     """Language choices match code or name; an unlisted code is offered as typed."""
     assert expected in [c.value for c in language_choices(typed)]
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (discord.Locale.chinese, "订阅 arXiv 分类，如 cs.DC"),
+        (discord.Locale.taiwan_chinese, "訂閱 arXiv 分類，如 cs.DC"),
+        (discord.Locale.german, None),
+    ],
+)
+def test_descriptions_are_localized(locale: discord.Locale, expected: str | None) -> None:
+    """Slash-command descriptions: Simplified for zh-CN, Traditional for zh-TW, Discord's English otherwise."""
+    assert localized(_description("subscribe"), locale) == expected
+    if expected is not None:
+        assert localized(_option("category"), locale)
+
+
+def test_category_labels_in_the_chat_language() -> None:
+    """Autocomplete labels name categories in the chat's language, and Chinese names can be typed."""
+    [first, *_] = category_choices("cs.DC", (), "zh")
+    assert first.name == "cs.DC — 分布式、并行与集群计算" and first.value == "cs.DC"
+    assert "cs.DC" in [c.value for c in category_choices("分布式", (), "zh")]

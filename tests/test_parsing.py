@@ -108,7 +108,9 @@ def test_language_hint_names_the_accepted_form() -> None:
 
 def test_chinese_messages_fall_back_by_primary_subtag() -> None:
     """zh-TW uses the Chinese messages in Traditional characters and unknown languages use English."""
-    assert t("zh-TW", "lang_set", lang="中文") == to_traditional(t("zh", "lang_set", lang="中文")) != t(
-        "zh", "lang_set", lang="中文"
+    assert (
+        t("zh-TW", "lang_set", lang="中文")
+        == to_traditional(t("zh", "lang_set", lang="中文"))
+        != t("zh", "lang_set", lang="中文")
     )
     assert t("de", "already", cats="cs.DC") == t("en", "already", cats="cs.DC")

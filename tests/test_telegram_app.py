@@ -67,9 +67,13 @@ async def test_every_command_in_a_private_chat(tmp_path: Path) -> None:
         assert shown[0] == t("en", "start")
         assert shown[1] == t("en", "help")
         assert shown[2] == t("en", "following_none")
-        assert shown[3] == t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")
+        assert shown[3] == t(
+            "en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC"
+        )
         assert shown[4].startswith("This chat follows: cs.DC (Distributed")
-        assert shown[5].startswith("arXiv Daily Digest - Distributed, Parallel, and Cluster Computing (1/2)\nUpdated: 2026-09-24 00:00:00 UTC\n")
+        assert shown[5].startswith(
+            "arXiv Daily Digest - Distributed, Parallel, and Cluster Computing (1/2)\nUpdated: 2026-09-24 00:00:00 UTC\n"
+        )
         digest_ids = [i for m in bot.tg.sent[5:6] for i in _ids(m.text)]
         assert digest_ids
         assert await bot.store.filter_received(chat, digest_ids) == set(digest_ids)
@@ -126,7 +130,9 @@ async def test_group_admin_may_change_settings(tmp_path: Path, status: str) -> N
     async with running_bot(tmp_path) as bot:
         bot.tg.set_member(GROUP["id"], ADMIN, status)
         await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN)))
-        assert texts(bot) == [t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")]
+        assert texts(bot) == [
+            t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")
+        ]
         stored = await bot.store.get_chat(key(GROUP["id"]))
         assert stored is not None and stored.categories == ("cs.DC",)
 
@@ -191,7 +197,9 @@ async def test_anonymous_admin_and_channel_speakers(tmp_path: Path) -> None:
     async with running_bot(tmp_path) as bot:
         anonymous = user(1087968824, None, "Group")
         await bot.send(message_update("/subscribe cs.DC", chat=SUPER, sender=anonymous, sender_chat=SUPER))
-        assert texts(bot)[-1] == t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")
+        assert texts(bot)[-1] == t(
+            "en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC"
+        )
         other = channel_chat(-1002222222222, "Someone's channel")
         await bot.send(message_update("/unsubscribe all", chat=SUPER, sender=anonymous, sender_chat=other))
         assert texts(bot)[-1] == t("en", "not_admin")

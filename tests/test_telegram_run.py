@@ -57,7 +57,9 @@ async def test_arxiv_digest_run_serves_telegram(tmp_path: Path) -> None:
                 tg.add_update(message_update(text))
                 await tg.wait_sent(len(tg.sent) + 1, within=15)
             shown = [m.visible for m in tg.sent]
-            assert shown[0] == t("en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC")
+            assert shown[0] == t(
+                "en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC"
+            )
             assert shown[1].startswith("arXiv Daily Digest - Distributed, Parallel, and Cluster Computing\n")
             assert shown[2].startswith("This chat follows: cs.DC (Distributed")
             assert shown[3] == t("en", "bad_time", given="25:00")
