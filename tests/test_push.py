@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,10 @@ class RecordingPlatform:
     log: Path | None = None
     tag: str = ""
     delay: float = 0.0
+    digests: list[tuple[str, Digest]] = field(default_factory=list)
 
     async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
+        self.digests.append((chat.chat_id, digest))
         papers = [p.id for p in digest.all_papers]
         for number, start in enumerate(range(0, len(papers), self.per_message)):
             part = papers[start : start + self.per_message]
@@ -201,6 +203,18 @@ async def test_due_chats_get_their_papers_once(rig: Rig) -> None:
     assert (again.chats, len(rig.platform.sent)) == (0, sent)
     metrics = rig.metrics.exposition().decode()
     assert f'arxiv_digest_messages_sent_total{{platform="{PLATFORM}"}} {float(sent)}' in metrics
+
+
+async def test_pushed_digest_carries_the_chats_title_and_zone(rig: Rig) -> None:
+    """Chats sharing one built digest each get it with their own title and time zone."""
+    await rig.subscribe("own", ["cs.DC"], timezone="Asia/Shanghai")
+    settings = await rig.store.get_chat(ChatKey(PLATFORM, "own"))
+    assert settings is not None
+    await rig.store.put_chat(replace(settings, title="云计算"))
+    await rig.subscribe("plain", ["cs.DC"])
+    await rig.pusher().run_once()
+    shown = {chat: (digest.title, digest.timezone) for chat, digest in rig.platform.digests}
+    assert shown == {"own": ("云计算", "Asia/Shanghai"), "plain": ("", "UTC")}
 
 
 async def test_today_counts_as_received(rig: Rig) -> None:

@@ -71,18 +71,22 @@ async def test_every_command_in_a_private_chat(tmp_path: Path) -> None:
             "en", "subscribed", added="cs.DC (Distributed, Parallel, and Cluster Computing)", all="cs.DC"
         )
         assert shown[4].startswith("This chat follows: cs.DC (Distributed")
+        parts = [i for i, text in enumerate(shown) if text.startswith("arXiv Daily Digest - ")]
+        assert parts == list(range(5, 5 + len(parts))) and parts
         assert shown[5].startswith(
-            "arXiv Daily Digest - Distributed, Parallel, and Cluster Computing (1/2)\nUpdated: 2026-09-24 00:00:00 UTC\n"
+            f"arXiv Daily Digest - Distributed, Parallel, and Cluster Computing (1/{len(parts)})\n"
+            "Updated: 2026-09-24 00:00:00 UTC\n"
         )
-        digest_ids = [i for m in bot.tg.sent[5:6] for i in _ids(m.text)]
+        after = 5 + len(parts)
+        digest_ids = [i for m in bot.tg.sent[5:after] for i in _ids(m.text)]
         assert digest_ids
         assert await bot.store.filter_received(chat, digest_ids) == set(digest_ids)
-        assert shown[6].startswith("Last batch seen: 2026-09-24")
-        assert shown[7].startswith("Daily push set to 08:30 (Asia/Shanghai, UTC+8)")
-        assert shown[8] == t("zh", "lang_set", lang="中文")
-        assert shown[9].startswith("已取消订阅 cs.DC")
-        assert shown[10].startswith("已订阅 cs.LG")
-        assert shown[11] == t("zh", "unsubscribed_all")
+        assert shown[after].startswith("Last batch seen: 2026-09-24")
+        assert shown[after + 1].startswith("Daily push set to 08:30 (Asia/Shanghai, UTC+8)")
+        assert shown[after + 2] == t("zh", "lang_set", lang="中文")
+        assert shown[after + 3].startswith("已取消订阅 cs.DC")
+        assert shown[after + 4].startswith("已订阅 cs.LG")
+        assert shown[after + 5] == t("zh", "unsubscribed_all")
         stored = await bot.store.get_chat(chat)
         assert stored is not None
         assert (stored.categories, stored.push_time, stored.timezone, stored.language) == (
