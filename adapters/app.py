@@ -25,6 +25,7 @@ class App:
     engine: DigestEngine
     commands: Commands
     clock: Clock = field(default=utc_now)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def aclose(self) -> None:
         await self.summarizer.close()
@@ -38,9 +39,11 @@ async def build_app(
     on_change: OnChange | None = None,
     metrics: Metrics | None = None,
 ) -> App:
-    """Open the store and build the core from ``settings``."""
+    """Open the store and build the core from ``settings``; ``metrics`` (a new set by default)
+    counts the summaries and the command replies."""
     from summarizer import build_summarizer
 
+    metrics = metrics if metrics is not None else Metrics()
     store = await open_store(settings.store_url, settings.store_prefix)
     throttle = Throttle(store, "arxiv", settings.arxiv_min_interval)
     source = ArxivSource(settings, throttle)
@@ -50,5 +53,5 @@ async def build_app(
         from bot.schedule import scheduler_hook
 
         on_change = scheduler_hook(store, clock)
-    commands = Commands(settings, store, engine, on_change=on_change)
-    return App(settings, store, source, summarizer, engine, commands, clock)
+    commands = Commands(settings, store, engine, on_change=on_change, metrics=metrics)
+    return App(settings, store, source, summarizer, engine, commands, clock, metrics)

@@ -38,5 +38,15 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for noisy in ("httpx", "httpcore", "arxiv", "urllib3", "aiohttp.access", "apscheduler"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "httpx2",
+        "httpcore2",
+        "openai",
+        "arxiv",
+        "urllib3",
+        "aiohttp.access",
+        "apscheduler",
+    ):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))

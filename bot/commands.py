@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 import structlog
@@ -36,6 +37,9 @@ from bot.models import ChatKey, ChatSettings, Digest
 from bot.render import category_name, default_title
 from bot.settings import Settings
 from bot.store.base import Store
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
@@ -323,12 +327,14 @@ class Commands:
         engine: DigestEngine,
         on_change: OnChange = _no_schedule,
         clock: Clock = _utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._engine = engine
         self._on_change = on_change
         self._clock = clock
+        self._metrics = metrics
 
     # -- entry points for adapters --------------------------------------------------------------------
     async def handle(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
@@ -365,9 +371,15 @@ class Commands:
         )
 
     async def delivered(self, chat: ChatKey, paper_ids: Sequence[str]) -> None:
-        """Record papers a platform acknowledged as delivered to ``chat``."""
+        """Record one digest message a platform acknowledged in ``chat``, and the papers in it."""
         if paper_ids:
             await self._store.mark_received(chat, paper_ids)
+        self.replied(chat)
+
+    def replied(self, chat: ChatKey, messages: int = 1) -> None:
+        """Count ``messages`` reply messages the platform acknowledged in ``chat``."""
+        if self._metrics is not None:
+            self._metrics.messages_sent.labels(chat.platform).inc(messages)
 
     async def chat_removed(self, chat: ChatKey) -> None:
         """The bot left, was blocked, or the chat is gone: unsubscribe it (its ledger stays)."""

@@ -2,8 +2,8 @@
 
 ``t(lang, key, **values)`` looks a message up by the language's primary subtag (``zh-CN`` → ``zh``);
 Chinese in Traditional script (``zh-TW``, ``zh-HK``, ``zh-Hant``) is converted from the Simplified
-table with OpenCC. ``normalize_language`` checks a ``/lang`` argument's form: a BCP 47 primary
-language subtag with an optional script and region (``en``, ``zh``, ``zh-TW``, ``zh-Hant``, ``pt-BR``).
+table with OpenCC. ``normalize_language`` turns a ``/lang`` argument (a tag or a language's name) into the canonical
+tag of ``bot.language`` (``zh-TW`` → ``zh-Hant``, ``中文`` → ``zh``).
 
 Typography follows the language: Chinese labels end in a full-width colon (``作者：``), lists are
 joined with ``、``, and a Chinese sentence carries no space before its punctuation. Times are shown
@@ -12,14 +12,11 @@ with their UTC offset (``UTC+8``), never with an abbreviation such as ``CST`` th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-_LANG = re.compile(
-    r"^(?P<lang>[A-Za-z]{2,3})(?:[-_](?P<script>[A-Za-z]{4}))?(?:[-_](?P<region>[A-Za-z]{2}|\d{3}))?$"
-)
+from bot.language import parse_language
 
 LANGUAGE_HINT = "a language code such as en, zh, de, ja or pt-BR"
 
@@ -40,16 +37,9 @@ _TRADITIONAL_REGIONS = frozenset({"TW", "HK", "MO"})
 
 
 def normalize_language(code: str) -> str | None:
-    """The canonical form of a well-formed code (``"ZH_tw"`` → ``"zh-TW"``), or None if malformed."""
-    match = _LANG.match(code.strip()) if len(code) <= 16 else None
-    if match is None:
-        return None
-    parts = [match.group("lang").lower()]
-    if script := match.group("script"):
-        parts.append(script.title())
-    if region := match.group("region"):
-        parts.append(region.upper())
-    return "-".join(parts)
+    """The canonical tag of a language tag or name (``"ZH_tw"`` → ``"zh-Hant"``, ``"中文"`` → ``"zh"``),
+    or None; see ``bot.language.parse_language``."""
+    return parse_language(code)
 
 
 def primary(lang: str) -> str:

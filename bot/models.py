@@ -12,6 +12,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.language import canonical_language
+
 SummarySource = Literal["llm", "extractive", "none"]
 
 _VERSIONED = re.compile(r"^(?P<id>.+?)(?:v(?P<version>\d+))?$")
@@ -191,7 +193,8 @@ class ChatKey:
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    """A chat's subscription and preferences."""
+    """A chat's subscription and preferences. ``language`` is a canonical tag (``bot.language``):
+    a chat stored with another spelling (``zh-CN``) reads back canonical (``zh``)."""
 
     chat: ChatKey
     categories: tuple[str, ...] = ()
@@ -224,7 +227,7 @@ class ChatSettings:
             categories=tuple(data.get("categories", ())),
             push_time=data.get("push_time", "08:00"),
             timezone=data.get("timezone", "UTC"),
-            language=data.get("language", "en"),
+            language=canonical_language(str(data.get("language", "en"))) or "en",
             include_replacements=bool(data.get("include_replacements", False)),
             empty_day_note=bool(data.get("empty_day_note", False)),
             title=str(data.get("title", "")),

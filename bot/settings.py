@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     default_language: str = "en"
 
     summary_concurrency: int = 4
+    summary_deadline: float = 60.0
     log_level: str = "INFO"
     metrics_port: int | None = None
 
@@ -77,6 +78,23 @@ class Settings(BaseSettings):
         from zoneinfo import ZoneInfo
 
         ZoneInfo(value)
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        from bot.language import parse_language
+
+        found = parse_language(value)
+        if found is None:
+            raise ValueError("expected a language code such as en, zh, de, ja or pt-BR")
+        return found
+
+    @field_validator("summary_deadline")
+    @classmethod
+    def _check_deadline(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError("must be a positive number of seconds, e.g. 60")
         return value
 
     @field_validator("summary_concurrency")

@@ -1,18 +1,28 @@
-"""Languages for the prompt (names, length budgets) and a script check of the model's output.
+"""Languages for the prompt (names, length budgets) and the check that a summary is written in the
+language asked for.
 
-Codes are validated and normalised by ``bot.i18n.normalize_language``.
+Codes are canonical tags (``bot.language``). The check has two steps: the script (cheap, and decisive
+for Chinese, Japanese, Korean, Greek, Hebrew, Thai and the Indic scripts: Chinese with English
+technical terms stays Chinese), then, for languages that share a script with others (German,
+French, Spanish, Portuguese, Russian…), the language itself, with ``lingua`` restricted to a few
+candidates: the language asked for, English, and the language of the abstract.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.i18n import normalize_language, primary
+from langcodes import Language as Tag
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+from bot.language import canonical_language, primary_subtag
 
 _NAMES: dict[str, str] = {
     "en": "English",
     "zh": "Simplified Chinese",
+    "zh-Hant": "Traditional Chinese",
     "ja": "Japanese",
     "ko": "Korean",
     "de": "German",
@@ -44,36 +54,22 @@ _NAMES: dict[str, str] = {
     "ms": "Malay",
 }
 
-_REGIONAL_NAMES: dict[str, str] = {
-    "zh-TW": "Traditional Chinese",
-    "zh-HK": "Traditional Chinese",
-    "zh-MO": "Traditional Chinese",
-    "zh-Hant": "Traditional Chinese",
-    "zh-Hans": "Simplified Chinese",
-    "pt-BR": "Brazilian Portuguese",
-    "pt-PT": "European Portuguese",
-    "en-GB": "British English",
-    "en-US": "American English",
-}
-
 
 def language_name(code: str) -> str:
-    """The English name used in the prompt; unknown but well-formed codes are named by their code."""
-    canonical = normalize_language(code) or code
-    if canonical in _REGIONAL_NAMES:
-        return _REGIONAL_NAMES[canonical]
-    parts = canonical.split("-")
-    if len(parts) == 3 and f"{parts[0]}-{parts[1]}" in _REGIONAL_NAMES:
-        return _REGIONAL_NAMES[f"{parts[0]}-{parts[1]}"]
-    name = _NAMES.get(parts[0])
-    if name is None:
-        return f"the language with the code {canonical}"
-    return name
+    """The English name used in the prompt (``"zh-TW"`` → ``"Traditional Chinese"``, ``"sw"`` →
+    ``"Swahili"``); a code that names no language is named by its code."""
+    canonical = canonical_language(code)
+    if canonical is None:
+        return f"the language with the code {code}"
+    name = _NAMES.get(canonical)
+    if name is not None:
+        return name
+    return str(Tag.get(canonical).display_name("en"))
 
 
 def length_budget(code: str) -> str:
     """The length limit the prompt states for the language."""
-    base = primary(code)
+    base = primary_subtag(code)
     if base == "zh":
         return "120 Chinese characters"
     if base == "ja":
@@ -203,10 +199,84 @@ def script_ratio(text: str, accepts: Callable[[int], bool], latin_word_units: in
 def is_in_language(text: str, code: str) -> bool:
     """Whether ``text`` is written in the script of ``code``: Chinese mostly Han characters, English
     mostly Latin letters, and so on. Languages without a known script are accepted."""
-    base = primary(code)
+    base = primary_subtag(code)
     rule = _RULES.get(base)
     if rule is None:
         if base not in _LATIN_LANGUAGES:
             return True
         rule = _LATIN_RULE
     return script_ratio(text, rule.accepts, rule.latin_word_units) >= rule.min_ratio
+
+
+# -- language check -------------------------------------------------------------------------------
+
+_OWN_SCRIPT = frozenset(["zh", "ja", "ko", "el", "he", "hi", "bn", "th"])
+"""Languages whose script alone tells them from English and from each other well enough."""
+
+_LINGUA_ALIASES = {"no": "nb", "fil": "tl"}
+
+SOURCE_LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "ru")
+"""Languages an abstract is looked for in (besides the one asked for)."""
+
+MIN_CONFIDENCE = 0.2
+"""A summary is in the wrong language when another candidate is likelier and the language asked for
+has less than this confidence (lingua's values among the candidates add up to 1)."""
+
+
+def lingua_language(code: str) -> Language | None:
+    """lingua's language for a canonical tag without a script subtag; None if lingua lacks it."""
+    if "-" in code:
+        return None
+    base = _LINGUA_ALIASES.get(code, code)
+    try:
+        return Language.from_iso_code_639_1(IsoCode639_1.from_str(base))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _detector(codes: frozenset[str]) -> LanguageDetector:
+    languages = [lang for lang in (lingua_language(c) for c in sorted(codes)) if lang is not None]
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def _iso(language: Language) -> str:
+    return str(language.iso_code_639_1.name).lower()
+
+
+def source_language(text: str, asked: str) -> str | None:
+    """The language an abstract is written in, among ``SOURCE_LANGUAGES`` and ``asked``."""
+    codes = frozenset({*SOURCE_LANGUAGES, asked} if lingua_language(asked) else SOURCE_LANGUAGES)
+    found = _detector(codes).detect_language_of(text)
+    return _iso(found) if found is not None else None
+
+
+def wrong_language(text: str, code: str, source: str | None = None) -> str | None:
+    """The language ``text`` is written in when it is not ``code`` (a canonical tag) but another
+    candidate (English, or ``source``'s language), else None. Languages lingua does not know, and
+    those ``is_in_language`` settles by script, are never reported."""
+    base = _LINGUA_ALIASES.get(code, code)
+    if base in _OWN_SCRIPT or lingua_language(base) is None:
+        return None
+    candidates = {base, "en"}
+    if source:
+        found = source_language(source, base)
+        if found is not None:
+            candidates.add(found)
+    if len(candidates) < 2:
+        return None
+    values = _detector(frozenset(candidates)).compute_language_confidence_values(text)
+    if not values:
+        return None
+    best = _iso(values[0].language)
+    asked = next((v.value for v in values if _iso(v.language) == base), 0.0)
+    if best != base and asked < MIN_CONFIDENCE:
+        return best
+    return None
+
+
+def written_in(text: str, code: str, source: str | None = None) -> bool:
+    """Whether ``text`` is in the language ``code`` (a canonical tag): its script, and for languages
+    that share a script, the language itself among English and the language of ``source`` (the
+    abstract). Pure."""
+    return is_in_language(text, code) and wrong_language(text, code, source) is None

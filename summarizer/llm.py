@@ -1,34 +1,55 @@
 """Condensed summaries from an OpenAI-compatible Chat Completions endpoint.
 
 Each (paper version, language, prompt version, model) is summarized once, ever: the result is kept in
-the store's ``summary`` cache and shared by every chat, process and replica. Concurrent requests for
-the same key wait for one computation: within a process through a shared future, across processes
-through the store's claim. A paper whose summary cannot be had from the model (not configured,
-timeout, error after the client's retries, empty, wrong language, unsafe) gets the extractive summary
-instead; that fallback is not cached, so a later build asks the model again.
+the store's ``summary`` cache and shared by every chat, process and replica; the language is its
+canonical tag (``bot.language``), so ``zh``, ``zh-CN`` and ``zh-hans`` share one summary. Concurrent
+requests for the same key wait for one computation: within a process through a shared task, across
+processes through the store's claim.
+
+An answer is kept only when it is whole and usable:
+
+* reasoning comes off first: a ``<think>…</think>`` block (or ``<thinking>``, ``<reasoning>``…, any
+  case), or text ending in ``</think>`` when the chat template opened the block, is dropped and the
+  answer after it is the summary; an answer that is only reasoning (a block never closed) is none.
+  A separate ``reasoning_content`` field is never read.
+* ``finish_reason: "length"`` (cut at the token limit) is asked once more with more room
+  (``max_completion_tokens`` on OpenAI's API, ``max_tokens`` elsewhere); cut again, it is not kept.
+* it must be in the language asked for (``summarizer.lang.written_in``), safe and long enough.
+
+A paper whose summary cannot be had from the model (not configured, timeout, error after the
+client's retries, an answer rejected as above, the digest's deadline) gets the extractive summary
+instead; that fallback is not cached, so a later build asks the model again. A rejected answer is
+remembered per key (``summary-rejected``) and asked for again after 1 h, 6 h and 24 h, then no more.
+A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
+go on in the background (their answers are kept for the next build), queued ones are dropped.
+Failures are logged per paper at DEBUG and once per digest as ``summaries_fallback``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 import structlog
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from bot.flight import default_owner
-from bot.i18n import normalize_language
+from bot.language import canonical_language, primary_subtag
 from bot.metrics import Metrics
 from bot.models import Paper
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.summary import Progress, Summarizer
 from summarizer.extractive import ExtractiveSummarizer
-from summarizer.lang import is_in_language, language_name, length_budget
+from summarizer.lang import language_name, length_budget, written_in
 from summarizer.safety import MAX_SUMMARY_CHARS, clean, findings, strip_invisible
 
 log = structlog.get_logger(__name__)
@@ -38,6 +59,18 @@ PROMPT_VERSION = "p1"
 
 CACHE_NAMESPACE = "summary"
 FAILED_NAMESPACE = "summary-failed"
+REJECTED_NAMESPACE = "summary-rejected"
+
+REJECTION_BACKOFF: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
+"""Seconds before a key whose answer was rejected 1, 2, 3 times is asked again; after as many
+rejections as this has entries (plus one), it is not asked again."""
+REJECTION_TTL = 30 * 24 * 3600.0
+"""How long a rejection is remembered."""
+
+RETRY_MIN_TOKENS = 4096
+RETRY_MAX_TOKENS = 32768
+"""Room given to the one retry of an answer cut at the token limit: four times what the cut answer
+used, within these bounds."""
 
 _DELIMITER = "paper"
 _MIN_CHARS = {"zh": 15, "ja": 15, "ko": 15}
@@ -84,8 +117,72 @@ def build_messages(paper: Paper, language: str) -> list[ChatCompletionMessagePar
 
 
 def cache_key(paper: Paper, language: str, model: str) -> str:
-    """``"{id}v{version}|{language}|{prompt version}|{model}"``."""
+    """``"{id}v{version}|{language}|{prompt version}|{model}"``; ``language`` is a canonical tag."""
     return f"{paper.versioned_id}|{language}|{PROMPT_VERSION}|{model}"
+
+
+_REASONING_NAMES = r"(?:think|thinking|thought|reasoning)"
+_REASONING_OPEN = re.compile(rf"(?i)<\s*{_REASONING_NAMES}\s*>|\[\s*THINK\s*\]")
+_REASONING_CLOSE = re.compile(rf"(?i)<\s*/\s*{_REASONING_NAMES}\s*>|\[\s*/\s*THINK\s*\]")
+
+
+def strip_reasoning(text: str) -> str | None:
+    """The answer after a reasoning block: ``"<think>…</think> answer"`` and ``"… </think> answer"``
+    (the template opened the block) → ``" answer"``; None when ``text`` is reasoning only (a block
+    opened and never closed). Text without reasoning comes back as it is. Pure."""
+    closes = list(_REASONING_CLOSE.finditer(text))
+    if closes:
+        return text[closes[-1].end() :]
+    if _REASONING_OPEN.search(text):
+        return None
+    return text
+
+
+def retry_room(used: int | None) -> int:
+    """Tokens to allow the retry of an answer cut after ``used`` tokens."""
+    return min(RETRY_MAX_TOKENS, max(RETRY_MIN_TOKENS, 4 * (used or 0)))
+
+
+def limit_parameter(base_url: str | None) -> str:
+    """``max_completion_tokens`` for OpenAI's own API (which refuses ``max_tokens`` for its
+    reasoning models), ``max_tokens`` for other OpenAI-compatible servers."""
+    if base_url is None:
+        return "max_completion_tokens"
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "openai.com" or host.endswith((".openai.com", ".openai.azure.com")):
+        return "max_completion_tokens"
+    return "max_tokens"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A key whose answers were rejected ``attempts`` times; asked again at ``retry_at`` (Unix
+    seconds), or never when None."""
+
+    reason: str
+    attempts: int
+    retry_at: float | None
+
+    def blocks(self, now: float) -> bool:
+        return self.retry_at is None or now < self.retry_at
+
+    def to_json(self) -> str:
+        return json.dumps({"reason": self.reason, "attempts": self.attempts, "retry_at": self.retry_at})
+
+    @classmethod
+    def from_json(cls, text: str) -> Rejection:
+        data = json.loads(text)
+        retry_at = data.get("retry_at")
+        return cls(str(data["reason"]), int(data["attempts"]), None if retry_at is None else float(retry_at))
+
+
+def next_rejection(previous: Rejection | None, reason: str, now: float) -> Rejection:
+    """The record after one more rejected answer at ``now``: retried after ``REJECTION_BACKOFF``'s
+    next step, then never. Pure."""
+    attempts = (previous.attempts if previous is not None else 0) + 1
+    if attempts <= len(REJECTION_BACKOFF):
+        return Rejection(reason, attempts, now + REJECTION_BACKOFF[attempts - 1])
+    return Rejection(reason, attempts, None)
 
 
 _PREAMBLE_LABELS = (
@@ -122,19 +219,24 @@ class Rejected(Exception):
         self.detail = detail
 
 
-def check_output(raw: str | None, language: str) -> str:
-    """The model's answer made safe, or ``Rejected`` with the reason: ``empty``, ``unsafe``,
-    ``too_short`` or ``wrong_language``. Pure."""
+def check_output(raw: str | None, language: str, source: str | None = None) -> str:
+    """The model's answer, reasoning removed and made safe, or ``Rejected`` with the reason:
+    ``empty``, ``reasoning_only``, ``unsafe``, ``too_short`` or ``wrong_language``. ``language``
+    is a canonical tag; ``source`` (the abstract) names a further candidate language. Pure."""
     if raw is None or not raw.strip():
         raise Rejected("empty")
-    found = findings(raw)
+    answer = strip_reasoning(raw)
+    if answer is None:
+        raise Rejected("reasoning_only")
+    if not answer.strip():
+        raise Rejected("empty")
+    found = findings(answer)
     if found:
         raise Rejected("unsafe", ",".join(sorted(found)))
-    text = clean(_strip_preamble(clean(raw, max_chars=10 * MAX_SUMMARY_CHARS)), MAX_SUMMARY_CHARS)
-    primary = language.split("-", 1)[0]
-    if len(text) < _MIN_CHARS.get(primary, _DEFAULT_MIN_CHARS):
+    text = clean(_strip_preamble(clean(answer, max_chars=10 * MAX_SUMMARY_CHARS)), MAX_SUMMARY_CHARS)
+    if len(text) < _MIN_CHARS.get(primary_subtag(language), _DEFAULT_MIN_CHARS):
         raise Rejected("too_short" if text else "empty")
-    if not is_in_language(text, language):
+    if not written_in(text, language, source):
         raise Rejected("wrong_language")
     return text
 
@@ -143,14 +245,31 @@ def check_output(raw: str | None, language: str) -> str:
 class _Outcome:
     summary: str | None
     reason: str = ""
+    called: bool = False
+    """The summary comes from a model call made for it (not from the cache)."""
+    rejected: bool = False
+    """The model answered, but the answer cannot be used: remembered (``Rejection``)."""
+
+
+@dataclass(slots=True)
+class _Flight:
+    """One key's computation, shared by every build that waits for it."""
+
+    key: str
+    task: asyncio.Task[_Outcome]
+    waiters: int = 1
+    asking: bool = False
+    """A request to the model is under way."""
 
 
 class LLMSummarizer:
     """Summaries from the model in the chat's language, cached forever, one computation per key.
 
     ``client`` defaults to an ``openai.AsyncOpenAI`` built from the settings, whose own retries
-    (honouring ``Retry-After``) are the only retry layer. ``sleep`` and ``clock`` drive the wait for
-    another process's computation and may be replaced in tests.
+    (honouring ``Retry-After``) are the only retry layer for errors. ``sleep`` and ``clock`` drive
+    every wait (a digest's deadline, the wait for another process's computation) and ``now`` (Unix
+    seconds) the schedule of rejected keys; tests replace them. ``deadline`` (seconds, default
+    ``SUMMARY_DEADLINE``) bounds one ``summarize`` call.
     """
 
     def __init__(
@@ -168,12 +287,15 @@ class LLMSummarizer:
         owner: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], float] = time.time,
+        deadline: float | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
         self._metrics = metrics
         self._store = store
         self._model = settings.openai_model
+        self._limit_parameter = limit_parameter(settings.openai_base_url)
         self._owns_client = client is None and settings.llm_enabled
         if client is None and settings.llm_enabled:
             key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
@@ -197,7 +319,9 @@ class LLMSummarizer:
         self._owner = owner or default_owner()
         self._sleep = sleep
         self._clock = clock
-        self._inflight: dict[str, asyncio.Future[_Outcome]] = {}
+        self._now = now
+        self._deadline = deadline if deadline is not None else settings.summary_deadline
+        self._flights: dict[str, _Flight] = {}
         self._memo: OrderedDict[str, str] = OrderedDict()
 
     @property
@@ -205,7 +329,13 @@ class LLMSummarizer:
         return self._model
 
     async def close(self) -> None:
-        """Close the HTTP client if this summarizer created it."""
+        """Stop the computations still running and close the HTTP client if this summarizer
+        created it."""
+        flights = list(self._flights.values())
+        self._flights.clear()
+        for flight in flights:
+            flight.task.cancel()
+        await asyncio.gather(*(f.task for f in flights), return_exceptions=True)
         if self._owns_client and self._client is not None:
             await self._client.close()
 
@@ -220,50 +350,134 @@ class LLMSummarizer:
     async def summarize(
         self, papers: Sequence[Paper], language: str, progress: Progress | None = None
     ) -> list[Paper]:
-        """Each paper with its summary: from the cache, from the model, or extractive on failure."""
-        canonical = normalize_language(language)
-
-        async def one(paper: Paper) -> Paper:
-            try:
-                if canonical is None:
-                    outcome = self._failed(paper, language, "bad_language")
+        """Each paper with its summary: from the cache, from the model, or extractive on failure or
+        once the deadline has passed."""
+        canonical = canonical_language(language)
+        outcomes: list[_Outcome | None] = [None] * len(papers)
+        joined: dict[int, tuple[_Flight, bool]] = {}
+        for index, paper in enumerate(papers):
+            if canonical is None:
+                outcomes[index] = self._failed(paper, language, "bad_language")
+                continue
+            key = cache_key(paper, canonical, self._model)
+            memo = self._memo.get(key)
+            if memo is not None:
+                self._memo.move_to_end(key)
+                outcomes[index] = _Outcome(memo)
+                continue
+            joined[index] = self._join(key, paper, canonical)
+        if progress is not None and len(joined) < len(papers):
+            progress(len(papers) - len(joined))
+        try:
+            await self._wait(joined, progress)
+        finally:
+            for index, (flight, _) in joined.items():
+                if flight.task.done() and not flight.task.cancelled():
+                    outcomes[index] = flight.task.result()
                 else:
-                    outcome = await self._summary_for(paper, canonical)
-                if outcome.summary is not None:
-                    return paper.with_summary(outcome.summary, "llm")
-                (fallen,) = await self._fallback.summarize([paper], canonical or language)
-                return fallen
-            finally:
-                if progress is not None:
-                    progress(1)
+                    outcomes[index] = self._failed(papers[index], canonical or language, "deadline")
+                    self._leave(flight)
+        if progress is not None:
+            late = sum(1 for flight, _ in joined.values() if not flight.task.done())
+            if late:
+                progress(late)
+        return await self._finish(papers, canonical or language, outcomes, joined)
 
-        return list(await asyncio.gather(*(one(p) for p in papers)))
+    async def _finish(
+        self,
+        papers: Sequence[Paper],
+        language: str,
+        outcomes: list[_Outcome | None],
+        joined: dict[int, tuple[_Flight, bool]],
+    ) -> list[Paper]:
+        """Papers with their summaries; the rest extractive; cache hits counted; one log line."""
+        results: list[Paper | None] = [None] * len(papers)
+        fallen: list[int] = []
+        hits = 0
+        reasons: Counter[str] = Counter()
+        for index, outcome in enumerate(outcomes):
+            assert outcome is not None
+            if outcome.summary is not None:
+                results[index] = papers[index].with_summary(outcome.summary, "llm")
+                started = joined.get(index, (None, False))[1]
+                if not (outcome.called and started):
+                    hits += 1
+            else:
+                fallen.append(index)
+                reasons[outcome.reason] += 1
+        if hits and self._metrics is not None:
+            self._metrics.llm_cache_hits.inc(hits)
+        if fallen:
+            extracted = await self._fallback.summarize([papers[i] for i in fallen], language)
+            for index, paper in zip(fallen, extracted, strict=True):
+                results[index] = paper
+            routine = set(reasons) <= {"rejected_earlier"}
+            (log.info if routine else log.warning)(
+                "summaries_fallback",
+                language=language[:16],
+                model=self._model,
+                papers=len(papers),
+                llm=len(papers) - len(fallen),
+                extractive=len(fallen),
+                reasons=",".join(f"{reason}:{count}" for reason, count in reasons.most_common()),
+            )
+        return [paper for paper in results if paper is not None]
 
-    # -- one key -------------------------------------------------------------------------------------
+    # -- shared computations and the deadline ----------------------------------------------------------
 
-    async def _summary_for(self, paper: Paper, language: str) -> _Outcome:
-        key = cache_key(paper, language, self._model)
-        memo = self._memo.get(key)
-        if memo is not None:
-            self._memo.move_to_end(key)
-            return _Outcome(memo)
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        outcome = _Outcome(None, "cancelled")
+    def _join(self, key: str, paper: Paper, language: str) -> tuple[_Flight, bool]:
+        """The computation of ``key``, joined or started; True when this call started it."""
+        flight = self._flights.get(key)
+        if flight is not None:
+            flight.waiters += 1
+            return flight, False
+        task = asyncio.get_running_loop().create_task(self._fly(key, paper, language))
+        flight = _Flight(key, task)
+        self._flights[key] = flight
+        return flight, True
+
+    def _leave(self, flight: _Flight) -> None:
+        """One build stops waiting for ``flight``; with no one left waiting, a computation that has
+        not reached the model yet is dropped (one under way goes on, and its answer is kept)."""
+        flight.waiters -= 1
+        if flight.waiters <= 0 and not flight.asking and not flight.task.done():
+            if self._flights.get(flight.key) is flight:
+                del self._flights[flight.key]
+            flight.task.cancel()
+
+    async def _fly(self, key: str, paper: Paper, language: str) -> _Outcome:
         try:
             outcome = await self._resolve(key, paper, language)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             outcome = self._failed(paper, language, "error", detail=type(exc).__name__)
         finally:
-            self._inflight.pop(key, None)
-            if not future.done():
-                future.set_result(outcome)
+            flight = self._flights.get(key)
+            if flight is not None and flight.task is asyncio.current_task():
+                del self._flights[key]
         if outcome.summary is not None:
             self._remember(key, outcome.summary)
         return outcome
+
+    async def _wait(self, joined: dict[int, tuple[_Flight, bool]], progress: Progress | None) -> None:
+        """Until every joined computation is done or the deadline has passed."""
+        waiting: dict[asyncio.Task[_Outcome], int] = {}
+        for flight, _ in joined.values():
+            waiting[flight.task] = waiting.get(flight.task, 0) + 1
+        if not waiting:
+            return
+        timer = asyncio.ensure_future(self._sleep(self._deadline))
+        try:
+            pending: set[asyncio.Future[Any]] = {*waiting, timer}
+            while len(pending) > 1 and timer in pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if progress is not None:
+                    finished = sum(waiting[task] for task in waiting if task in done)
+                    if finished:
+                        progress(finished)
+        finally:
+            timer.cancel()
 
     def _remember(self, key: str, summary: str) -> None:
         self._memo[key] = summary
@@ -271,14 +485,17 @@ class LLMSummarizer:
         while len(self._memo) > _MEMO_SIZE:
             self._memo.popitem(last=False)
 
+    # -- one key -------------------------------------------------------------------------------------
+
     async def _resolve(self, key: str, paper: Paper, language: str) -> _Outcome:
         cached = await self._store.cache_get(CACHE_NAMESPACE, key)
         if cached is not None:
-            if self._metrics is not None:
-                self._metrics.llm_cache_hits.inc()
             return _Outcome(cached)
         if self._client is None:
             return self._failed(paper, language, "not_configured")
+        rejected = await self._rejection(key)
+        if rejected is not None and rejected.blocks(self._now()):
+            return self._failed(paper, language, "rejected_earlier", detail=rejected.reason)
         claim = f"summary:{key}"
         deadline = self._clock() + self._wait_timeout
         delay = self._poll_interval
@@ -306,19 +523,39 @@ class LLMSummarizer:
         cached = await self._store.cache_get(CACHE_NAMESPACE, key)
         if cached is not None:
             return _Outcome(cached)
+        previous = await self._rejection(key)
+        if previous is not None and previous.blocks(self._now()):
+            return self._failed(paper, language, "rejected_earlier", detail=previous.reason)
         await self._store.cache_delete(FAILED_NAMESPACE, key)
+        flight = self._flights.get(key)
+        if flight is not None:
+            flight.asking = True
         heartbeat = asyncio.create_task(self._keep_claim(claim))
         try:
             outcome = await self._ask_model(paper, language)
         finally:
             heartbeat.cancel()
-        if self._metrics is not None:
-            self._metrics.llm_calls.labels("ok" if outcome.summary is not None else "error").inc()
+            if flight is not None:
+                flight.asking = False
         if outcome.summary is not None:
             await self._store.cache_set(CACHE_NAMESPACE, key, outcome.summary)
-        else:
-            await self._store.cache_set(FAILED_NAMESPACE, key, outcome.reason, ttl=max(self._claim_ttl, 5.0))
+            if previous is not None:
+                await self._store.cache_delete(REJECTED_NAMESPACE, key)
+            return outcome
+        if outcome.rejected:
+            record = next_rejection(previous, outcome.reason, self._now())
+            await self._store.cache_set(REJECTED_NAMESPACE, key, record.to_json(), ttl=REJECTION_TTL)
+        await self._store.cache_set(FAILED_NAMESPACE, key, outcome.reason, ttl=max(self._claim_ttl, 5.0))
         return outcome
+
+    async def _rejection(self, key: str) -> Rejection | None:
+        raw = await self._store.cache_get(REJECTED_NAMESPACE, key)
+        if raw is None:
+            return None
+        try:
+            return Rejection.from_json(raw)
+        except (ValueError, KeyError, TypeError):
+            return None
 
     async def _keep_claim(self, claim: str) -> None:
         while True:
@@ -326,31 +563,32 @@ class LLMSummarizer:
             await self._store.claim(claim, self._owner, self._claim_ttl)
 
     async def _ask_model(self, paper: Paper, language: str) -> _Outcome:
-        assert self._client is not None
         started = time.monotonic()
-        try:
-            response = await self._client.chat.completions.create(
-                model=self._model, messages=build_messages(paper, language)
-            )
-        except openai.APITimeoutError:
-            return self._failed(paper, language, "timeout")
-        except openai.RateLimitError as exc:
-            return self._failed(paper, language, "rate_limited", detail=_error_code(exc))
-        except openai.APIStatusError as exc:
-            reason = "server_error" if exc.status_code >= 500 else "http_error"
-            return self._failed(paper, language, reason, status=exc.status_code, detail=_error_code(exc))
-        except openai.APIConnectionError:
-            return self._failed(paper, language, "connection")
-        except openai.OpenAIError as exc:
-            return self._failed(paper, language, "client_error", detail=type(exc).__name__)
-        choice = response.choices[0] if response.choices else None
+        answer = await self._request(paper, language, None)
+        if isinstance(answer, _Outcome):
+            return answer
+        choice = answer.choices[0] if answer.choices else None
+        if choice is not None and choice.finish_reason == "length":
+            used = answer.usage.completion_tokens if answer.usage is not None else None
+            room = retry_room(used)
+            self._count_call("rejected")
+            log.debug("summary_cut_off", paper=paper.versioned_id, used=used, retry_with=room)
+            answer = await self._request(paper, language, room)
+            if isinstance(answer, _Outcome):
+                return answer
+            choice = answer.choices[0] if answer.choices else None
+            if choice is not None and choice.finish_reason == "length":
+                return self._rejected(paper, language, "truncated", detail=str(room))
         message = choice.message if choice is not None else None
+        if choice is not None and choice.finish_reason == "content_filter":
+            return self._rejected(paper, language, "content_filter")
         if message is not None and message.refusal:
-            return self._failed(paper, language, "refusal")
+            return self._rejected(paper, language, "refusal")
         try:
-            text = check_output(message.content if message is not None else None, language)
+            text = check_output(message.content if message is not None else None, language, paper.abstract)
         except Rejected as rejected:
-            return self._failed(paper, language, rejected.reason, detail=rejected.detail)
+            return self._rejected(paper, language, rejected.reason, detail=rejected.detail)
+        self._count_call("ok")
         log.debug(
             "summary_computed",
             paper=paper.versioned_id,
@@ -358,12 +596,56 @@ class LLMSummarizer:
             model=self._model,
             seconds=round(time.monotonic() - started, 3),
         )
-        return _Outcome(text)
+        return _Outcome(text, called=True)
+
+    async def _request(self, paper: Paper, language: str, room: int | None) -> ChatCompletion | _Outcome:
+        """One Chat Completions call (the client retries errors); a failure as an outcome."""
+        assert self._client is not None
+        messages = build_messages(paper, language)
+        try:
+            if room is None:
+                return await self._client.chat.completions.create(model=self._model, messages=messages)
+            if self._limit_parameter == "max_tokens":
+                return await self._client.chat.completions.create(
+                    model=self._model, messages=messages, max_tokens=room
+                )
+            return await self._client.chat.completions.create(
+                model=self._model, messages=messages, max_completion_tokens=room
+            )
+        except openai.APITimeoutError:
+            return self._error(paper, language, "timeout")
+        except openai.RateLimitError as exc:
+            return self._error(paper, language, "rate_limited", detail=_error_code(exc))
+        except openai.APIStatusError as exc:
+            reason = "server_error" if exc.status_code >= 500 else "http_error"
+            return self._error(paper, language, reason, status=exc.status_code, detail=_error_code(exc))
+        except openai.APIConnectionError:
+            return self._error(paper, language, "connection")
+        except openai.OpenAIError as exc:
+            return self._error(paper, language, "client_error", detail=type(exc).__name__)
+
+    def _count_call(self, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.llm_calls.labels(outcome).inc()
+
+    def _error(
+        self, paper: Paper, language: str, reason: str, *, status: int | None = None, detail: str = ""
+    ) -> _Outcome:
+        """A call that brought no answer."""
+        self._count_call("error")
+        return self._failed(paper, language, reason, status=status, detail=detail)
+
+    def _rejected(self, paper: Paper, language: str, reason: str, detail: str = "") -> _Outcome:
+        """An answer that cannot be used: counted, logged, and remembered by the caller."""
+        self._count_call("rejected")
+        outcome = self._failed(paper, language, reason, detail=detail)
+        return _Outcome(None, outcome.reason, rejected=True)
 
     def _failed(
         self, paper: Paper, language: str, reason: str, *, status: int | None = None, detail: str = ""
     ) -> _Outcome:
-        """No summary from the model for ``reason``, logged once as ``summary_fallback``."""
+        """No summary from the model for ``reason``, logged at DEBUG as ``summary_fallback`` (the
+        digest logs one line for all its papers)."""
         fields: dict[str, object] = {
             "paper": paper.versioned_id,
             "language": language[:16],
@@ -374,7 +656,7 @@ class LLMSummarizer:
             fields["status"] = status
         if detail:
             fields["detail"] = detail[:80]
-        log.warning("summary_fallback", **fields)
+        log.debug("summary_fallback", **fields)
         return _Outcome(None, reason)
 
 

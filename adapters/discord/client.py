@@ -31,6 +31,7 @@ from bot import taxonomy
 from bot.commands import MUTATING, Caller, Commands, DigestReply, Reply, TextReply
 from bot.errors import BadInput
 from bot.i18n import KEYS, LANGUAGE_NAMES, primary, t
+from bot.language import canonical_language
 from bot.models import ChatKey, ChatSettings
 from bot.render import category_name
 from bot.settings import Settings
@@ -89,8 +90,9 @@ def may_manage(in_guild: bool, permissions: discord.Permissions) -> bool:
 
 
 def user_language(locale: discord.Locale | None) -> str | None:
-    """The caller's Discord client language as a language tag (``zh-CN``, ``zh-TW``, ``en-US``)."""
-    return locale.value if locale is not None else None
+    """The caller's Discord client language as a canonical tag (``zh-CN`` → ``zh``, ``zh-TW`` →
+    ``zh-Hant``)."""
+    return canonical_language(locale.value) if locale is not None else None
 
 
 def _choice(label: str, value: str) -> app_commands.Choice[str] | None:
@@ -325,6 +327,7 @@ class DigestClient(discord.Client):
             ephemeral=is_private(name, reply, in_guild),
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        self.core.replied(caller.chat)
 
     async def _followups(self, interaction: DigestInteraction, chat: ChatKey, reply: Reply) -> None:
         none = discord.AllowedMentions.none()
@@ -336,6 +339,7 @@ class DigestClient(discord.Client):
                 )
             else:
                 await interaction.followup.send(render_text(reply.text), allowed_mentions=none)
+            self.core.replied(chat)
             return
         messages = render_digest(reply.digest, reply.notice)
         for message in messages:

@@ -142,9 +142,11 @@ class Handlers:
         try:
             if isinstance(reply, TextReply):
                 await self.platform.send_text(chat, reply.text)
+                self.commands.replied(chat)
                 return
             if reply.notice:
                 await self.platform.send_text(chat, reply.notice)
+                self.commands.replied(chat)
             assert isinstance(reply, DigestReply)
             await self.platform.send_digest(chat, reply.digest, partial(self.commands.delivered, chat))
         except ChatGone:

@@ -5,6 +5,13 @@ in ``tests/fixtures/openai``, and ``POST /v1/embeddings`` (and ``/embeddings``) 
 list shape (``float`` or ``base64`` encoding) and deterministic hashed bag-of-words vectors. Each request takes the next queued behaviour, or ``OK`` when the
 queue is empty; ``OK`` answers with a deterministic summary in the language the prompt asks for.
 Every request is recorded.
+
+Reasoning models are replayed from their recordings: ``THINK`` is Groq's DeepSeek-R1-distill answer
+(``<think>…</think>`` then the answer), ``THINK_OPENED`` the same without the opening tag (as when
+the chat template opened the block), ``REASONING_CONTENT`` DeepSeek's reasoner (a separate
+``reasoning_content`` field), each with the recorded reasoning and the summary as the answer.
+``THINK_UNCLOSED`` is DeepSeek-R1 cut at its token limit inside the reasoning, as recorded
+(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary.
 """
 
 from __future__ import annotations
@@ -43,6 +50,11 @@ class Behaviour(StrEnum):
     EMPTY = "empty"
     WRONG_LANGUAGE = "wrong_language"
     INJECTION = "injection"
+    THINK = "think"
+    THINK_OPENED = "think_opened"
+    REASONING_CONTENT = "reasoning_content"
+    THINK_UNCLOSED = "think_unclosed"
+    CUT_OFF = "cut_off"
 
 
 INJECTION_TEXT = (
@@ -53,10 +65,23 @@ INJECTION_TEXT = (
 
 
 def _cassette_body(name: str) -> dict[str, Any]:
+    """The first response body of a recorded cassette (either of its two YAML layouts)."""
     data = yaml.safe_load((OPENAI_FIXTURES / "pydantic-ai_vcr" / name).read_text(encoding="utf-8"))
-    body = data["interactions"][0]["response"]["parsed_body"]
+    response = data["interactions"][0]["response"]
+    body = response["parsed_body"] if "parsed_body" in response else response["body"]["content"]
     assert isinstance(body, dict)
     return body
+
+
+_RECORDED_THINK = re.compile(r"^\s*<think>(.*?)</think>", re.S)
+
+
+def recorded_reasoning() -> str:
+    """The reasoning block the recorded DeepSeek-R1-distill answer opens with, without its tags."""
+    content = _cassette_body("chat_completion_groq_think_tags_200.yaml")["choices"][0]["message"]["content"]
+    match = _RECORDED_THINK.match(content)
+    assert match is not None
+    return match.group(1)
 
 
 def _issue_body(name: str) -> dict[str, Any]:
@@ -86,7 +111,7 @@ class RecordedRequest:
 
 
 _CODE = re.compile(r"language code ([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4})*)")
-_NAMES = {"chinese": "zh", "japanese": "ja", "korean": "ko", "russian": "ru"}
+_NAMES = {"chinese": "zh", "japanese": "ja", "korean": "ko", "russian": "ru", "german": "de"}
 
 
 def requested_language(messages: list[dict[str, Any]]) -> str:
@@ -126,6 +151,30 @@ def summary_in(language: str, messages: list[dict[str, Any]]) -> str:
         )
     if language == "ru":
         return f"Статья изучает задачу {short} и предлагает новый метод. Эксперименты показывают рост на {digest}%."
+    if language == "de":
+        return (
+            f"Diese Arbeit untersucht {title}. Sie schlägt ein neues Verfahren vor, das den wichtigsten "
+            f"Engpass früherer Ansätze beseitigt, und Experimente zeigen eine Verbesserung um {digest} % "
+            "gegenüber starken Vergleichsverfahren."
+        )
+    if language == "fr":
+        return (
+            f"Cet article étudie {title}. Il propose une nouvelle méthode qui supprime le principal "
+            f"goulot d'étranglement des approches antérieures, et les expériences montrent un gain de "
+            f"{digest} % par rapport aux meilleures références."
+        )
+    if language == "es":
+        return (
+            f"Este artículo estudia {title}. Propone un método nuevo que elimina el principal cuello de "
+            f"botella de los enfoques anteriores, y los experimentos muestran una mejora del {digest} % "
+            "frente a las referencias más sólidas."
+        )
+    if language == "pt":
+        return (
+            f"Este artigo estuda {title}. Propõe um novo método que elimina o principal gargalo das "
+            f"abordagens anteriores, e os experimentos mostram uma melhoria de {digest}% em relação às "
+            "referências mais fortes."
+        )
     return (
         f"This paper studies {title}. It proposes a new method that removes the main bottleneck of "
         f"earlier approaches, and experiments show a {digest}% improvement over strong baselines."
@@ -248,6 +297,15 @@ class FakeOpenAI(_Embeddings):
     _server_error_body: dict[str, Any] = field(
         default_factory=lambda: _issue_body("http_500_server_error_2025.json")
     )
+    _think_body: dict[str, Any] = field(
+        default_factory=lambda: _cassette_body("chat_completion_groq_think_tags_200.yaml")
+    )
+    _reasoning_content_body: dict[str, Any] = field(
+        default_factory=lambda: _cassette_body("chat_completion_deepseek-reasoner_reasoning_content_200.yaml")
+    )
+    _length_body: dict[str, Any] = field(
+        default_factory=lambda: _cassette_body("chat_completion_deepseek-r1_length_200.yaml")
+    )
     # -- embeddings state --
     embedding_dimensions: int = 64
     embedding_requests: list[RecordedRequest] = field(default_factory=list)
@@ -331,19 +389,36 @@ class FakeOpenAI(_Embeddings):
         if behaviour is Behaviour.SERVER_ERROR:
             return web.json_response(self._server_error_body, status=500, headers=headers)
         language = requested_language(messages)
+        template = self._ok_body
         if behaviour is Behaviour.EMPTY:
             content = ""
         elif behaviour is Behaviour.WRONG_LANGUAGE:
             content = summary_in("en" if language != "en" else "zh", messages)
         elif behaviour is Behaviour.INJECTION:
             content = INJECTION_TEXT
+        elif behaviour in (Behaviour.THINK, Behaviour.THINK_OPENED):
+            template = self._think_body
+            opening = "<think>" if behaviour is Behaviour.THINK else ""
+            content = f"{opening}{recorded_reasoning()}</think>\n\n{summary_in(language, messages)}"
+        elif behaviour is Behaviour.REASONING_CONTENT:
+            template = self._reasoning_content_body
+            content = summary_in(language, messages)
+        elif behaviour is Behaviour.THINK_UNCLOSED:
+            template = self._length_body
+            content = str(template["choices"][0]["message"]["content"])
+        elif behaviour is Behaviour.CUT_OFF:
+            template = self._length_body
+            full = summary_in(language, messages)
+            content = full[: len(full) // 2]
         else:
             content = summary_in(language, messages)
-        answer = copy.deepcopy(self._ok_body)
+        answer = copy.deepcopy(template)
         answer["id"] = f"chatcmpl-fake{len(self.requests):08d}"
         answer["created"] = int(time.time())
         answer["model"] = str(body.get("model", answer["model"]))
         answer["choices"][0]["message"]["content"] = content
+        if behaviour in (Behaviour.THINK_UNCLOSED, Behaviour.CUT_OFF):
+            return web.json_response(answer, headers=headers)  # usage as recorded: cut at 100 tokens
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         completion_tokens = len(content.split())
         answer["usage"]["prompt_tokens"] = prompt_tokens

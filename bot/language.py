@@ -1,0 +1,97 @@
+"""One canonical tag per written language, however it is spelled (``langcodes``).
+
+Every place that takes a language (``/lang``, a Telegram user's ``language_code``, a Discord locale,
+``--lang``, ``DEFAULT_LANGUAGE``, a chat stored earlier) turns it into the same key, so a summary is
+made once per written language and shared by every chat that reads it:
+
+==============================================  ==========
+spelled                                         canonical
+==============================================  ==========
+``zh``, ``zh-CN``, ``zh-Hans``, ``zh-hans``,    ``zh``
+``zh_SG``, ``ZH``, ``cmn``
+``zh-TW``, ``zh-HK``, ``zh-Hant``               ``zh-Hant``
+``en-US``, ``en-GB``                            ``en``
+``pt-BR``, ``pt_PT``                            ``pt``
+``sr-Latn``                                     ``sr-Latn``
+``iw``                                          ``he``
+==============================================  ==========
+
+The key is the primary language subtag, plus a script subtag only where the script differs from the
+language's usual one (Traditional Chinese, Latin Serbian). Regions are dropped: one summary per
+language. Tags that name no written language (``und``, ``mul``, ``zxx``, private use) or are not in
+the IANA registry are rejected (``None``).
+
+``parse_language`` also takes a language's name as people type it, in English or in the language
+itself (``Chinese``, ``中文``, ``繁體中文``, ``Deutsch``, ``français``), through the CLDR names that
+``language_data`` ships.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import langcodes
+from langcodes import Language
+from langcodes.tag_parser import LanguageTagError
+
+MAX_LENGTH = 64
+"""Longer input is not a language tag or name."""
+
+_NOT_WRITTEN = frozenset({"und", "mul", "zxx", "mis"})
+
+
+def _is_private_use(language: str) -> bool:
+    return len(language) == 3 and "qaa" <= language <= "qtz"
+
+
+@lru_cache(maxsize=4096)
+def canonical_language(text: str) -> str | None:
+    """The canonical tag of a BCP 47 / POSIX-style language tag (``"zh_TW"`` → ``"zh-Hant"``),
+    or None when ``text`` is malformed or names no written language. Pure; cached."""
+    text = text.strip()
+    if not text or len(text) > MAX_LENGTH:
+        return None
+    try:
+        tag = Language.get(text.replace("_", "-"), normalize=True).prefer_macrolanguage()
+    except (LanguageTagError, ValueError):
+        return None
+    language = tag.language
+    if (
+        language is None
+        or not 2 <= len(language) <= 3
+        or language in _NOT_WRITTEN
+        or _is_private_use(language)
+        or not tag.is_valid()
+        or not Language.get(language).is_valid()
+    ):
+        return None
+    if tag.script is not None and "Qaaa" <= tag.script <= "Qabx":
+        return None
+    script = tag.maximize().script
+    usual = Language.get(language).maximize().script
+    if script and usual and script != usual:
+        return f"{language}-{script}"
+    return language
+
+
+@lru_cache(maxsize=1024)
+def parse_language(text: str) -> str | None:
+    """The canonical tag of a language tag or of a language's name in English or in that language
+    (``"中文"`` → ``"zh"``, ``"繁體中文"`` → ``"zh-Hant"``, ``"Deutsch"`` → ``"de"``); None when
+    it is neither. Pure; cached."""
+    text = " ".join(text.split())
+    if not text or len(text) > MAX_LENGTH:
+        return None
+    found = canonical_language(text)
+    if found is not None:
+        return found
+    try:
+        named = langcodes.find(text)
+    except LookupError:
+        return None
+    return canonical_language(named.to_tag())
+
+
+def primary_subtag(tag: str) -> str:
+    """``"zh-Hant"`` → ``"zh"``."""
+    return tag.replace("_", "-").split("-", 1)[0].lower()
