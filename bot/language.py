@@ -23,7 +23,8 @@ the IANA registry are rejected (``None``).
 
 ``parse_language`` also takes a language's name as people type it, in English or in the language
 itself (``Chinese``, ``中文``, ``繁體中文``, ``Deutsch``, ``français``), through the CLDR names that
-``language_data`` ships.
+``language_data`` ships; like ``langcodes.find`` it accepts a name followed by extra words
+("Hakka Chinese" → Hakka).
 """
 
 from __future__ import annotations

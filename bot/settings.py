@@ -83,9 +83,9 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _check_language(cls, value: str) -> str:
-        from bot.language import parse_language
+        from bot.language import canonical_language
 
-        found = parse_language(value)
+        found = canonical_language(value)
         if found is None:
             raise ValueError("expected a language code such as en, zh, de, ja or pt-BR")
         return found

@@ -15,14 +15,17 @@ from summarizer.lang import is_in_language, language_name
         ("zh-CN", "Simplified Chinese"),
         ("zh-TW", "Traditional Chinese"),
         ("zh-Hant-HK", "Traditional Chinese"),
-        ("pt-BR", "Brazilian Portuguese"),
+        ("zh-hans", "Simplified Chinese"),
+        ("pt-BR", "Portuguese"),
+        ("sw", "Swahili"),
+        ("tlh", "Klingon"),
         ("de-AT", "German"),
         ("ja", "Japanese"),
         ("xx", "the language with the code xx"),
     ],
 )
 def test_language_name(code: str, name: str) -> None:
-    """Codes map to the language names the prompt uses; unknown codes pass through as codes."""
+    """Every spelling of a language maps to its one prompt name; unknown codes pass through as codes."""
     assert language_name(code) == name
 
 

@@ -26,6 +26,7 @@ from summarizer.llm import (
     system_prompt,
     user_prompt,
 )
+from tests.clocks import WallClock
 from tests.fakes.openai import Behaviour, FakeOpenAI
 
 ABSTRACT = (
@@ -88,7 +89,8 @@ def fallbacks(logs: Sequence[MutableMapping[str, Any]]) -> list[MutableMapping[s
         ("zh-TW", ["Traditional Chinese", "120 Chinese characters"]),
         ("de", ["German", "60 words"]),
         ("ja", ["Japanese", "150 Japanese characters"]),
-        ("tlh", ["the language with the code tlh", "60 words"]),
+        ("tlh", ["Klingon", "60 words"]),
+        ("xx", ["the language with the code xx", "60 words"]),
     ],
 )
 def test_system_prompt_names_language_and_budget(language: str, expected: list[str]) -> None:
@@ -210,7 +212,8 @@ async def test_rate_limit_retry_honours_retry_after(fake: FakeOpenAI, sqlite_sto
 
 
 async def test_rate_limit_after_retries_falls_back(fake: FakeOpenAI, sqlite_store: Store) -> None:
-    """429 on every attempt: extractive summary, one log line with the reason, nothing cached."""
+    """429 on every attempt: extractive summary, one DEBUG line per paper with the reason and one
+    warning for the digest, nothing cached."""
     fake.queue(Behaviour.RATE_LIMITED, Behaviour.RATE_LIMITED)
     summarizer = LLMSummarizer(settings_for(fake), sqlite_store, max_retries=1)
     with capture_logs() as logs:
@@ -220,7 +223,9 @@ async def test_rate_limit_after_retries_falls_back(fake: FakeOpenAI, sqlite_stor
     assert fake.calls == 2
     (line,) = fallbacks(logs)
     assert line["reason"] == "rate_limited" and line["detail"] == "insufficient_quota"
-    assert line["paper"] == "2609.00001v1" and line["log_level"] == "warning"
+    assert line["paper"] == "2609.00001v1" and line["log_level"] == "debug"
+    (digest,) = [entry for entry in logs if entry["event"] == "summaries_fallback"]
+    assert digest["log_level"] == "warning" and digest["reasons"] == "rate_limited:1"
     assert await sqlite_store.cache_get(CACHE_NAMESPACE, cache_key(paper(), "en", "gpt-4o-mini")) is None
 
 
@@ -280,19 +285,25 @@ async def test_empty_content_falls_back(fake: FakeOpenAI, sqlite_store: Store) -
     assert [line["reason"] for line in fallbacks(logs)] == ["empty"]
 
 
-async def test_wrong_language_falls_back_and_is_retried_next_build(fake: FakeOpenAI, store: Store) -> None:
-    """An English answer to a Chinese request falls back, is not cached, and is asked again next time."""
+async def test_wrong_language_falls_back_and_is_asked_again_an_hour_later(fake: FakeOpenAI, store: Store) -> None:
+    """An English answer to a Chinese request falls back, is not cached, is not asked again within
+    the hour, and is asked again after it."""
+    wall = WallClock()
     fake.queue(Behaviour.WRONG_LANGUAGE)
-    summarizer = LLMSummarizer(settings_for(fake), store)
+    summarizer = LLMSummarizer(settings_for(fake), store, now=wall)
     with capture_logs() as logs:
         (first,) = await summarizer.summarize([paper()], "zh")
     assert first.summary_source == "extractive"
     assert first.summary.startswith("We propose OverlapNet")
     assert [line["reason"] for line in fallbacks(logs)] == ["wrong_language"]
     assert await store.cache_get(CACHE_NAMESPACE, cache_key(paper(), "zh", "gpt-4o-mini")) is None
+    wall.now += 3599
     (second,) = await summarizer.summarize([paper()], "zh")
+    assert second.summary_source == "extractive" and fake.calls == 1
+    wall.now += 1
+    (third,) = await summarizer.summarize([paper()], "zh")
     await summarizer.close()
-    assert second.summary_source == "llm" and fake.calls == 2
+    assert third.summary_source == "llm" and fake.calls == 2
 
 
 async def test_injection_cannot_put_links_or_markup_in_summary(fake: FakeOpenAI, sqlite_store: Store) -> None:
@@ -483,7 +494,8 @@ async def test_thousand_chats_three_languages_cost_papers_times_three(fake: Fake
 
 
 async def test_metrics_count_calls_and_cache_hits(fake: FakeOpenAI, sqlite_store: Store) -> None:
-    """LLM calls are counted by outcome and summaries found in the store as cache hits."""
+    """LLM calls are counted by outcome (an empty answer is rejected) and summaries found in the
+    store as cache hits."""
     metrics = Metrics()
     async with LLMSummarizer(settings_for(fake), sqlite_store, metrics=metrics) as first:
         await first.summarize([paper(1), paper(2)], "en")
@@ -494,6 +506,6 @@ async def test_metrics_count_calls_and_cache_hits(fake: FakeOpenAI, sqlite_store
         await third.summarize([paper(3)], "en")
     sample = metrics.registry.get_sample_value
     assert sample("arxiv_digest_llm_calls_total", {"outcome": "ok"}) == 2
-    assert sample("arxiv_digest_llm_calls_total", {"outcome": "error"}) == 1
+    assert sample("arxiv_digest_llm_calls_total", {"outcome": "rejected"}) == 1
     assert sample("arxiv_digest_llm_cache_hits_total") == 2
     assert len(fake.requests) == 3
