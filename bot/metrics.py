@@ -3,11 +3,11 @@
 ``Metrics`` owns its ``CollectorRegistry``: build one at start-up and pass it to whatever counts
 (the push, the platforms, the arXiv source, the summarizer). Metric names are stable:
 
-    arxiv_digest_messages_sent_total{platform}            messages a platform acknowledged
+    arxiv_digest_messages_sent_total{platform}            messages a platform acknowledged (push and replies)
     arxiv_digest_messages_failed_total{platform,reason}   deliveries that failed (gone, migrated, failed, error)
     arxiv_digest_arxiv_requests_total                     HTTP requests to arXiv (read from the sources)
-    arxiv_digest_llm_calls_total{outcome}                 LLM calls (ok, error)
-    arxiv_digest_llm_cache_hits_total                     summaries found in the cache
+    arxiv_digest_llm_calls_total{outcome}                 LLM requests (ok, rejected, error)
+    arxiv_digest_llm_cache_hits_total                     summaries served without a call
     arxiv_digest_push_lag_seconds{platform}               due time → first message acknowledged
     arxiv_digest_push_chats_total{outcome}                chats handled by push cycles
     arxiv_digest_push_cycle_seconds                       duration of one push cycle
@@ -60,7 +60,10 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         r = self.registry
         self.messages_sent = Counter(
-            "arxiv_digest_messages_sent", "Messages a platform acknowledged.", ["platform"], registry=r
+            "arxiv_digest_messages_sent",
+            "Messages a platform acknowledged: pushed digests and command replies.",
+            ["platform"],
+            registry=r,
         )
         self.messages_failed = Counter(
             "arxiv_digest_messages_failed",
@@ -74,10 +77,16 @@ class Metrics:
         )
         r.register(self._arxiv)
         self.llm_calls = Counter(
-            "arxiv_digest_llm_calls", "Calls to the LLM, by outcome (ok, error).", ["outcome"], registry=r
+            "arxiv_digest_llm_calls",
+            "Requests to the LLM, by outcome: ok (a summary), rejected (an answer that cannot be kept: "
+            "cut off, reasoning only, wrong language, unsafe…), error (no answer).",
+            ["outcome"],
+            registry=r,
         )
         self.llm_cache_hits = Counter(
-            "arxiv_digest_llm_cache_hits", "Summaries served from the cache.", registry=r
+            "arxiv_digest_llm_cache_hits",
+            "Summaries served without a call: from the store, the process's memo, or another build's call.",
+            registry=r,
         )
         self.push_lag = Histogram(
             "arxiv_digest_push_lag_seconds",

@@ -18,7 +18,18 @@ _INVISIBLE = re.compile(
 )
 _CODE_FENCE = re.compile(r"```[A-Za-z0-9_+-]*")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[A-Za-z][^<>]*$")
+_HTML_ELEMENTS = (
+    "a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|big|blink|blockquote|body|br|button|"
+    "canvas|caption|center|cite|code|col|colgroup|data|dd|del|details|dfn|dialog|div|dl|dt|em|embed|"
+    "fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hr|html|i|iframe|"
+    "img|input|ins|kbd|label|legend|li|link|main|map|mark|marquee|math|menu|meta|meter|nav|noscript|"
+    "object|ol|optgroup|option|output|p|param|picture|pre|progress|q|rp|rt|ruby|s|samp|script|"
+    "section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|table|tbody|td|"
+    "template|textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr|tg-spoiler|tg-emoji"
+)
+_HTML_TAG = re.compile(rf"(?i)</?(?:{_HTML_ELEMENTS})(?=[\s/>])[^<>]*>")
+"""An HTML element's tag. Other text between angle brackets (``n<k and m>j``, ``$n<k$``) is prose,
+escaped by the renderers."""
 _PAIRED_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b[^<>]*>(.*?)</\1\s*>", re.S)
 _PLATFORM_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:|t:)[^<>\s]*>")
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]]*)\]\s*(?:\([^()]*(?:\([^()]*\)[^()]*)*\)|\[[^\[\]]*\])")

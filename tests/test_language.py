@@ -102,7 +102,9 @@ def test_unknown_names_are_none(text: str) -> None:
     assert parse_language(text) is None
 
 
-@pytest.mark.parametrize(("stored", "read"), [("zh-CN", "zh"), ("zh-hans", "zh"), ("zh-TW", "zh-Hant"), ("xx", "en")])
+@pytest.mark.parametrize(
+    ("stored", "read"), [("zh-CN", "zh"), ("zh-hans", "zh"), ("zh-TW", "zh-Hant"), ("xx", "en")]
+)
 def test_chats_stored_with_another_spelling_read_back_canonical(stored: str, read: str) -> None:
     """A chat saved with an older spelling reads back with the canonical tag (unknown: English)."""
     data: dict[str, Any] = ChatSettings(ChatKey("telegram", "1"), ("cs.DC",)).to_dict()

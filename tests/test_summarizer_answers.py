@@ -271,7 +271,9 @@ def test_rejection_schedule() -> None:
     assert Rejection.from_json(third.to_json()) == third
 
 
-async def test_rejected_answer_is_asked_again_a_bounded_number_of_times(fake: FakeOpenAI, store: Store) -> None:
+async def test_rejected_answer_is_asked_again_a_bounded_number_of_times(
+    fake: FakeOpenAI, store: Store
+) -> None:
     """An answer refused as unsafe is remembered per key: builds in between make no call; it is asked
     again after 1 h, 6 h and 24 h, then never (four calls over many builds)."""
     wall = WallClock()
@@ -348,24 +350,28 @@ async def test_hanging_llm_gives_extracts_at_the_deadline(fake: FakeOpenAI, stor
 
 
 async def test_answer_after_the_deadline_is_kept_for_the_next_build(fake: FakeOpenAI, store: Store) -> None:
-    """A request under way at the deadline goes on: the digest gets the extract, and the answer,
-    when it comes, is cached and served to the next build without another call."""
+    """At the deadline a request under way goes on and its answer is cached for the next build,
+    while a paper still queued is dropped (no request); the next build asks only for that one."""
     fake.latency = 0.3
     clock = ManualClock()
-    metrics = Metrics()
+    first_paper, queued = paper(1), paper(2)
     async with LLMSummarizer(
-        settings_for(fake), store, sleep=clock.sleep, clock=clock, metrics=metrics
+        settings_for(fake, summary_concurrency=1), store, sleep=clock.sleep, clock=clock
     ) as summarizer:
-        building = asyncio.create_task(summarizer.summarize([paper()], "en"))
+        building = asyncio.create_task(summarizer.summarize([first_paper, queued], "en"))
         await wait_until(lambda: fake.calls == 1 and clock.sleepers == 1)
         clock.advance(60.0)
-        (first,) = await building
-        assert first.summary_source == "extractive"
-        await wait_until(lambda: fake.in_flight == 0)
-        await wait_until(lambda: sample(metrics, "arxiv_digest_llm_calls_total", {"outcome": "ok"}) == 1)
-        (second,) = await summarizer.summarize([paper()], "en")
-    assert second.summary_source == "llm" and fake.calls == 1
-    assert await cached(store, paper(), "en") == second.summary
+        results = await building
+        assert [r.summary_source for r in results] == ["extractive", "extractive"]
+        for _ in range(100):
+            if await cached(store, first_paper, "en") is not None:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)  # time for a dropped request to show up, were it sent
+        assert fake.calls == 1 and await cached(store, queued, "en") is None
+        again = await summarizer.summarize([first_paper, queued], "en")
+    assert [r.summary_source for r in again] == ["llm", "llm"] and fake.calls == 2
+    assert again[0].summary == await cached(store, first_paper, "en")
 
 
 async def test_deadline_is_per_digest_and_a_fast_llm_never_meets_it(fake: FakeOpenAI, store: Store) -> None:

@@ -285,7 +285,9 @@ async def test_empty_content_falls_back(fake: FakeOpenAI, sqlite_store: Store) -
     assert [line["reason"] for line in fallbacks(logs)] == ["empty"]
 
 
-async def test_wrong_language_falls_back_and_is_asked_again_an_hour_later(fake: FakeOpenAI, store: Store) -> None:
+async def test_wrong_language_falls_back_and_is_asked_again_an_hour_later(
+    fake: FakeOpenAI, store: Store
+) -> None:
     """An English answer to a Chinese request falls back, is not cached, is not asked again within
     the hour, and is asked again after it."""
     wall = WallClock()

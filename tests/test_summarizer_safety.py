@@ -36,6 +36,9 @@ from summarizer.safety import MAX_SUMMARY_CHARS, cap_length, clean, findings
             "Keeps $O(n \\log n)$ and $x_i$ math and 3.5 decimals.",
         ),
         ("本文提出一种方法，详见 https://evil.example 。", "本文提出一种方法，详见。"),
+        ("When $n<k$ holds, the bound is tight.", "When $n<k$ holds, the bound is tight."),
+        ("For n<k and m>j the order <i, j> is kept.", "For n<k and m>j the order <i, j> is kept."),
+        ("<SCRIPT src=x></SCRIPT><img/src=x>Left.", "Left."),
         (
             "We use Node.js and e.g. PyTorch on the U.S. data.",
             "We use Node.js and e.g. PyTorch on the U.S. data.",
@@ -56,6 +59,8 @@ def test_clean(raw: str, expected: str) -> None:
         ("see [here](/relative)", {"link"}),
         ("a <a href=x>tag</a>", {"html"}),
         ("&lt;img src=x&gt;", {"html"}),
+        ("<svg onload=alert(1)>", {"html"}),
+        ("When $n<k$ holds, and for n<k and m>j too.", set()),
         ("hi @everyone", {"mention"}),
         ("hi <@123>", {"mention"}),
         ("[click](https://x.example) <b>now</b> @here", {"url", "link", "html", "mention"}),
