@@ -23,15 +23,15 @@ the IANA registry are rejected (``None``).
 
 ``parse_language`` also takes a language's name as people type it, in English or in the language
 itself (``Chinese``, ``中文``, ``繁體中文``, ``Deutsch``, ``français``), through the CLDR names that
-``language_data`` ships; like ``langcodes.find`` it accepts a name followed by extra words
-("Hakka Chinese" → Hakka).
+``language_data`` ships (the names ``langcodes.find`` searches), matched whole: ``"English please"``
+is not a language.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-import langcodes
 from langcodes import Language
 from langcodes.tag_parser import LanguageTagError
 
@@ -75,22 +75,32 @@ def canonical_language(text: str) -> str | None:
     return language
 
 
+@lru_cache(maxsize=1)
+def _names() -> Any:
+    """language_data's trie of language names in every language (loaded once, on first use)."""
+    from language_data.names import data_filename, load_trie
+
+    return load_trie(data_filename("trie/und/name_to_language.marisa"))
+
+
 @lru_cache(maxsize=1024)
 def parse_language(text: str) -> str | None:
     """The canonical tag of a language tag or of a language's name in English or in that language
     (``"中文"`` → ``"zh"``, ``"繁體中文"`` → ``"zh-Hant"``, ``"Deutsch"`` → ``"de"``); None when
-    it is neither. Pure; cached."""
+    it is neither. Names match whole (case, hyphens and parentheses aside). Pure; cached."""
     text = " ".join(text.split())
     if not text or len(text) > MAX_LENGTH:
         return None
     found = canonical_language(text)
     if found is not None:
         return found
-    try:
-        named = langcodes.find(text)
-    except LookupError:
+    from language_data.names import get_trie_value, normalize_name
+
+    name = normalize_name(text)
+    names = _names()
+    if len(name) < 2 or name not in names:
         return None
-    return canonical_language(named.to_tag())
+    return canonical_language(str(get_trie_value(names, name)))
 
 
 def primary_subtag(tag: str) -> str:

@@ -142,7 +142,7 @@ def _saturday() -> date:
         (["cs.DC", "--date", "1990-05-01"], "1991-08-14"),
         (["cs.DC", "--date", "yesterday"], "YYYY-MM-DD"),
         (["cs.DC", "--date", _saturday().isoformat()], "nearest listing days are"),
-        (["cs.DC", "--lang", "english"], "language code"),
+        (["cs.DC", "--lang", "english; rm -rf"], "language code"),
         (["cs.DC", "--format", "pdf"], "text"),
     ],
 )

@@ -162,7 +162,7 @@ async def test_non_admins_change_nothing(commands: Commands, store: Store) -> No
         "/time 08:00 UTC extra",
         "/time " + "9" * 10_000,
         "/lang",
-        "/lang english",
+        "/lang klingon-xx-yy",
         "/lang zh en",
         "/lang " + "z" * 10_000,
         "/today nonsense",

@@ -79,6 +79,7 @@ def test_malformed_or_unwritten_tags_are_none(malformed: str) -> None:
         ("简体中文", "zh"),
         ("繁體中文", "zh-Hant"),
         ("Traditional Chinese", "zh-Hant"),
+        ("Chinese (Traditional)", "zh-Hant"),
         ("日本語", "ja"),
         ("Deutsch", "de"),
         ("German", "de"),
@@ -96,7 +97,22 @@ def test_language_names_as_users_type_them(name: str, tag: str) -> None:
     assert normalize_language(name) == tag
 
 
-@pytest.mark.parametrize("text", ["foo", "", "dialect", "zz top", "a" * 100])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "foo",
+        "",
+        "dialect",
+        "zz top",
+        "a" * 100,
+        "english; rm -rf",
+        "Deutsch 2",
+        "Chinese of the Mars colony",
+        "English please",
+        "klingon-xx-yy",
+        "e",
+    ],
+)
 def test_unknown_names_are_none(text: str) -> None:
     """Text that is neither a tag nor a language's name gives None."""
     assert parse_language(text) is None

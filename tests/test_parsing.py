@@ -75,17 +75,17 @@ def test_parse_zone(text: str, expected: str | None) -> None:
         ("en", "en"),
         ("zh", "zh"),
         ("EN", "en"),
-        ("zh-TW", "zh-TW"),
-        ("zh_tw", "zh-TW"),
+        ("zh-TW", "zh-Hant"),
+        ("zh_tw", "zh-Hant"),
         ("zh-hant", "zh-Hant"),
-        ("zh-Hant-TW", "zh-Hant-TW"),
-        ("pt-BR", "pt-BR"),
-        ("es-419", "es-419"),
+        ("zh-Hant-TW", "zh-Hant"),
+        ("pt-BR", "pt"),
+        ("es-419", "es"),
         ("de", "de"),
         ("ja", "ja"),
         ("yue", "yue"),
         (" fr ", "fr"),
-        ("english", None),
+        ("english", "en"),
         ("e1", None),
         ("e", None),
         ("", None),
@@ -93,11 +93,11 @@ def test_parse_zone(text: str, expected: str | None) -> None:
         ("zh-TWN1", None),
         ("en;DROP", None),
         ("x" * 10_000, None),
-        ("中文", None),
+        ("中文", "zh"),
     ],
 )
 def test_normalize_language(code: str, expected: str | None) -> None:
-    """Well-formed codes come back canonical; malformed ones are None and not supported."""
+    """Codes and names come back as the one canonical tag of their language; malformed ones are None."""
     assert normalize_language(code) == expected
 
 

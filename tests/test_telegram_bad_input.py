@@ -71,6 +71,7 @@ CASES: list[tuple[str, str | None]] = [
     ("/subscribe ру́сский", "“ру"),
     ("/today 😀", unknown("😀")),
     ("/time 八点", "“八点” is not a time"),
+    ("/lang 火星语", "“火星语” is not a language"),
     ("/ｓｕｂｓｃｒｉｂｅ cs.DC", t("en", "already", cats="cs.DC")),
     ("／subscribe cs.dc，cs.DC", t("en", "already", cats="cs.DC")),
     ("/subscrib cs.DC", "Unknown command /subscrib. Did you mean /subscribe?"),
