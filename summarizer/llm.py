@@ -64,8 +64,6 @@ REJECTED_NAMESPACE = "summary-rejected"
 REJECTION_BACKOFF: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
 """Seconds before a key whose answer was rejected 1, 2, 3 times is asked again; after as many
 rejections as this has entries (plus one), it is not asked again."""
-REJECTION_TTL = 30 * 24 * 3600.0
-"""How long a rejection is remembered."""
 
 RETRY_MIN_TOKENS = 4096
 RETRY_MAX_TOKENS = 32768
@@ -544,7 +542,7 @@ class LLMSummarizer:
             return outcome
         if outcome.rejected:
             record = next_rejection(previous, outcome.reason, self._now())
-            await self._store.cache_set(REJECTED_NAMESPACE, key, record.to_json(), ttl=REJECTION_TTL)
+            await self._store.cache_set(REJECTED_NAMESPACE, key, record.to_json())
         await self._store.cache_set(FAILED_NAMESPACE, key, outcome.reason, ttl=max(self._claim_ttl, 5.0))
         return outcome
 
