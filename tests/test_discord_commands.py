@@ -75,15 +75,15 @@ def test_may_manage(in_guild: bool, permissions: discord.Permissions, allowed: b
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        (discord.Locale.chinese, "zh-CN"),
-        (discord.Locale.taiwan_chinese, "zh-TW"),
-        (discord.Locale.american_english, "en-US"),
+        (discord.Locale.chinese, "zh"),
+        (discord.Locale.taiwan_chinese, "zh-Hant"),
+        (discord.Locale.american_english, "en"),
         (discord.Locale.german, "de"),
         (None, None),
     ],
 )
 def test_user_language(locale: discord.Locale | None, expected: str | None) -> None:
-    """A Discord client locale becomes a language tag, region kept (Traditional for zh-TW)."""
+    """A Discord client locale becomes the language's canonical tag (Traditional for zh-TW)."""
     assert user_language(locale) == expected
 
 
