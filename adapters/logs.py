@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import stamina.instrumentation
 import structlog
 
 
@@ -50,3 +51,15 @@ def configure(level: str = "INFO") -> None:
         "apscheduler",
     ):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+    stamina.instrumentation.set_on_retry_hooks([retry_at_debug])
+
+
+def retry_at_debug(details: stamina.instrumentation.RetryDetails) -> None:
+    """stamina's retry hook: each scheduled retry is one DEBUG line (the final failure is reported
+    once by whoever gives up)."""
+    structlog.get_logger("stamina").debug(
+        "retry_scheduled",
+        retry_num=details.retry_num,
+        caused_by=type(details.caused_by).__name__,
+        wait_for=round(details.wait_for, 2),
+    )

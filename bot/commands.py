@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo, available_timezones
 import structlog
 
 from bot import taxonomy
-from bot.engine import DigestEngine
-from bot.errors import SourceUnavailable, StaleFeed, UnknownCategory, clip
+from bot.engine import BatchStatus, DigestEngine
+from bot.errors import BatchNotReady, SourceError, StaleFeed, UnknownCategory, clip
 from bot.i18n import (
     format_moment,
     is_chinese,
@@ -551,7 +551,10 @@ class Commands:
             digest = await self._engine.build(categories, None, lang, include_replacements=include)
         except StaleFeed as error:
             return TextReply(t(lang, "stale", shown=error.shown, expected=error.expected), ok=False)
-        except SourceUnavailable:
+        except BatchNotReady as error:
+            zone = current.timezone if current else self._settings.default_timezone
+            return TextReply(not_ready_text(lang, error, zone), ok=False)
+        except SourceError:
             return TextReply(t(lang, "source_down"), ok=False)
         if current is not None:
             own = current.title if categories == current.categories else ""
@@ -620,24 +623,19 @@ class Commands:
     async def cmd_status(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        status = await self._engine.feed_status()
-        if status is None:
-            last, feed, counts = t(lang, "status_none"), t(lang, "status_none"), ""
+        mine = current.categories if current else ()
+        zone = current.timezone if current else self._settings.default_timezone
+        if mine:
+            status = await self._engine.status(mine)
+            include = current.include_replacements if current else False
+            last = status.listing_date.isoformat() if status.listing_date else t(lang, "status_none")
+            counts = status_counts(lang, status, include)
+            feed = status_feed_text(lang, status, zone)
         else:
-            last = status.listing_date.isoformat()
-            feed = (
-                t(lang, "feed_stale", shown=status.listing_date, expected=status.expected)
-                if status.stale
-                else t(lang, "feed_ok")
-            )
-            mine = current.categories if current else ()
-            counts = "".join(
-                "  "
-                + t(lang, "status_count", category=c, name=category_name(c, lang), n=status.counts[c])
-                + "\n"
-                for c in mine
-                if c in status.counts
-            )
+            overall = await self._engine.feed_status()
+            last = overall.listing_date.isoformat() if overall else t(lang, "status_none")
+            feed = t(lang, "feed_ok") if overall else t(lang, "status_none")
+            counts = ""
         due = await self._store.get_due(caller.chat)
         if caller.chat.platform in PUSHLESS:
             next_push = t(lang, "no_push_here")
@@ -648,3 +646,62 @@ class Commands:
         else:
             next_push = format_moment(datetime.fromtimestamp(due, ZoneInfo(current.timezone)))
         return TextReply(t(lang, "status", last=last, counts=counts, next=next_push, feed=feed))
+
+
+def _when(moment: datetime | None, zone: str, lang: str) -> str:
+    return format_moment(moment.astimezone(ZoneInfo(zone))) if moment else t(lang, "not_known")
+
+
+def not_ready_text(lang: str, error: BatchNotReady, zone: str) -> str:
+    """``BatchNotReady`` in the chat's language: which batch, why, and when it is asked for again."""
+    why = t(lang, f"why_{error.reason}", cats=join_list(list(error.categories), lang))
+    when = _when(error.retry_at, zone, lang)
+    return t(lang, "not_ready", date=error.listing_date.isoformat(), why=why, when=when)
+
+
+def status_counts(lang: str, status: BatchStatus, include_replacements: bool) -> str:
+    """The count lines of ``/status``, as the chat's digest counts: per category, then (for several
+    categories, deduplicated) the digest's total; ``36 new + 1 updated`` when replacements are shown."""
+    if status.listing_date is None:
+        return ""
+    lines = []
+    for category, (new, updated) in status.by_category.items():
+        name = category_name(category, lang)
+        if include_replacements and updated:
+            lines.append(t(lang, "status_count_updated", category=category, name=name, n=new, m=updated))
+        else:
+            lines.append(t(lang, "status_count", category=category, name=name, n=new))
+    text = "".join(f"  {line}\n" for line in lines)
+    if len(status.by_category) > 1:
+        if include_replacements and status.updated:
+            text += t(lang, "status_total_updated", n=status.new, m=status.updated) + "\n"
+        else:
+            text += t(lang, "status_total", n=status.new) + "\n"
+    return text
+
+
+def status_feed_text(lang: str, status: BatchStatus, zone: str) -> str:
+    """The feed line of ``/status``: up to date, not rebuilt yet, a batch not available (why, next
+    check), or arXiv unreachable; and which categories came from the export API."""
+    if status.unreachable:
+        text = t(lang, "feed_unreachable", detail=status.detail or "")
+    elif status.pending and status.reason is not None:
+        cats = status.stale if status.reason == "stale" and status.stale else status.pending
+        why = t(lang, f"why_{status.reason}", cats=join_list(list(cats), lang))
+        text = t(
+            lang,
+            "feed_pending",
+            date=status.expected.isoformat(),
+            cats=join_list(list(status.pending), lang),
+            why=why,
+            when=_when(status.next_check, zone, lang),
+        )
+    elif status.listing_date is not None and status.listing_date < status.expected:
+        text = t(lang, "feed_stale", shown=status.listing_date, expected=status.expected)
+    elif status.listing_date is None:
+        text = t(lang, "status_none")
+    else:
+        text = t(lang, "feed_ok")
+    if status.from_api:
+        text += "; " + t(lang, "feed_from_api", cats=join_list(list(status.from_api), lang))
+    return text

@@ -4,22 +4,50 @@ Batches are cached in the store per (listing date, category), so any number of c
 any mix of categories cause one arXiv request per batch: only the categories missing from the
 cache are fetched, all in one request, by one process at a time.
 
-"Latest" means the batch the RSS feed should show now. A feed that still shows an older batch is
-tolerated for a few hours after its usual rebuild (the older batch is served meanwhile); after
-that it is stale and the export API backfills the expected batch.
+"Latest" means the batch the RSS feed should show now (``listing.latest_feed_listing``). What a
+category's entry for a listing date holds, and how final it is:
+
+- from the **feed** (``origin="rss"``): the day as arXiv announced it, final, even when empty (a
+  combined feed whose other categories have items shows that this one really had none);
+- from the **export API** (``origin="api"``): the papers submitted in the day's window; the feed's
+  record replaces it whenever the feed shows that day, and papers the feed saw announced on a later
+  day (held for moderation) are left out; it may still miss papers announced late;
+- **not yet available**: nothing is cached as the day. An empty API answer is re-asked once, then
+  told apart by one more request (does the API list *any* submission of that window?): if it does,
+  the category really had no papers; if not, the API has not caught up (or arXiv announced nothing:
+  a holiday), and the day is asked for again later, spaced out (``api_reask`` doubling up to
+  ``api_reask_max``), never cached as empty.
+
+A feed that still shows an older batch is tolerated for ``FEED_GRACE`` after its usual rebuild (the
+older batch is served meanwhile). After that, or when a category of a combined feed still lists
+exactly the previous batch's papers, or when the feed is empty on a listing day or fails, the
+category is asked for from the export API. While neither has it, ``BatchNotReady`` (or, for one
+category of several, a partial batch that names it in ``pending``) says so and when the engine asks
+again; both arXiv hosts unreachable give one ``SourceUnavailable`` naming each and its cause.
+
+What the last look at each category showed is kept per (listing date, category) in the store,
+with the time of the next question, so ``/status`` and every process agree without asking arXiv.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 import structlog
 
 from bot import listing
-from bot.errors import SourceError, StaleFeed
+from bot.errors import (
+    BatchNotReady,
+    MalformedResponse,
+    NotReadyReason,
+    SourceError,
+    SourceUnavailable,
+    StaleFeed,
+)
 from bot.flight import SingleFlight
 from bot.models import AnnounceType, Batch, Digest, Paper
 from bot.source import ArxivSource
@@ -29,48 +57,133 @@ from bot.summary import Progress, Summarizer
 log = structlog.get_logger(__name__)
 
 BATCH_TTL = 21 * 24 * 3600.0
+"""Seconds a category's papers of one listing date stay cached."""
+LOOK_TTL = 4 * 24 * 3600.0
+"""Seconds the record of the last look at a category-day is kept."""
 FEED_GRACE = timedelta(hours=3)
-FEED_RECHECK = 300.0
+"""How long after the feed's usual rebuild an older feed is taken as "not rebuilt yet"."""
+FEED_RECHECK = timedelta(minutes=5)
+"""Shortest wait before asking the feed again for a category whose day is not final."""
+FAILED_RECHECK = timedelta(minutes=1)
+"""Shortest wait before asking a host again after it failed."""
+API_REASK = timedelta(minutes=5)
+"""Wait before asking the export API again for a day it did not list yet; doubles each time."""
+API_REASK_MAX = timedelta(hours=1)
+"""Longest wait between two questions to the export API about one day."""
+MAX_HOLD = 5
+"""Listing days after a day whose feed records are checked for papers announced late (held)."""
+MAX_LOOKBACK = 7
+"""Listing days searched back for the latest batch held, for ``/status``."""
 
 Clock = Callable[[], datetime]
+Origin = Literal["rss", "api"]
+FeedSeen = Literal["current", "stale", "older", "empty", "failed"]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# -- what is kept per (listing date, category) ---------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class FeedStatus:
-    """What the last look at arXiv showed, for ``/status``."""
+class Entry:
+    """One category's papers of one listing date, where they came from and when they were asked."""
 
-    listing_date: date
-    expected: date
-    checked_at: datetime
-    counts: dict[str, int]
-
-    @property
-    def stale(self) -> bool:
-        return self.listing_date < self.expected
+    origin: Origin
+    asked: datetime
+    papers: tuple[Paper, ...]
 
     def to_json(self) -> str:
         return json.dumps(
             {
-                "listing_date": self.listing_date.isoformat(),
-                "expected": self.expected.isoformat(),
-                "checked_at": self.checked_at.isoformat(),
-                "counts": self.counts,
-            }
+                "origin": self.origin,
+                "asked": self.asked.isoformat(),
+                "papers": [p.to_dict() for p in self.papers],
+            },
+            ensure_ascii=False,
         )
 
     @classmethod
-    def from_json(cls, text: str) -> FeedStatus:
+    def from_json(cls, text: str) -> Entry:
         data = json.loads(text)
+        origin: Origin = "api" if data.get("origin") == "api" else "rss"
         return cls(
-            listing_date=date.fromisoformat(data["listing_date"]),
-            expected=date.fromisoformat(data["expected"]),
-            checked_at=datetime.fromisoformat(data["checked_at"]),
-            counts={k: int(v) for k, v in data["counts"].items()},
+            origin, datetime.fromisoformat(data["asked"]), tuple(Paper.from_dict(p) for p in data["papers"])
         )
+
+
+Failure = tuple[str, str, int]
+"""``(host, cause, attempts)`` of a host that could not be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What the last questions about one category-day showed, and when to ask again.
+
+    ``feed``: the feed showed this day (``current``), the previous batch's papers under this day's
+    date (``stale``), an older date (``older``, ``shown``), no items (``empty``), or failed
+    (``failed``, ``feed_detail``; ``feed_failure`` if the host was unreachable). ``api``: None (not
+    asked), ``listed`` (it had the day), ``lag`` (it listed nothing of the day's window yet) or
+    ``failed`` (``api_detail``, ``api_failure``); ``api_asks`` counts the unanswered questions.
+    """
+
+    at: datetime
+    feed: FeedSeen
+    next_feed: datetime
+    shown: date | None = None
+    feed_detail: str | None = None
+    feed_failure: Failure | None = None
+    api: Literal["listed", "lag", "failed"] | None = None
+    api_asks: int = 0
+    next_api: datetime | None = None
+    api_detail: str | None = None
+    api_failure: Failure | None = None
+
+    def to_json(self) -> str:
+        data = {
+            "at": self.at.isoformat(),
+            "feed": self.feed,
+            "next_feed": self.next_feed.isoformat(),
+            "shown": self.shown.isoformat() if self.shown else None,
+            "feed_detail": self.feed_detail,
+            "feed_failure": list(self.feed_failure) if self.feed_failure else None,
+            "api": self.api,
+            "api_asks": self.api_asks,
+            "next_api": self.next_api.isoformat() if self.next_api else None,
+            "api_detail": self.api_detail,
+            "api_failure": list(self.api_failure) if self.api_failure else None,
+        }
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Look:
+        data = json.loads(text)
+
+        def failure(value: list[object] | None) -> Failure | None:
+            return (str(value[0]), str(value[1]), int(str(value[2]))) if value else None
+
+        return cls(
+            at=datetime.fromisoformat(data["at"]),
+            feed=data["feed"],
+            next_feed=datetime.fromisoformat(data["next_feed"]),
+            shown=date.fromisoformat(data["shown"]) if data.get("shown") else None,
+            feed_detail=data.get("feed_detail"),
+            feed_failure=failure(data.get("feed_failure")),
+            api=data.get("api"),
+            api_asks=int(data.get("api_asks", 0)),
+            next_api=datetime.fromisoformat(data["next_api"]) if data.get("next_api") else None,
+            api_detail=data.get("api_detail"),
+            api_failure=failure(data.get("api_failure")),
+        )
+
+
+def _key(listing_date: date, category: str) -> str:
+    return f"{listing_date.isoformat()}|{category}"
+
+
+# -- pure helpers ---------------------------------------------------------------------------------------
 
 
 def relative_type(paper: Paper, categories: Sequence[str]) -> AnnounceType:
@@ -82,7 +195,9 @@ def relative_type(paper: Paper, categories: Sequence[str]) -> AnnounceType:
     return AnnounceType.NEW if primary else AnnounceType.CROSS
 
 
-def merge(listing_date: date, categories: Sequence[str], per_category: dict[str, list[Paper]]) -> Batch:
+def merge(
+    listing_date: date, categories: Sequence[str], per_category: Mapping[str, Sequence[Paper]]
+) -> Batch:
     """One batch from per-category lists: deduplicated by id (without version), in category order,
     announce types made relative to the requested categories."""
     seen: dict[str, Paper] = {}
@@ -97,11 +212,6 @@ def merge(listing_date: date, categories: Sequence[str], per_category: dict[str,
     return Batch(
         listing_date=listing_date, categories=tuple(categories), papers=tuple(papers), origin="cache"
     )
-
-
-def _batch_key(listing_date: date, category: str) -> str:
-    """The ``batch`` cache key of one category's papers of one listing date."""
-    return f"{listing_date.isoformat()}|{category}"
 
 
 def split_by_category(batch: Batch, categories: Sequence[str]) -> dict[str, list[Paper]]:
@@ -122,6 +232,167 @@ def order_for_digest(papers: Sequence[Paper]) -> tuple[tuple[Paper, ...], tuple[
     return tuple(new + cross), tuple(replaced)
 
 
+def digest_counts(papers: Sequence[Paper]) -> tuple[int, int]:
+    """``(new, updated)`` as a digest counts them: new submissions and cross-lists, replacements."""
+    main, replaced = order_for_digest(papers)
+    return len(main), len(replaced)
+
+
+def is_previous_batch(items: Sequence[Paper], previous: Sequence[Paper] | None) -> bool:
+    """Whether a category's feed items are the previous batch's, not a new one.
+
+    A paper is listed as new (or as a cross-list) in a category once, so a new batch never repeats
+    the previous one's new items: the items are the previous batch when every new or cross-listed
+    one was in it (or, with only replacements, when they are exactly its papers). False when there
+    is no previous batch to compare with, or no items.
+    """
+    if not items or not previous:
+        return False
+    before = {p.id for p in previous}
+    fresh = [p for p in items if not p.announce_type.is_replacement]
+    if fresh:
+        return all(p.id in before for p in fresh)
+    return {p.id for p in items} == before
+
+
+def reask_delay(asks: int, first: timedelta = API_REASK, cap: timedelta = API_REASK_MAX) -> timedelta:
+    """The wait before the next question after ``asks`` unanswered ones: ``first``, doubling, at most
+    ``cap``."""
+    return min(cap, first * (1 << max(0, min(asks - 1, 30))))
+
+
+def unreachable(feed: Failure | None, api: Failure | None) -> SourceUnavailable:
+    """One error naming each arXiv host tried (the feed's, the export API's), the cause in words
+    and the requests sent to it."""
+
+    def part(kind: str, failure: Failure) -> str:
+        host, cause, attempts = failure
+        return f"its {kind} at {host} ({cause}; {attempts} attempt{'s' if attempts != 1 else ''})"
+
+    parts = [part(kind, f) for kind, f in (("feed", feed), ("export API", api)) if f is not None]
+    return SourceUnavailable(
+        "arXiv cannot be reached: " + " and ".join(parts) + "; try again later",
+        failures=[f for f in (feed, api) if f is not None],
+    )
+
+
+def _failure(error: SourceError) -> Failure | None:
+    """The first unreachable host of an error, if it is one."""
+    if isinstance(error, SourceUnavailable) and error.failures:
+        return error.failures[0]
+    return None
+
+
+def describe_failure(error: SourceError) -> str:
+    """A source error as a short cause, for ``/status`` and the not-ready message."""
+    if isinstance(error, SourceUnavailable) and error.failures:
+        return "; ".join(f"{host}: {cause}" for host, cause, _ in error.failures)
+    if isinstance(error, MalformedResponse):
+        return f"it answered {error}"
+    return str(error)
+
+
+# -- status -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """What the last look at arXiv showed, for ``/status`` (one per deployment, not per chat)."""
+
+    listing_date: date
+    expected: date
+    checked_at: datetime
+    counts: dict[str, int]
+    """Per category: papers its digest shows (new submissions and cross-lists)."""
+    updated: dict[str, int] = field(default_factory=dict)
+    """Per category: replacements (shown only to chats that turned them on)."""
+
+    @property
+    def stale(self) -> bool:
+        return self.listing_date < self.expected
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "listing_date": self.listing_date.isoformat(),
+                "expected": self.expected.isoformat(),
+                "checked_at": self.checked_at.isoformat(),
+                "counts": self.counts,
+                "updated": self.updated,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> FeedStatus:
+        data = json.loads(text)
+        return cls(
+            listing_date=date.fromisoformat(data["listing_date"]),
+            expected=date.fromisoformat(data["expected"]),
+            checked_at=datetime.fromisoformat(data["checked_at"]),
+            counts={k: int(v) for k, v in data["counts"].items()},
+            updated={k: int(v) for k, v in data.get("updated", {}).items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchStatus:
+    """A chat's view of arXiv for ``/status``, from the cache alone (no request).
+
+    ``listing_date`` is the latest batch held for the chat's categories (None if none), ``new`` and
+    ``updated`` count its papers as the chat's digest does (deduplicated across categories; updated
+    are replacements), ``by_category`` the same ``(new, updated)`` per category held. ``expected`` is the batch the calendar expects the feed to show now;
+    ``pending`` the categories whose batch of ``expected`` is not to be had yet, ``stale`` those whose
+    feed still lists the previous batch, ``from_api`` those served from the export API (may miss
+    papers on hold). ``reason``/``detail`` say why ``expected`` is not (all) here; ``next_check``
+    is when the engine asks arXiv again; ``unreachable`` names the hosts that failed.
+    """
+
+    expected: date
+    listing_date: date | None = None
+    new: int = 0
+    updated: int = 0
+    by_category: dict[str, tuple[int, int]] = field(default_factory=dict)
+    pending: tuple[str, ...] = ()
+    stale: tuple[str, ...] = ()
+    from_api: tuple[str, ...] = ()
+    reason: NotReadyReason | None = None
+    detail: str | None = None
+    checked_at: datetime | None = None
+    next_check: datetime | None = None
+    unreachable: tuple[Failure, ...] = ()
+
+    @property
+    def up_to_date(self) -> bool:
+        """The expected batch is held, whole, for every category."""
+        return self.listing_date == self.expected and not self.pending
+
+    def count_text(self, include_replacements: bool) -> str:
+        """The digest's count: ``"36"``, or ``"36 new + 1 updated"`` for a chat that shows replacements."""
+        if include_replacements and self.updated:
+            return f"{self.new} new + {self.updated} updated"
+        return str(self.new)
+
+
+# -- the view of one listing day ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Day:
+    """A listing day's cached entries and last looks for some categories."""
+
+    listing_date: date
+    categories: tuple[str, ...]
+    entries: dict[str, Entry]
+    looks: dict[str, Look]
+
+    @property
+    def missing(self) -> list[str]:
+        return [c for c in self.categories if c not in self.entries]
+
+    def from_api(self) -> tuple[str, ...]:
+        return tuple(c for c in self.categories if c in self.entries and self.entries[c].origin == "api")
+
+
 class DigestEngine:
     """Builds digests from the cache, the RSS feed and the export API."""
 
@@ -132,149 +403,517 @@ class DigestEngine:
         summarizer: Summarizer,
         clock: Clock = utc_now,
         flight: SingleFlight | None = None,
+        *,
+        feed_recheck: timedelta = FEED_RECHECK,
+        failed_recheck: timedelta = FAILED_RECHECK,
+        api_reask: timedelta = API_REASK,
+        api_reask_max: timedelta = API_REASK_MAX,
     ) -> None:
         self._store = store
         self._source = source
         self._summarizer = summarizer
         self._clock = clock
         self._flight = flight or SingleFlight(store)
+        self._feed_recheck = feed_recheck
+        self._failed_recheck = failed_recheck
+        self._api_reask = api_reask
+        self._api_reask_max = api_reask_max
 
     # -- batches -------------------------------------------------------------------------------------
     async def batch(self, categories: Sequence[str], listing_date: date | None = None) -> Batch:
-        """The batch of ``listing_date`` (or the latest one) for ``categories``."""
-        categories = tuple(categories)
-        if listing_date is not None:
-            return await self._dated(categories, listing_date)
-        return await self._latest(categories)
+        """The batch of ``listing_date`` (or the latest one) for ``categories``.
 
-    async def _cached(self, listing_date: date, categories: Sequence[str]) -> dict[str, list[Paper]] | None:
-        found: dict[str, list[Paper]] = {}
-        for category in categories:
-            raw = await self._store.cache_get("batch", _batch_key(listing_date, category))
-            if raw is None:
-                return None
-            found[category] = [Paper.from_dict(d) for d in json.loads(raw)]
-        return found
-
-    async def _missing(self, listing_date: date, categories: Sequence[str]) -> list[str]:
-        return [
-            c for c in categories if await self._store.cache_get("batch", _batch_key(listing_date, c)) is None
-        ]
-
-    async def _save(self, listing_date: date, categories: Sequence[str], batch: Batch) -> None:
-        for category, papers in split_by_category(batch, categories).items():
-            await self._store.cache_set(
-                "batch",
-                _batch_key(listing_date, category),
-                json.dumps([p.to_dict() for p in papers], ensure_ascii=False),
-                ttl=BATCH_TTL,
-            )
-
-    async def _dated(self, categories: tuple[str, ...], listing_date: date) -> Batch:
-        async def check() -> dict[str, list[Paper]] | None:
-            return await self._cached(listing_date, categories)
-
-        async def work() -> dict[str, list[Paper]]:
-            missing = await self._missing(listing_date, categories)
-            window = listing.submission_window(listing_date)
-            fetched = await self._source.fetch_listing(missing, listing_date, window)
-            await self._save(listing_date, missing, fetched)
-            found = await self._cached(listing_date, categories)
-            assert found is not None
-            return found
-
-        per = await self._flight.run(f"dated:{listing_date}:{'+'.join(sorted(categories))}", check, work)
-        return merge(listing_date, categories, per)
-
-    async def _latest(self, categories: tuple[str, ...]) -> Batch:
+        A category whose papers of that day cannot be had yet is named in ``Batch.pending`` (the
+        others are served); when none can be had, raises ``BatchNotReady`` (``StaleFeed`` when the
+        feed still shows the previous batch), or ``SourceUnavailable`` naming the hosts that failed.
+        """
+        categories = tuple(dict.fromkeys(categories))
         now = self._clock()
+        target = await self._target(now)
+        if listing_date is None or listing_date >= target:
+            found = await self._latest(categories, target, now)
+            if listing_date is None or found.listing_date == listing_date:
+                return found
+        assert listing_date is not None
+        return await self._dated(categories, listing_date, now)
+
+    async def _target(self, now: datetime) -> date:
+        """The batch the feed should show now: by the calendar, or the newer one it already showed."""
         target = listing.latest_feed_listing(now)
-        shown_key = "+".join(sorted(categories))
-
-        async def check() -> tuple[date, dict[str, list[Paper]]] | None:
-            per = await self._cached(target, categories)
-            if per is not None:
-                return target, per
-            shown = await self._recently_shown(shown_key, target, now)
-            if shown is not None:
-                per = await self._cached(shown, categories)
-                if per is not None:
-                    return shown, per
-            return None
-
-        async def work() -> tuple[date, dict[str, list[Paper]]]:
-            day = await self._fill_latest(categories, target, now)
-            await self._store.cache_set("feedcheck", shown_key, day.isoformat(), ttl=FEED_RECHECK)
-            per = await self._cached(day, categories)
-            if per is None:
-                # The feed showed a newer batch than expected while other categories were cached
-                # for the expected one: the rest of that newer batch comes from the export API.
-                remaining = await self._missing(day, categories)
-                rest = await self._source.fetch_listing(remaining, day, listing.submission_window(day))
-                await self._save(day, remaining, rest)
-                per = await self._cached(day, categories)
-                assert per is not None
-            return day, per
-
-        day, per = await self._flight.run(f"latest:{target}:{shown_key}", check, work)
-        return merge(day, categories, per)
-
-    async def _recently_shown(self, key: str, target: date, now: datetime) -> date | None:
-        """The older batch the feed showed a moment ago, while its rebuild is still within grace."""
-        if now >= listing.feed_ready_at(target) + FEED_GRACE:
-            return None
-        raw = await self._store.cache_get("feedcheck", key)
-        return date.fromisoformat(raw) if raw else None
-
-    async def _fill_latest(self, categories: tuple[str, ...], target: date, now: datetime) -> date:
-        """Fetch what the cache lacks for the latest batch; return the listing date now cached."""
-        missing = await self._missing(target, categories)
-        feed: Batch | None = None
-        feed_error: SourceError | None = None
-        try:
-            feed = await self._source.fetch_feed(missing)
-        except SourceError as error:
-            feed_error = error
-            log.warning("feed_failed", error=str(error), categories=len(missing))
-        if feed is not None and feed.listing_date >= target:
-            await self._save(feed.listing_date, missing, feed)
-            await self._note(feed.listing_date, feed.listing_date, now, feed, missing)
-            return feed.listing_date
-        rebuilding = now < listing.feed_ready_at(target) + FEED_GRACE
-        if feed is not None and rebuilding and len(missing) == len(categories):
-            # The feed is not rebuilt yet and nothing of the new batch is cached: serve the old one.
-            # (If some categories were cached for the new batch, it is out: backfill the rest.)
-            await self._save(feed.listing_date, missing, feed)
-            await self._note(feed.listing_date, target, now, feed, missing)
-            log.info("feed_not_rebuilt_yet", shown=str(feed.listing_date), expected=str(target))
-            return feed.listing_date
-        try:
-            window = listing.submission_window(target)
-            backfill = await self._source.fetch_listing(missing, target, window)
-        except SourceError as error:
-            if feed is not None:
-                raise StaleFeed(feed.listing_date, target) from error
-            raise (feed_error or error) from error
-        await self._save(target, missing, backfill)
-        shown = feed.listing_date if feed is not None else target
-        await self._note(shown, target, now, backfill, missing)
-        log.info("backfilled", listing_date=str(target), papers=len(backfill.papers), feed_shown=str(shown))
+        raw = await self._store.cache_get("meta", "newest")
+        if raw:
+            newest = date.fromisoformat(raw)
+            if target < newest <= listing.next_listing_day(target):
+                return newest
         return target
 
-    async def _note(
-        self, shown: date, expected: date, now: datetime, batch: Batch, categories: Sequence[str]
+    async def _day(self, listing_date: date, categories: Sequence[str]) -> _Day:
+        entries: dict[str, Entry] = {}
+        looks: dict[str, Look] = {}
+        for category in categories:
+            raw = await self._store.cache_get("listing", _key(listing_date, category))
+            if raw is not None:
+                entries[category] = Entry.from_json(raw)
+            seen = await self._store.cache_get("look", _key(listing_date, category))
+            if seen is not None:
+                looks[category] = Look.from_json(seen)
+        return _Day(listing_date, tuple(categories), entries, looks)
+
+    async def _save(self, listing_date: date, category: str, entry: Entry) -> None:
+        await self._store.cache_set("listing", _key(listing_date, category), entry.to_json(), ttl=BATCH_TTL)
+
+    async def _set_look(self, listing_date: date, category: str, look: Look) -> None:
+        await self._store.cache_set("look", _key(listing_date, category), look.to_json(), ttl=LOOK_TTL)
+
+    # -- the latest batch ------------------------------------------------------------------------------
+    def _rebuilding(self, target: date, now: datetime) -> bool:
+        """Whether an older feed is still within its usual rebuild time for ``target``."""
+        return now < listing.feed_ready_at(target) + FEED_GRACE
+
+    def _feed_due(self, day: _Day, now: datetime) -> list[str]:
+        """Categories worth asking the feed about: no entry yet, or only the API's."""
+        due = []
+        for category in day.categories:
+            entry = day.entries.get(category)
+            if entry is not None and entry.origin == "rss":
+                continue
+            look = day.looks.get(category)
+            if look is None or look.next_feed <= now:
+                due.append(category)
+        return due
+
+    def _api_due(self, day: _Day, now: datetime) -> list[str]:
+        """Categories the feed does not give for ``day`` now and the API may be asked about."""
+        rebuilding = self._rebuilding(day.listing_date, now)
+        out_elsewhere = any(e.origin == "rss" for e in day.entries.values())
+        due = []
+        for category in day.missing:
+            look = day.looks.get(category)
+            if look is None:
+                continue
+            waiting_for_rebuild = look.feed in ("older", "empty") and rebuilding and not out_elsewhere
+            if waiting_for_rebuild:
+                continue
+            if look.next_api is None or look.next_api <= now:
+                due.append(category)
+        return due
+
+    async def _latest(self, categories: tuple[str, ...], target: date, now: datetime) -> Batch:
+        shown_key = "+".join(sorted(categories))
+
+        async def check() -> _Day | None:
+            day = await self._day(target, categories)
+            if self._feed_due(day, now) or self._api_due(day, now):
+                return None
+            return day
+
+        async def work() -> _Day:
+            day = await self._day(target, categories)
+            asked = self._feed_due(day, now)
+            if asked:
+                newer = await self._ask_feed(day, asked, now)
+                if newer is not None:
+                    return await self._newer(categories, newer, now)
+                day = await self._day(target, categories)
+            wanted = self._api_due(day, now)
+            if wanted:
+                await self._ask_api(day, wanted, now)
+                day = await self._day(target, categories)
+            return day
+
+        day = await self._flight.run(f"latest:{target}:{shown_key}", check, work)
+        return await self._latest_result(day, target, now)
+
+    async def _newer(self, categories: tuple[str, ...], newer: date, now: datetime) -> _Day:
+        """The feed already shows ``newer`` than the calendar expects: complete that day instead."""
+        await self._store.cache_set("meta", "newest", newer.isoformat(), ttl=LOOK_TTL)
+        day = await self._day(newer, categories)
+        asked = self._feed_due(day, now)
+        if asked:
+            await self._ask_feed(day, asked, now)
+            day = await self._day(newer, categories)
+        wanted = self._api_due(day, now)
+        if wanted:
+            await self._ask_api(day, wanted, now)
+            day = await self._day(newer, categories)
+        return day
+
+    async def _ask_feed(self, day: _Day, categories: list[str], now: datetime) -> date | None:
+        """One feed request for ``categories``; records what it showed. Returns a listing date newer
+        than ``day`` if the feed shows one (its papers are saved under that date)."""
+        target = day.listing_date
+        try:
+            feed = await self._source.fetch_feed(categories)
+        except SourceError as error:
+            detail = describe_failure(error)
+            failure = _failure(error)
+            log.info("arxiv_feed_failed", listing_date=str(target), categories=len(categories), error=detail)
+            for category in categories:
+                look = self._looked(day, category, now, "failed", None, detail, failure)
+                await self._set_look(target, category, look)
+            return None
+        if feed is None:
+            for category in categories:
+                await self._set_look(target, category, self._looked(day, category, now, "empty", None))
+            return None
+        per = split_by_category(feed, categories)
+        if feed.listing_date > target:
+            for category in categories:
+                await self._save(feed.listing_date, category, Entry("rss", now, tuple(per[category])))
+            await self._note(feed.listing_date, feed.listing_date, now, per)
+            return feed.listing_date
+        if feed.listing_date < target:
+            shown = feed.listing_date
+            for category in categories:
+                older = await self._entry(shown, category)
+                if older is None or older.origin == "api":
+                    await self._save(shown, category, Entry("rss", now, tuple(per[category])))
+                await self._set_look(target, category, self._looked(day, category, now, "older", shown))
+            await self._note(shown, target, now, per)
+            return None
+        previous_day = listing.previous_listing_day(target)
+        stale: list[str] = []
+        for category in categories:
+            previous = await self._entry(previous_day, category)
+            if is_previous_batch(per[category], previous.papers if previous else None):
+                stale.append(category)
+                await self._set_look(
+                    target, category, self._looked(day, category, now, "stale", previous_day)
+                )
+                continue
+            await self._save(target, category, Entry("rss", now, tuple(per[category])))
+            await self._set_look(target, category, self._looked(day, category, now, "current", target))
+        if stale:
+            log.warning(
+                "arxiv_feed_stale_categories",
+                listing_date=str(target),
+                stale=",".join(stale),
+                shows=str(previous_day),
+            )
+        await self._note(target, target, now, {c: per[c] for c in categories if c not in stale})
+        return None
+
+    def _looked(
+        self,
+        day: _Day,
+        category: str,
+        now: datetime,
+        seen: FeedSeen,
+        shown: date | None,
+        detail: str | None = None,
+        failure: Failure | None = None,
+    ) -> Look:
+        """The look after a feed answer, keeping what the API said before."""
+        wait = self._failed_recheck if seen == "failed" else self._feed_recheck
+        fresh = Look(
+            at=now, feed=seen, next_feed=now + wait, shown=shown, feed_detail=detail, feed_failure=failure
+        )
+        before = day.looks.get(category)
+        if before is None:
+            return fresh
+        return replace(
+            fresh,
+            api=before.api,
+            api_asks=before.api_asks,
+            next_api=before.next_api,
+            api_detail=before.api_detail,
+            api_failure=before.api_failure,
+        )
+
+    async def _entry(self, listing_date: date, category: str) -> Entry | None:
+        raw = await self._store.cache_get("listing", _key(listing_date, category))
+        return Entry.from_json(raw) if raw is not None else None
+
+    async def _ask_api(self, day: _Day, categories: list[str], now: datetime) -> None:
+        """Ask the export API for ``categories`` of ``day``; save what it lists, or note when to ask
+        again. An empty answer is asked once more, then checked against the whole window."""
+        listing_date = day.listing_date
+        window = listing.submission_window(listing_date)
+        try:
+            found = await self._source.fetch_listing(categories, listing_date, window)
+            if not found.papers:
+                found = await self._source.fetch_listing(categories, listing_date, window)
+            listed = bool(found.papers) or await self._source.has_submissions(window)
+        except SourceError as error:
+            detail = describe_failure(error)
+            log.info(
+                "arxiv_api_failed", listing_date=str(listing_date), categories=len(categories), error=detail
+            )
+            for category in categories:
+                await self._api_looked(day, category, now, "failed", detail, _failure(error))
+            return
+        if not listed:
+            log.info("arxiv_api_lags", listing_date=str(listing_date), categories=len(categories))
+            for category in categories:
+                await self._api_looked(day, category, now, "lag")
+            return
+        per = split_by_category(found, categories)
+        for category in categories:
+            papers = list(per[category])
+            before = day.entries.get(category)
+            if before is not None and before.origin == "api":
+                have = {p.id for p in papers}
+                papers += [p for p in before.papers if p.id not in have]
+            await self._save(listing_date, category, Entry("api", now, tuple(papers)))
+            await self._api_looked(day, category, now, "listed")
+        log.info(
+            "backfilled", listing_date=str(listing_date), papers=len(found.papers), categories=len(categories)
+        )
+
+    async def _api_looked(
+        self,
+        day: _Day,
+        category: str,
+        now: datetime,
+        outcome: Literal["listed", "lag", "failed"],
+        detail: str | None = None,
+        failure: Failure | None = None,
     ) -> None:
-        counts = {c: len(ps) for c, ps in split_by_category(batch, categories).items()}
+        """Record the API's answer about one category-day and when to ask it again."""
+        before = day.looks.get(category) or Look(at=now, feed="empty", next_feed=now)
+        asks = before.api_asks + 1
+        next_api: datetime | None = None
+        if outcome == "failed":
+            next_api = now + min(self._api_reask_max, self._failed_recheck * asks)
+        elif outcome == "lag":
+            next_api = now + reask_delay(asks, self._api_reask, self._api_reask_max)
+        look = replace(
+            before,
+            api=outcome,
+            api_asks=0 if outcome == "listed" else asks,
+            next_api=next_api,
+            api_detail=detail,
+            api_failure=failure,
+        )
+        day.looks[category] = look
+        await self._set_look(day.listing_date, category, look)
+
+    async def _latest_result(self, day: _Day, target: date, now: datetime) -> Batch:
+        """The batch for ``day``'s categories: whole, partial (``pending``), the previous batch while
+        the feed is being rebuilt, or an error saying why it cannot be had."""
+        per = await self._papers(day)
+        pending = tuple(day.missing)
+        stale = tuple(c for c in day.categories if c in pending and self._reason_of(day, c) == "stale")
+        if len(pending) < len(day.categories):
+            return replace(
+                merge(day.listing_date, day.categories, per),
+                expected=target,
+                pending=pending,
+                stale=stale,
+                from_api=day.from_api(),
+                final=not pending and not day.from_api(),
+            )
+        previous = await self._previous(day, now)
+        if previous is not None:
+            return previous
+        raise self._not_ready(day)
+
+    async def _previous(self, day: _Day, now: datetime) -> Batch | None:
+        """While the feed is being rebuilt and shows nothing newer, the batch it showed before."""
+        if not self._rebuilding(day.listing_date, now):
+            return None
+        looks = [day.looks.get(c) for c in day.categories]
+        if any(look is None or look.feed not in ("older", "empty") for look in looks):
+            return None
+        shown = {look.shown for look in looks if look is not None and look.shown is not None}
+        before = max(shown) if shown else listing.previous_listing_day(day.listing_date)
+        older = await self._day(before, day.categories)
+        if older.missing:
+            try:
+                return replace(await self._dated(day.categories, before, now), expected=day.listing_date)
+            except SourceError:
+                return None
+        log.info("feed_not_rebuilt_yet", shown=str(before), expected=str(day.listing_date))
+        return replace(
+            merge(before, day.categories, await self._papers(older)),
+            expected=day.listing_date,
+            from_api=older.from_api(),
+        )
+
+    def _reason_of(self, day: _Day, category: str) -> NotReadyReason:
+        look = day.looks.get(category)
+        if look is None:
+            return "api_lag"
+        if look.feed == "failed":
+            return "feed_failed"
+        if look.feed in ("stale", "older"):
+            return "stale"
+        if look.feed == "empty" and listing.is_listing_day(day.listing_date):
+            return "empty_feed"
+        return "api_lag"
+
+    def _not_ready(self, day: _Day, dated: bool = False) -> SourceError:
+        """The error for a day none of whose categories can be had: both hosts unreachable, the
+        feed stale, or not ready for another reason, with the time of the next question."""
+        looks = [day.looks[c] for c in day.missing if c in day.looks]
+        feed_failure = None if dated else next((k.feed_failure for k in looks if k.feed_failure), None)
+        api_failure = next((k.api_failure for k in looks if k.api == "failed" and k.api_failure), None)
+        if api_failure is not None and (dated or feed_failure is not None):
+            return unreachable(feed_failure, api_failure)
+        times = [k.next_api for k in looks if k.next_api is not None]
+        if not dated:
+            times += [k.next_feed for k in looks]
+        retry_at = min(times, default=None)
+        reasons = {self._reason_of(day, c) for c in day.missing} if not dated else {"api_lag"}
+        reason: NotReadyReason = next(
+            (r for r in ("feed_failed", "stale", "empty_feed") if r in reasons), "api_lag"
+        )
+        api_detail = next((k.api_detail for k in looks if k.api == "failed"), None)
+        shown = max((k.shown for k in looks if k.shown and k.shown < day.listing_date), default=None)
+        if reason == "stale" and shown is not None:
+            return StaleFeed(shown, day.listing_date, day.missing, retry_at, api_detail)
+        feed_detail = None if dated else next((k.feed_detail for k in looks if k.feed_detail), None)
+        return BatchNotReady(
+            day.listing_date,
+            day.missing,
+            reason,
+            retry_at,
+            shown=shown,
+            detail=feed_detail,
+            api_detail=api_detail,
+        )
+
+    async def _papers(self, day: _Day) -> dict[str, list[Paper]]:
+        """Each category's papers of ``day``; from the export API, less the papers the feed saw
+        announced on a later day (they were held, and belong to that day)."""
+        out: dict[str, list[Paper]] = {}
+        for category, entry in day.entries.items():
+            papers = list(entry.papers)
+            if entry.origin == "api" and papers:
+                later = await self._announced_later(day.listing_date, category)
+                papers = [p for p in papers if p.id not in later]
+            out[category] = papers
+        return out
+
+    async def _announced_later(self, listing_date: date, category: str) -> set[str]:
+        """Ids the feed listed as new or cross-listed in ``category`` on the listing days after ``listing_date``."""
+        ids: set[str] = set()
+        day = listing_date
+        for _ in range(MAX_HOLD):
+            day = listing.next_listing_day(day)
+            entry = await self._entry(day, category)
+            if entry is not None and entry.origin == "rss":
+                ids.update(p.id for p in entry.papers if not p.announce_type.is_replacement)
+        return ids
+
+    # -- past listing dates ------------------------------------------------------------------------------
+    def _dated_due(self, day: _Day, now: datetime) -> list[str]:
+        """Categories to ask the API about: not held and due again, or held from an answer given
+        before the API surely listed the whole day (asked once more after that)."""
+        settled = listing.settled_at(day.listing_date)
+        due = []
+        for category in day.categories:
+            entry = day.entries.get(category)
+            if entry is not None:
+                if entry.origin == "api" and entry.asked < settled <= now:
+                    due.append(category)
+                continue
+            look = day.looks.get(category)
+            if look is None or look.next_api is None or look.next_api <= now:
+                due.append(category)
+        return due
+
+    async def _dated(self, categories: tuple[str, ...], listing_date: date, now: datetime) -> Batch:
+        async def check() -> _Day | None:
+            day = await self._day(listing_date, categories)
+            return None if self._dated_due(day, now) else day
+
+        async def work() -> _Day:
+            day = await self._day(listing_date, categories)
+            wanted = self._dated_due(day, now)
+            if wanted:
+                await self._ask_api(day, wanted, now)
+                day = await self._day(listing_date, categories)
+            return day
+
+        day = await self._flight.run(f"dated:{listing_date}:{'+'.join(sorted(categories))}", check, work)
+        pending = tuple(day.missing)
+        if len(pending) == len(categories):
+            raise self._not_ready(day, dated=True)
+        settled = listing.settled_at(listing_date)
+        unsettled = any(e.origin == "api" and e.asked < settled for e in day.entries.values())
+        return replace(
+            merge(listing_date, categories, await self._papers(day)),
+            expected=listing_date,
+            pending=pending,
+            from_api=day.from_api(),
+            final=not pending and not unsettled,
+        )
+
+    # -- status ------------------------------------------------------------------------------------------
+    async def _note(
+        self, shown: date, expected: date, now: datetime, per: Mapping[str, Sequence[Paper]]
+    ) -> None:
+        counts: dict[str, int] = {}
+        updated: dict[str, int] = {}
+        for category, papers in per.items():
+            counts[category], updated[category] = digest_counts(papers)
         previous = await self.feed_status()
         if previous is not None and previous.listing_date == shown:
             counts = {**previous.counts, **counts}
-        status = FeedStatus(listing_date=shown, expected=expected, checked_at=now, counts=counts)
+            updated = {**previous.updated, **updated}
+        status = FeedStatus(
+            listing_date=shown, expected=expected, checked_at=now, counts=counts, updated=updated
+        )
         await self._store.cache_set("meta", "feed", status.to_json())
 
     async def feed_status(self) -> FeedStatus | None:
-        """The last batch seen and whether the feed looked stale then."""
+        """The last batch the feed showed, and the one expected then (any categories)."""
         raw = await self._store.cache_get("meta", "feed")
         return FeedStatus.from_json(raw) if raw else None
+
+    async def status(self, categories: Sequence[str]) -> BatchStatus:
+        """What ``categories`` stand at now, from the cache alone: the batch held, its counts as the
+        digest counts them, and, if the expected batch is not (all) here, why and until when."""
+        categories = tuple(dict.fromkeys(categories))
+        now = self._clock()
+        target = await self._target(now)
+        day = await self._day(target, categories)
+        pending = tuple(day.missing)
+        held: _Day | None = day if len(pending) < len(categories) else None
+        candidate = target
+        for _ in range(MAX_LOOKBACK):
+            if held is not None or not categories:
+                break
+            candidate = listing.previous_listing_day(candidate)
+            older = await self._day(candidate, categories)
+            if not older.missing:
+                held = older
+        new = updated = 0
+        by_category: dict[str, tuple[int, int]] = {}
+        if held is not None:
+            per = await self._papers(held)
+            batch = merge(held.listing_date, categories, per)
+            new, updated = digest_counts(batch.papers)
+            by_category = {c: digest_counts(per[c]) for c in categories if c in per}
+        looks = [day.looks[c] for c in pending if c in day.looks]
+        reason: NotReadyReason | None = None
+        detail: str | None = None
+        hosts: tuple[Failure, ...] = ()
+        if looks:
+            error = self._not_ready(day)
+            if isinstance(error, BatchNotReady):
+                reason = error.reason
+                detail = error.detail or error.api_detail
+            elif isinstance(error, SourceUnavailable):
+                hosts = error.failures
+                detail = str(error)
+        times = [t for look in looks for t in (look.next_feed, look.next_api) if t is not None]
+        return BatchStatus(
+            expected=target,
+            listing_date=held.listing_date if held is not None else None,
+            new=new,
+            updated=updated,
+            by_category=by_category,
+            pending=pending,
+            stale=tuple(c for c in pending if c in day.looks and self._reason_of(day, c) == "stale"),
+            from_api=held.from_api() if held is not None else (),
+            reason=reason,
+            detail=detail,
+            checked_at=max((look.at for look in day.looks.values()), default=None),
+            next_check=min(times, default=None),
+            unreachable=hosts,
+        )
 
     # -- digests -------------------------------------------------------------------------------------
     async def build(
@@ -286,7 +925,12 @@ class DigestEngine:
         summarizer: Summarizer | None = None,
         progress: Progress | None = None,
     ) -> Digest:
-        """The digest of ``categories`` for one listing date, summarized in ``language``."""
+        """The digest of ``categories`` for one listing date, summarized in ``language``.
+
+        Carries ``pending`` (categories whose papers of that day cannot be had yet), ``from_api``
+        (categories served from the export API, which may miss papers on hold) and ``final``
+        (nothing more is expected for that day). Raises as ``batch`` does.
+        """
         batch = await self.batch(categories, listing_date)
         main, replaced = order_for_digest(batch.papers)
         if not include_replacements:
@@ -298,4 +942,7 @@ class DigestEngine:
             language=language,
             papers=tuple(summarized[: len(main)]),
             updated=tuple(summarized[len(main) :]),
+            pending=batch.pending,
+            from_api=batch.from_api,
+            final=batch.final,
         )

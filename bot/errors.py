@@ -5,9 +5,13 @@
     │   ├── UnknownCategory     carries ``suggestions``
     │   └── BadDate             carries ``nearest`` announcement days
     └── SourceError             arXiv or another service could not give an answer (CLI exit code 3)
-        ├── SourceUnavailable   unreachable, 429 or 5xx after retries; carries ``retry_after``
+        ├── SourceUnavailable   unreachable, 429 or 5xx after retries; carries ``retry_after`` and,
+        │                       per host tried, the cause (DNS, refused, timeout, HTTP status)
         ├── MalformedResponse   an answer we cannot parse, or arXiv's own error entry
-        └── StaleFeed           the feed still shows an older batch than the one announced
+        └── BatchNotReady       a batch that is announced (or asked for) cannot be had yet: the feed
+            │                   does not show it and the export API has nothing for it; carries the
+            │                   listing date, the categories waiting, the reason and ``retry_at``
+            └── StaleFeed       the feed still shows an older batch than the one announced
     DeliveryError               a platform refused or failed a message
     ├── ChatGone                blocked, kicked, deleted or deactivated: unsubscribe the chat
     ├── ChatMigrated            the chat has a new id (``new_chat_id``): move it and send there
@@ -19,7 +23,9 @@ No message ever contains a secret.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Literal
 
 
 def clip(text: str, limit: int = 40) -> str:
@@ -78,10 +84,21 @@ class SourceError(DigestError):
 
 
 class SourceUnavailable(SourceError):
-    """Unreachable, throttled or failing after retries."""
+    """Unreachable, throttled or failing after retries.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``failures`` holds, per host tried, ``(host, cause, attempts)``: the cause in words ("DNS lookup
+    failed", "connection refused", "no answer within 30 s", "HTTP 503") and how many requests were
+    sent. ``retry_after`` is the wait (seconds) a ``Retry-After`` asked for, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        failures: Sequence[tuple[str, str, int]] = (),
+    ) -> None:
         self.retry_after = retry_after
+        self.failures = tuple(failures)
         super().__init__(message)
 
 
@@ -89,16 +106,94 @@ class MalformedResponse(SourceError):
     """An answer that cannot be parsed, or an error entry returned by arXiv."""
 
 
-class StaleFeed(SourceError):
-    """The feed still shows an older batch than the latest announcement."""
+NotReadyReason = Literal["stale", "empty_feed", "feed_failed", "api_lag"]
+"""Why a batch cannot be had yet: the feed still shows the previous batch (for every category or
+for some); the feed is empty on a listing day (possibly an arXiv holiday); the feed failed (an
+error page, a cut-off answer, unreachable); or only the export API could serve it and it has
+nothing for that day yet (it lags the announcement)."""
 
-    def __init__(self, shown: date, expected: date) -> None:
+
+class BatchNotReady(SourceError):
+    """The batch of ``listing_date`` for ``categories`` cannot be had yet; ask again at ``retry_at``.
+
+    Neither the feed nor the export API has it: arXiv has not rebuilt the feed, one category of
+    it is still on the previous batch, the feed is empty or failed, or the export API lags the
+    announcement. ``shown`` is the older listing date the feed still shows, if any; ``detail`` the
+    feed's failure and ``api_detail`` the export API's, in a few words.
+    """
+
+    def __init__(
+        self,
+        listing_date: date,
+        categories: Sequence[str],
+        reason: NotReadyReason,
+        retry_at: datetime | None = None,
+        shown: date | None = None,
+        detail: str | None = None,
+        api_detail: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.listing_date = listing_date
+        self.categories = tuple(categories)
+        self.reason: NotReadyReason = reason
+        self.retry_at = retry_at
         self.shown = shown
-        self.expected = expected
-        super().__init__(
-            f"arXiv's feed still shows the batch of {shown.isoformat()}, "
-            f"but the batch of {expected.isoformat()} has been announced"
+        self.detail = detail
+        self.api_detail = api_detail
+        super().__init__(message or self._describe())
+
+    @property
+    def expected(self) -> date:
+        """The listing date asked for (the batch announced but not to be had yet)."""
+        return self.listing_date
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds from now until ``retry_at`` (None if unknown)."""
+        if self.retry_at is None:
+            return None
+        return max(0.0, (self.retry_at - datetime.now(UTC)).total_seconds())
+
+    def _describe(self) -> str:
+        day = self.listing_date.isoformat()
+        cats = ", ".join(self.categories)
+        api = (
+            f"its export API failed ({self.api_detail})"
+            if self.api_detail
+            else f"its export API has nothing for {day} yet"
         )
+        if self.reason == "stale":
+            shown = f" of {self.shown.isoformat()}" if self.shown else ""
+            cause = f"arXiv's feed still shows the previous batch{shown} for {cats}, and {api}"
+        elif self.reason == "empty_feed":
+            cause = f"arXiv's feed is empty on a listing day (possibly an arXiv holiday), and {api}"
+        elif self.reason == "feed_failed":
+            cause = f"arXiv's feed failed ({self.detail or 'no usable answer'}), and {api}"
+        elif self.api_detail:
+            cause = api
+        else:
+            cause = f"arXiv's export API lists no papers of {cats} for {day} yet"
+        when = (
+            f"; asking again after {self.retry_at.astimezone(UTC).strftime('%Y-%m-%d %H:%M')} UTC"
+            if self.retry_at is not None
+            else "; try again later"
+        )
+        return f"the batch of {day} is not available yet: {cause}{when}"
+
+
+class StaleFeed(BatchNotReady):
+    """The feed still shows an older batch (``shown``) than the one announced (``expected``)."""
+
+    def __init__(
+        self,
+        shown: date,
+        expected: date,
+        categories: Sequence[str] = (),
+        retry_at: datetime | None = None,
+        api_detail: str | None = None,
+    ) -> None:
+        super().__init__(expected, categories, "stale", retry_at, shown, None, api_detail)
+        self.shown: date = shown
 
 
 class DeliveryError(DigestError):

@@ -184,6 +184,19 @@ _EN: dict[str, str] = {
     "opt_timezone": "IANA time zone, e.g. Asia/Shanghai",
     "opt_code": "Language code, e.g. en or zh",
     "opt_title": "The title, e.g. Cloud computing; clear for the categories' names",
+    "not_ready": "The batch of {date} is not available yet: {why}. I will check again after {when}.",
+    "why_stale": "arXiv's feed still shows the previous batch for {cats}",
+    "why_empty_feed": "arXiv's feed is empty on a listing day (possibly an arXiv holiday)",
+    "why_feed_failed": "arXiv's feed is failing",
+    "why_api_lag": "arXiv's export API does not list it yet",
+    "status_count_updated": "{category} ({name}): {n} new + {m} updated",
+    "status_total": "In your digest: {n}",
+    "status_total_updated": "In your digest: {n} new + {m} updated",
+    "feed_pending": "the batch of {date} is not available yet for {cats}: {why}; next check {when}",
+    "feed_unreachable": "unreachable ({detail})",
+    "feed_from_api": "{cats} from arXiv's export API (may miss papers on moderation hold)",
+    "digest_pending": "Not available yet: {cats} (batch of {date}); those papers follow when arXiv has them.",
+    "digest_from_api": "Papers of {cats} come from arXiv's export API and may miss papers that were on moderation hold.",
 }
 
 _ZH: dict[str, str] = {
@@ -311,6 +324,19 @@ _ZH: dict[str, str] = {
     "opt_timezone": "IANA 时区，如 Asia/Shanghai",
     "opt_code": "语言代码，如 en 或 zh",
     "opt_title": "标题，如 云计算；clear 恢复为分类名称",
+    "not_ready": "{date} 的一批尚不可用：{why}。我会在 {when} 之后再查。",
+    "why_stale": "arXiv 订阅源中 {cats} 仍是上一批",
+    "why_empty_feed": "arXiv 订阅源在发布日为空（可能是 arXiv 假日）",
+    "why_feed_failed": "arXiv 订阅源出错",
+    "why_api_lag": "arXiv 导出 API 尚未收录",
+    "status_count_updated": "{category}（{name}）：新论文 {n} 篇 + 更新 {m} 篇",
+    "status_total": "摘要共 {n} 篇",
+    "status_total_updated": "摘要中新论文 {n} 篇 + 更新 {m} 篇",
+    "feed_pending": "{date} 的一批中 {cats} 尚不可用：{why}；下次检查 {when}",
+    "feed_unreachable": "无法连接（{detail}）",
+    "feed_from_api": "{cats} 来自 arXiv 导出 API（可能缺少审核暂缓的论文）",
+    "digest_pending": "尚不可用：{cats}（{date} 的一批）；arXiv 发布后补发。",
+    "digest_from_api": "{cats} 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

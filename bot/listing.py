@@ -29,7 +29,9 @@ __all__ = [
     "HOLIDAYS",
     "HOLIDAYS_BY_YEAR",
     "announcement_at",
+    "feed_listing_date",
     "feed_ready_at",
+    "holidays_known",
     "is_listing_day",
     "latest_feed_listing",
     "latest_listing",
@@ -38,6 +40,7 @@ __all__ = [
     "next_listing_day",
     "parse_listing_date",
     "previous_listing_day",
+    "settled_at",
     "submission_window",
 ]
 
@@ -51,7 +54,8 @@ CUTOFF_TIME = time(14, 0)  # on the last weekday before the listing date
 # Listing dates on which arXiv publishes no batch, year by year. 2026 is arXiv's list from its help
 # page "Availability of submissions". 2025 holds the holidays arXiv observes every year (those of its
 # 2023, 2024 and 2026 lists); any extra year-end days of 2025 are not included. Years missing here
-# have no known holidays: every weekday counts as a listing day.
+# have no known holidays: every weekday counts as a listing day, and a weekday whose feed turns out
+# empty is treated as a possible holiday (the engine waits for the next batch; nothing is lost).
 HOLIDAYS_BY_YEAR: Mapping[int, frozenset[date]] = MappingProxyType(
     {
         2025: frozenset(
@@ -87,6 +91,11 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Holidays never span more than a few days; this bounds every walk through the calendar.
 _MAX_GAP = 31
+
+
+def holidays_known(d: date) -> bool:
+    """Whether the calendar holds arXiv's holiday list for the year of ``d``."""
+    return d.year in HOLIDAYS_BY_YEAR
 
 
 def _require_aware(now: datetime) -> datetime:
@@ -151,6 +160,33 @@ def latest_feed_listing(now: datetime) -> date:
     """The latest listing day whose batch the RSS feed shows at ``now`` (an aware datetime)."""
     local = _require_aware(now)
     return _on_or_before(local.date())
+
+
+def feed_listing_date(published: date | None, built: datetime | None) -> date | None:
+    """The listing date of a feed's batch, from its stated date and the time it was built.
+
+    ``published`` is the date the feed states (its channel's ``pubDate``, or its items'), ``built``
+    the feed's build time (``lastBuildDate``, or Atom's ``updated``), an aware datetime. No batch can
+    be in a feed built before the batch was announced, so the listing date is at most
+    ``latest_listing(built)``. A stated date that is not a listing day (a Sunday date on Monday's
+    batch) stands for the next listing day. None when the feed states neither.
+    """
+    by_build = latest_listing(built) if built is not None else None
+    if published is None:
+        return by_build
+    stated = _on_or_after(published) if published >= FIRST_LISTING else published
+    if by_build is None:
+        return stated
+    return min(stated, by_build)
+
+
+def settled_at(listing: date) -> datetime:
+    """When the export API surely lists the batch of ``listing``: the next batch's announcement.
+
+    The API lags the announcement by hours; an empty or short answer before this time may only mean
+    it has not caught up yet.
+    """
+    return announcement_at(next_listing_day(listing))
 
 
 def next_listing(now: datetime) -> date:

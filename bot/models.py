@@ -104,12 +104,24 @@ class Paper:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """What a source returned for one listing date: papers in feed order, without summaries."""
+    """What a source returned for one listing date: papers in feed order, without summaries.
+
+    ``expected`` is the listing date asked for or due by the calendar (``listing_date`` is older
+    while the feed is not rebuilt yet); ``pending`` the categories whose papers of that day cannot
+    be had yet, ``stale`` those whose feed still lists the previous batch; ``from_api`` the
+    categories served from the export API (it may miss papers on moderation hold); ``final`` is
+    False while more may still come for this day (a category pending, or only the API's record).
+    """
 
     listing_date: date
     categories: tuple[str, ...]
     papers: tuple[Paper, ...]
     origin: Literal["rss", "api", "cache"] = "rss"
+    expected: date | None = None
+    pending: tuple[str, ...] = ()
+    stale: tuple[str, ...] = ()
+    from_api: tuple[str, ...] = ()
+    final: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,9 @@ class Digest:
     ``title`` is the chat's own digest title (empty: the categories' names in ``language``);
     ``timezone`` is the IANA zone its times are shown in. Both are per chat: ``for_chat`` sets them
     on a digest built for many chats.
+    ``pending`` names categories whose papers of this listing date cannot be had yet (they follow
+    later); ``from_api`` those served from arXiv's export API, which may miss papers on moderation
+    hold; ``final`` is False while more may still come for this listing date.
     """
 
     listing_date: date
@@ -128,6 +143,9 @@ class Digest:
     updated: tuple[Paper, ...] = ()
     title: str = ""
     timezone: str = "UTC"
+    pending: tuple[str, ...] = ()
+    from_api: tuple[str, ...] = ()
+    final: bool = True
 
     @property
     def all_papers(self) -> tuple[Paper, ...]:
@@ -160,6 +178,10 @@ class Digest:
             data["title"] = self.title
         if self.updated:
             data["updated"] = [p.to_dict() for p in self.updated]
+        if self.pending:
+            data["pending"] = list(self.pending)
+        if self.from_api:
+            data["from_api"] = list(self.from_api)
         return data
 
     @classmethod
@@ -171,6 +193,9 @@ class Digest:
             papers=tuple(Paper.from_dict(p) for p in data["papers"]),
             updated=tuple(Paper.from_dict(p) for p in data.get("updated", [])),
             title=str(data.get("title", "")),
+            pending=tuple(data.get("pending", ())),
+            from_api=tuple(data.get("from_api", ())),
+            final=not data.get("pending"),
         )
 
 

@@ -31,7 +31,7 @@ import structlog
 from bot import listing
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
-from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, SourceError
+from bot.errors import BatchNotReady, ChatGone, ChatMigrated, DeliveryFailed, SourceError
 from bot.flight import default_owner
 from bot.i18n import t
 from bot.metrics import Metrics
@@ -366,6 +366,16 @@ class Pusher:
                 await cycle.digests.get(settings, day)
                 for day in await self._missed(chat, digest.listing_date)
             ]
+        except BatchNotReady as error:
+            log.info(
+                "push_batch_not_ready",
+                chat=str(chat),
+                listing_date=str(error.listing_date),
+                reason=error.reason,
+            )
+            self._count(cycle, "waiting")
+            await self._retry_later(chat, self._poll, cycle)
+            return
         except SourceError as error:
             log.warning("push_source_failed", chat=str(chat), error=str(error))
             self._count(cycle, "source_errors")
@@ -411,6 +421,16 @@ class Pusher:
             log.warning("push_too_many_migrations", chat=str(chat))
             await self._retry_later(chat, self._retry, cycle)
             self._count(cycle, "retry")
+            return
+        unfinished = next((each for each in (*backlog, digest) if not each.final), None)
+        if unfinished is not None:
+            # More of that day may still come (a category pending, or only the export API's record):
+            # what came is delivered; the day is asked for again shortly, and again as a missed day.
+            done = listing.previous_listing_day(unfinished.listing_date)
+            await self._store.cache_set("pushed", str(chat), done.isoformat())
+            log.info("push_batch_incomplete", chat=str(chat), listing_date=str(unfinished.listing_date))
+            self._count(cycle, "waiting")
+            await self._retry_later(chat, self._poll, cycle)
             return
         await self._store.cache_set("pushed", str(chat), digest.listing_date.isoformat())
         await self._reschedule(chat, settings, due, digest.listing_date, cycle)

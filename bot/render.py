@@ -110,6 +110,20 @@ def header_fields(digest: Digest) -> list[tuple[str, str]]:
     ]
 
 
+def digest_notes(digest: Digest) -> list[str]:
+    """Lines saying what a digest may lack: categories not available yet, and categories served from
+    arXiv's export API (which may miss papers that were on moderation hold)."""
+    lang = digest.language
+    notes = []
+    if digest.pending:
+        notes.append(
+            t(lang, "digest_pending", cats=", ".join(digest.pending), date=digest.listing_date.isoformat())
+        )
+    if digest.from_api:
+        notes.append(t(lang, "digest_from_api", cats=", ".join(digest.from_api)))
+    return notes
+
+
 def type_marker(paper: Paper, language: str) -> str:
     """``cross-list`` or ``updated, v2`` (Chinese ``交叉列表``, ``更新版本 v2``); empty for new papers."""
     if paper.announce_type.is_replacement:
@@ -195,6 +209,7 @@ def render_text(digest: Digest) -> str:
         if n == len(digest.papers) + 1 and digest.updated:
             lines += [f"== {t(lang, 'updated')} ==", ""]
         lines += [*_text_paper(n, width, paper, lang), ""]
+    lines += digest_notes(digest)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -311,6 +326,7 @@ def render_markdown(digest: Digest) -> str:
         lines.append(_md_item(lang, "label_category", md_escape(category_text(paper, lang))))
         lines.append(_md_item(lang, "label_abs", f"[arXiv:{paper.id}]({_md_url(paper.abs_url)})"))
         lines.append("")
+    lines += [f"*{md_escape(note)}*" for note in digest_notes(digest)]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -7,7 +7,10 @@ in a worker thread, its HTTP adapter sets the timeout, and the whole call runs u
 
 Every request to an arXiv host first takes the deployment's shared request slot (``Throttle``), and
 one source sends one request at a time. 429, 5xx, timeouts and connection errors are retried with
-stamina, waiting at least as long as a ``Retry-After`` asks.
+stamina, waiting at least as long as a ``Retry-After`` asks. Each request is logged once
+(``arxiv_request``): at INFO when it is answered, at DEBUG when it fails and is retried; a host that
+stays unreachable ends in one ``SourceUnavailable`` naming it, the cause in words and the number of
+requests sent.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import concurrent.futures
 import contextvars
 import io
 import re
+import socket
+import ssl
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -38,7 +43,7 @@ import structlog
 from requests.adapters import HTTPAdapter
 
 from bot.errors import MalformedResponse, SourceError, SourceUnavailable
-from bot.listing import ET as ARXIV_ZONE
+from bot.listing import feed_listing_date
 from bot.models import AnnounceType, Batch, Paper, split_version
 from bot.settings import Settings
 from bot.throttle import Throttle
@@ -76,17 +81,19 @@ _BENIGN_BOZO = (feedparser.CharacterEncodingOverride,)
 def parse_feed(body: bytes, requested: Sequence[str]) -> Batch | None:
     """The batch in an rss.arxiv.org feed (RSS 2.0, or its Atom flavour); None if it has no items.
 
-    Raises ``MalformedResponse`` for anything that is not a well-formed feed, for a feed without a
-    date, and for items without an arXiv id.
+    The listing date comes from the date the feed states and the time it was built
+    (``listing.feed_listing_date``), so a feed dated the day before its batch is still read right.
+    Raises ``MalformedResponse`` for anything that is not a whole, well-formed feed (an HTML page, a
+    cut-off answer), for a feed without a date, and for items without an arXiv id.
     """
     parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    if _looks_like_html(body):
+        raise MalformedResponse(f"an HTML page instead of the feed ({_preview(body)!r})")
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
         problem = parsed.get("bozo_exception")
-        raise MalformedResponse(
-            f"arXiv's feed is not well-formed XML ({problem}); it may have been cut short"
-        )
+        raise MalformedResponse(f"a feed that is cut short or not well-formed XML ({problem})")
     if not str(parsed.get("version") or "").startswith(("rss", "atom")):
-        raise MalformedResponse(f"arXiv answered with something that is not a feed: {_preview(body)!r}")
+        raise MalformedResponse(f"something that is not a feed ({_preview(body)!r})")
     entries = parsed.get("entries") or []
     if not entries:
         return None
@@ -103,6 +110,11 @@ def parse_feed(body: bytes, requested: Sequence[str]) -> Batch | None:
     )
 
 
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:200].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
 def split_authors(text: str) -> tuple[str, ...]:
     """``"A B, C D, and E F"`` → ``("A B", "C D", "E F")``."""
     return tuple(name.strip() for name in _AUTHOR_SEPARATOR.split(text) if name.strip())
@@ -113,8 +125,8 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def feed_date(raw: str, zone: ZoneInfo | None = None) -> date | None:
-    """The calendar date of an RFC 822 or ISO 8601 timestamp, in its own offset (or in ``zone``)."""
+def feed_time(raw: str) -> datetime | None:
+    """An RFC 822 or ISO 8601 timestamp as an aware datetime (UTC when it states no offset)."""
     moment: datetime | None
     try:
         moment = parsedate_to_datetime(raw)
@@ -123,25 +135,33 @@ def feed_date(raw: str, zone: ZoneInfo | None = None) -> date | None:
             moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
         except ValueError:
             moment = None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def feed_date(raw: str, zone: ZoneInfo | None = None) -> date | None:
+    """The calendar date of an RFC 822 or ISO 8601 timestamp, in its own offset (or in ``zone``)."""
+    moment = feed_time(raw)
     if moment is None:
         return None
-    if zone is not None and moment.tzinfo is not None:
+    if zone is not None:
         moment = moment.astimezone(zone)
     return moment.date()
 
 
 def _listing_date(channel: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> date:
-    candidates: list[tuple[str | None, ZoneInfo | None]] = [
-        (channel.get("published"), None),
-        (entries[0].get("published"), None),
-        (channel.get("updated"), ARXIV_ZONE),
-    ]
-    for raw, zone in candidates:
+    stated: date | None = None
+    for raw in (channel.get("published"), entries[0].get("published")):
         if raw:
-            found = feed_date(str(raw), zone)
-            if found is not None:
-                return found
-    raise MalformedResponse("arXiv's feed carries no listing date (no pubDate, published or updated)")
+            stated = feed_date(str(raw))
+            if stated is not None:
+                break
+    built = feed_time(str(channel["updated"])) if channel.get("updated") else None
+    found = feed_listing_date(stated, built)
+    if found is None:
+        raise MalformedResponse("a feed that carries no date (no pubDate, published or updated)")
+    return found
 
 
 def _paper_from_item(entry: Mapping[str, Any]) -> Paper:
@@ -330,11 +350,45 @@ def _raise_if_transient(status: int, retry_after: str | None) -> None:
 
 
 def _unavailable(host: str, error: TransientError, attempts: int) -> SourceUnavailable:
-    tries = "once" if attempts == 1 else f"{attempts} times"
+    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
     return SourceUnavailable(
-        f"arXiv ({host}) is unavailable: {error.reason} (tried {tries}); try again later",
+        f"arXiv ({host}) is unavailable: {error.reason} after {tries}; try again later",
         retry_after=error.retry_after,
+        failures=[(host, error.reason, attempts)],
     )
+
+
+def failure_cause(error: BaseException, timeout: float) -> str:
+    """What stopped a request, in words: "DNS lookup failed", "connection refused",
+    "no answer within 30 s", "TLS handshake failed", "connection reset", or "connection failed
+    (ErrorType)". Looks through the chain of causes (aiohttp, requests and urllib3 wrap them)."""
+    stack: list[BaseException] = [error]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (TimeoutError, requests.exceptions.Timeout)):
+            return f"no answer within {timeout:g} s"
+        if isinstance(current, socket.gaierror) or type(current).__name__ in (
+            "NameResolutionError",
+            "ClientConnectorDNSError",
+        ):
+            return "DNS lookup failed"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ssl.SSLError):
+            return "TLS handshake failed"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset"
+        if isinstance(current, aiohttp.ServerDisconnectedError):
+            return "connection closed before the answer"
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked.append(getattr(current, "os_error", None))
+        linked.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        stack.extend(item for item in linked if isinstance(item, BaseException))
+    return f"connection failed ({type(error).__name__})"
 
 
 def _host(url: str) -> str:
@@ -439,12 +493,13 @@ class _PoliteAdapter(HTTPAdapter):
             )
             status = response.status_code
             body = response.content
-        except requests.exceptions.Timeout as error:
-            problem = "timed out"
-            raise TransientError(f"no answer within {timeout:g} s") from error
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-            problem = type(error).__name__
-            raise TransientError(f"connection failed ({type(error).__name__})") from error
+        except (
+            requests.exceptions.Timeout,
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+        ) as error:
+            problem = failure_cause(error, timeout)
+            raise TransientError(problem) from error
         finally:
             call.disarm()
             _log_request("api", host, status, started, number, problem)
@@ -463,11 +518,13 @@ class _PoliteAdapter(HTTPAdapter):
 def _log_request(
     kind: str, host: str, status: int | None, started: float, attempt: int, error: str | None
 ) -> None:
+    """One line per request: INFO when answered, DEBUG when it failed (the caller retries, or ends
+    with one error naming the host and the cause)."""
     elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-    if error is None:
+    if error is None and (status is None or status < 400):
         log.info("arxiv_request", kind=kind, host=host, status=status, elapsed_ms=elapsed_ms, attempt=attempt)
     else:
-        log.warning(
+        log.debug(
             "arxiv_request",
             kind=kind,
             host=host,
@@ -491,10 +548,12 @@ class ArxivSource:
         self._client = arxiv.Client(
             page_size=max(1, settings.arxiv_page_size), delay_seconds=0, num_retries=0
         )
-        self._client.query_url_format = settings.arxiv_api_url + "?{}"
+        self._probe = arxiv.Client(page_size=1, delay_seconds=0, num_retries=0)
         adapter = _PoliteAdapter(self)
-        self._client._session.mount("http://", adapter)
-        self._client._session.mount("https://", adapter)
+        for client in (self._client, self._probe):
+            client.query_url_format = settings.arxiv_api_url + "?{}"
+            client._session.mount("http://", adapter)
+            client._session.mount("https://", adapter)
 
     # -- the feed ------------------------------------------------------------------------------------------
     async def fetch_feed(self, categories: Sequence[str]) -> Batch | None:
@@ -530,12 +589,9 @@ class ArxivSource:
                 status = code = response.status
                 headers = response.headers
                 body = await response.read()
-        except TimeoutError as error:
-            problem = "timed out"
-            raise TransientError(f"no answer within {self.settings.arxiv_timeout:g} s") from error
-        except aiohttp.ClientError as error:
-            problem = type(error).__name__
-            raise TransientError(f"connection failed ({type(error).__name__})") from error
+        except (TimeoutError, aiohttp.ClientError) as error:
+            problem = failure_cause(error, self.settings.arxiv_timeout)
+            raise TransientError(problem) from error
         finally:
             _log_request("rss", host, status, started, number, problem)
         _raise_if_transient(code, headers.get("Retry-After"))
@@ -575,6 +631,19 @@ class ArxivSource:
             listing_date=listing, categories=tuple(categories), papers=tuple(papers.values()), origin="api"
         )
 
+    async def has_submissions(self, window: tuple[datetime, datetime]) -> bool:
+        """Whether the export API lists any paper, in any category, submitted within ``window``.
+
+        One request for one result. A listing day's window holds hundreds of submissions, so False
+        means the API does not list that batch yet (it lags the announcement, or arXiv has not
+        announced it: a holiday), while True means an empty answer for a category is really empty.
+        """
+        start, end = window
+        search = arxiv.Search(
+            query=f"submittedDate:[{_gmt_minute(start)} TO {_gmt_minute(end)}]", max_results=1
+        )
+        return bool(await self._search(search, self._probe))
+
     async def lookup(self, ids: Sequence[str]) -> list[Paper]:
         """The current record of each id (with or without version), in arXiv's order."""
         wanted = [i.strip() for i in ids if i.strip()]
@@ -583,7 +652,7 @@ class ArxivSource:
         results = await self._search(arxiv.Search(id_list=wanted, max_results=len(wanted)))
         return [paper_from_result(result) for result in results]
 
-    async def _search(self, search: arxiv.Search) -> list[arxiv.Result]:
+    async def _search(self, search: arxiv.Search, client: arxiv.Client | None = None) -> list[arxiv.Result]:
         loop = asyncio.get_running_loop()
         host = _host(self.settings.arxiv_api_url)
         budget = 2 * self.settings.arxiv_timeout + 1.0
@@ -594,28 +663,31 @@ class ArxivSource:
                     call = _ApiCall(loop=loop, deadline=deadline, exchange_budget=budget)
                     token = _CURRENT_CALL.set(call)
                     try:
-                        return await asyncio.to_thread(self._collect, search)
+                        return await asyncio.to_thread(self._collect, search, client or self._client)
                     finally:
                         _CURRENT_CALL.reset(token)
             except TimeoutError as error:
+                cause = f"no complete answer within {budget:g} s"
                 raise SourceUnavailable(
-                    f"arXiv ({host}) did not finish an answer within {budget:g} s; try again later"
+                    f"arXiv ({host}) is unavailable: {cause}; try again later", failures=[(host, cause, 1)]
                 ) from error
             finally:
                 if call is not None:
                     call.abandoned.set()
 
-    def _collect(self, search: arxiv.Search) -> list[arxiv.Result]:
+    def _collect(self, search: arxiv.Search, client: arxiv.Client) -> list[arxiv.Result]:
         host = _host(self.settings.arxiv_api_url)
         try:
-            return list(self._client.results(search))
+            return list(client.results(search))
         except arxiv.UnexpectedEmptyPageError as error:
+            cause = "an empty page in the middle of a listing"
             raise SourceUnavailable(
-                f"arXiv ({host}) returned an empty page mid-listing; try again later"
+                f"arXiv ({host}) returned {cause}; try again later", failures=[(host, cause, 1)]
             ) from error
         except arxiv.HTTPError as error:
+            cause = f"HTTP {error.status}"
             raise SourceUnavailable(
-                f"arXiv ({host}) answered HTTP {error.status}; try again later"
+                f"arXiv ({host}) answered {cause}; try again later", failures=[(host, cause, 1)]
             ) from error
         except _Abandoned as error:
             raise SourceUnavailable(f"arXiv ({host}) call was abandoned") from error
@@ -628,3 +700,4 @@ class ArxivSource:
             await self._session.close()
         self._session = None
         self._client._session.close()
+        self._probe._session.close()

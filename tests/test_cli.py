@@ -158,12 +158,40 @@ async def test_bad_input_exits_2(
 
 
 async def test_unreachable_exits_3(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    """Feed and API failing after retries exit 3."""
+    """Feed and API failing after retries exit 3 with one line naming both hosts, the cause and the attempts."""
     fake_arxiv.queue("rss", 503, "Service Unavailable")
     fake_arxiv.set_api_handler(lambda query: (503, b"Service Unavailable"))
     result = await cli(environment(fake_arxiv, tmp_path), "today", "cs.DC")
     assert result.code == 3
-    assert "unavailable" in result.err.lower()
+    assert result.err.splitlines() == [
+        "arxiv-digest: arXiv cannot be reached: its feed at 127.0.0.1 (HTTP 503; 1 attempt) and its "
+        "export API at 127.0.0.1 (HTTP 503; 1 attempt); try again later"
+    ]
+
+
+async def test_unreachable_hosts_name_the_cause(tmp_path: Path) -> None:
+    """A refused feed and an API whose name does not resolve: one line, each host with its cause and
+    its attempts; the retries stay at DEBUG."""
+    async with FakeArxiv() as gone:
+        refused = gone.rss_url
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "TELEGRAM_", "DISCORD_", "ARXIV_", "STORE_", "LOG_"))
+    }
+    env.update(
+        ARXIV_RSS_URL=refused,
+        ARXIV_API_URL="http://export.arxiv.invalid/api/query",
+        ARXIV_MIN_INTERVAL="0",
+        ARXIV_RETRIES="2",
+        STORE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    )
+    result = await cli(env, "today", "cs.DC")
+    assert result.code == 3
+    assert result.err.splitlines() == [
+        "arxiv-digest: arXiv cannot be reached: its feed at 127.0.0.1 (connection refused; 2 attempts) "
+        "and its export API at export.arxiv.invalid (DNS lookup failed; 2 attempts); try again later"
+    ]
 
 
 async def test_chat_on_standard_input(env: dict[str, str]) -> None:

@@ -126,12 +126,14 @@ async def test_today_with_a_category_needs_no_subscription(commands: Commands, s
 
 
 async def test_status(commands: Commands) -> None:
-    """/status shows the last batch, its count for this chat's categories, and the next push."""
+    """/status shows the last batch, the count the chat's digest shows, and the next push."""
     await text(commands, "/subscribe cs.DC")
-    await commands.handle(ME, "/today")
+    digest = await commands.handle(ME, "/today")
+    assert isinstance(digest, DigestReply)
     reply = await text(commands, "/status")
     assert "2026-09-24" in reply.text and "up to date" in reply.text
-    assert "cs.DC (Distributed, Parallel, and Cluster Computing): 16" in reply.text
+    shown = len(digest.digest.all_papers)
+    assert f"cs.DC (Distributed, Parallel, and Cluster Computing): {shown}\n" in reply.text
     assert "Next push: 2026-09-25 08:00 UTC" in reply.text
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot import listing
-from bot.engine import DigestEngine, merge, order_for_digest, relative_type
+from bot.engine import FAILED_RECHECK, DigestEngine, merge, order_for_digest, relative_type
 from bot.errors import SourceUnavailable, StaleFeed
 from bot.models import AnnounceType, Paper
 from bot.source import ArxivSource
@@ -201,14 +201,20 @@ async def test_feed_down_falls_back_to_the_api(
 
 
 async def test_everything_down(fake_arxiv: FakeArxiv, engine_parts: Any, stamina_testing: None) -> None:
-    """Feed and API unreachable → SourceUnavailable, and nothing is cached."""
-    engine, _, _ = engine_parts
+    """Feed and API unreachable → SourceUnavailable, nothing is cached, and arXiv is asked again a
+    minute later (not before), when the feed is back."""
+    engine, clock, _ = engine_parts
     for _ in range(3):
         fake_arxiv.queue("rss", 503, "Service Unavailable")
     fake_arxiv.set_api_handler(lambda query: (503, b"down"))
     with pytest.raises(SourceUnavailable):
         await engine.batch(["cs.DC"])
     fake_arxiv.set_feed(make_rss(THU, items(), ["cs.DC"]))
+    sent = len(fake_arxiv.requests)
+    with pytest.raises(SourceUnavailable):
+        await engine.batch(["cs.DC"])
+    assert len(fake_arxiv.requests) == sent
+    clock.now += FAILED_RECHECK
     assert (await engine.batch(["cs.DC"])).listing_date == THU
 
 

@@ -609,7 +609,7 @@ async def test_trickling_api_answer_hits_the_deadline(fake: FakeArxiv, make_sour
     status, body = load_api_fixture("id_1605.08386")
     fake.queue("api", status, body, trickle=0.05)
     source = make_source(arxiv_timeout=0.2)
-    with pytest.raises(SourceUnavailable, match=r"did not finish an answer within 1\.4 s"):
+    with pytest.raises(SourceUnavailable, match=r"no complete answer within 1\.4 s"):
         await source.lookup(["1605.08386"])
     assert source.requests == 1
 
@@ -669,11 +669,13 @@ async def test_refused_connections_are_unavailable(make_source: SourceFactory) -
     async with FakeArxiv() as gone:
         rss_url, api_url = gone.rss_url, gone.api_url
     source = make_source(arxiv_rss_url=rss_url, arxiv_api_url=api_url)
-    with pytest.raises(SourceUnavailable, match="connection failed"):
+    with pytest.raises(SourceUnavailable, match="connection refused after 3 attempts") as feed:
         await source.fetch_feed(["cs.DC"])
-    with pytest.raises(SourceUnavailable, match="connection failed"):
+    with pytest.raises(SourceUnavailable, match="connection refused after 3 attempts") as api:
         await source.lookup(["1605.08386"])
     assert source.requests == 6
+    assert feed.value.failures == (("127.0.0.1", "connection refused", 3),)
+    assert api.value.failures == (("127.0.0.1", "connection refused", 3),)
 
 
 # -- politeness ----------------------------------------------------------------------------------------

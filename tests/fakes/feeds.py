@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -86,12 +87,24 @@ def listing_pubdate(listing_date: date) -> str:
     return format_datetime(datetime.combine(listing_date, time(0), EASTERN))
 
 
-def make_rss(listing_date: date, papers: Sequence[PaperLike], categories: Sequence[str]) -> bytes:
-    """An rss.arxiv.org RSS 2.0 feed of ``categories`` for ``listing_date``; no papers → an empty channel."""
+def make_rss(
+    listing_date: date,
+    papers: Sequence[PaperLike],
+    categories: Sequence[str],
+    *,
+    dated: date | None = None,
+    built_at: datetime | None = None,
+) -> bytes:
+    """An rss.arxiv.org RSS 2.0 feed of ``categories`` for ``listing_date``; no papers → an empty channel.
+
+    The channel's and items' ``pubDate`` is midnight US Eastern of ``dated`` (default: the listing
+    date; arXiv's feed has been seen dated the day before its batch); ``lastBuildDate`` is
+    ``built_at`` (default: 08:58:05 UTC on the listing date, as recorded).
+    """
     joined = "+".join(categories)
     names = ", ".join(categories)
-    pub = listing_pubdate(listing_date)
-    built = format_datetime(datetime.combine(listing_date, time(8, 58, 5), UTC))
+    pub = listing_pubdate(dated or listing_date)
+    built = format_datetime(built_at or datetime.combine(listing_date, time(8, 58, 5), UTC))
     lines = [
         "<?xml version='1.0' encoding='UTF-8'?>",
         '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" '
@@ -305,6 +318,65 @@ def paged_api(papers: Sequence[PaperLike]) -> Any:
         )
 
     return handler
+
+
+_CATEGORY_TERM = re.compile(r"cat:([\w.\-]+)")
+_SUBMITTED = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
+
+
+def _gmt(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y%m%d%H%M").replace(tzinfo=UTC)
+
+
+def _submitted_within(item: _Item, window: re.Match[str]) -> bool:
+    start, end = _gmt(window.group(1)), _gmt(window.group(2))
+    return item.published is not None and start <= item.published <= end
+
+
+def search_api(papers: Sequence[PaperLike]) -> Any:
+    """An API handler that searches ``papers`` as arXiv does: ``cat:`` terms (joined with OR) match
+    any of a paper's categories, ``submittedDate:[A TO B]`` its ``published`` time (its first
+    version's submission), results oldest first, paged by ``start`` and ``max_results``. Papers are
+    dicts with ``published`` set (an aware datetime). Counts every query in ``handler.queries``."""
+    items = sorted(
+        (_item(p) for p in papers), key=lambda item: item.published or datetime.min.replace(tzinfo=UTC)
+    )
+    queries: list[str] = []
+
+    def handler(query: Mapping[str, str]) -> tuple[int, bytes]:
+        text = query.get("search_query", "")
+        queries.append(text)
+        wanted = set(_CATEGORY_TERM.findall(text))
+        window = _SUBMITTED.search(text)
+        found = []
+        for item in items:
+            if wanted and not wanted.intersection(item.categories):
+                continue
+            if window is not None and not _submitted_within(item, window):
+                continue
+            found.append(item)
+        start = int(query.get("start", "0"))
+        size = int(query.get("max_results", "10"))
+        page = [_as_dict(item) for item in found[start : start + size]]
+        return 200, make_api_feed(page, total=len(found), start=start, items_per_page=size)
+
+    handler.queries = queries  # type: ignore[attr-defined]
+    return handler
+
+
+def _as_dict(item: _Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "version": item.version,
+        "title": item.title,
+        "authors": list(item.authors),
+        "categories": list(item.categories),
+        "primary_category": item.primary_category,
+        "announce_type": item.announce_type,
+        "abstract": item.abstract,
+        "published": item.published,
+        "updated": item.updated,
+    }
 
 
 # -- recorded payloads ------------------------------------------------------------------------------
