@@ -685,6 +685,8 @@ def status_feed_text(lang: str, status: BatchStatus, zone: str) -> str:
     check), or arXiv unreachable; and which categories came from the export API."""
     if status.unreachable:
         text = t(lang, "feed_unreachable", detail=status.detail or "")
+    elif status.pending and status.checked_at is None:
+        text = t(lang, "feed_unchecked", date=status.expected.isoformat())
     elif status.pending and status.reason is not None:
         cats = status.stale if status.reason == "stale" and status.stale else status.pending
         why = t(lang, f"why_{status.reason}", cats=join_list(list(cats), lang))

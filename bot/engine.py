@@ -522,7 +522,7 @@ class DigestEngine:
             return day
 
         day = await self._flight.run(f"latest:{target}:{shown_key}", check, work)
-        return await self._latest_result(day, target, now)
+        return await self._latest_result(day, now)
 
     async def _newer(self, categories: tuple[str, ...], newer: date, now: datetime) -> _Day:
         """The feed already shows ``newer`` than the calendar expects: complete that day instead."""
@@ -688,7 +688,7 @@ class DigestEngine:
         day.looks[category] = look
         await self._set_look(day.listing_date, category, look)
 
-    async def _latest_result(self, day: _Day, target: date, now: datetime) -> Batch:
+    async def _latest_result(self, day: _Day, now: datetime) -> Batch:
         """The batch for ``day``'s categories: whole, partial (``pending``), the previous batch while
         the feed is being rebuilt, or an error saying why it cannot be had."""
         per = await self._papers(day)
@@ -697,7 +697,7 @@ class DigestEngine:
         if len(pending) < len(day.categories):
             return replace(
                 merge(day.listing_date, day.categories, per),
-                expected=target,
+                expected=day.listing_date,
                 pending=pending,
                 stale=stale,
                 from_api=day.from_api(),
@@ -738,8 +738,8 @@ class DigestEngine:
             return "feed_failed"
         if look.feed in ("stale", "older"):
             return "stale"
-        if look.feed == "empty" and listing.is_listing_day(day.listing_date):
-            return "empty_feed"
+        if look.feed == "empty" and look.at.astimezone(listing.ET).date() == day.listing_date:
+            return "empty_feed"  # the feed is empty on the very day it should show the batch
         return "api_lag"
 
     def _not_ready(self, day: _Day, dated: bool = False) -> SourceError:

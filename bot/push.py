@@ -301,6 +301,8 @@ class Pusher:
         if categories:
             try:
                 await self._engine.batch(categories)
+            except BatchNotReady:
+                pass  # each chat waits for it; the engine said why, once
             except Exception as error:  # each chat's own build reports it again
                 log.warning("push_prefetch_failed", error=str(error), categories=len(categories))
         for job in jobs:

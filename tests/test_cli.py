@@ -16,7 +16,7 @@ from adapters.terminal import REPLY_END
 from bot import listing
 from summarizer.lang import is_in_language
 from tests.fakes.arxiv import FakeArxiv
-from tests.fakes.feeds import make_papers, make_rss, paged_api
+from tests.fakes.feeds import make_papers, make_rss, paged_api, search_api
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.real_day import busy_day_papers
 from tests.paths import ROOT
@@ -121,8 +121,23 @@ async def test_past_date_uses_the_api(env: dict[str, str], fake_arxiv: FakeArxiv
     fake_arxiv.set_api_handler(paged_api(make_papers(5, ["cs.DC"], seed=9)))
     result = await cli(env, "today", "cs.DC", "--date", day.isoformat(), "--format", "json", "--no-summary")
     assert result.code == 0, result.err
-    assert json.loads(result.out)["listing_date"] == day.isoformat()
+    digest = json.loads(result.out)
+    assert digest["listing_date"] == day.isoformat() and digest["from_api"] == ["cs.DC"]
     assert fake_arxiv.requests_to("api")
+    text = await cli(env, "today", "cs.DC", "--date", day.isoformat(), "--no-summary")
+    assert "come from arXiv's export API and may miss papers that were on moderation hold" in text.out
+
+
+async def test_batch_not_available_exits_3(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    """An HTML page with status 200 instead of the feed, and an export API that lists nothing yet:
+    not "0 papers" but exit 3 and one line saying which batch is not available, why, and when."""
+    fake_arxiv.set_feed(b"<!DOCTYPE html><html><body>Rate exceeded.</body></html>")
+    fake_arxiv.set_api_handler(search_api([]))
+    result = await cli(environment(fake_arxiv, tmp_path), "today", "cs.DC", "--format", "json")
+    assert result.code == 3 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"arxiv-digest: the batch of {latest().isoformat()} is not available yet: ")
+    assert "HTML page" in line and "export API has nothing" in line and "asking again after" in line
 
 
 def _saturday() -> date:

@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 
 from bot import listing
-from bot.engine import FAILED_RECHECK, DigestEngine, merge, order_for_digest, relative_type
+from bot.engine import (
+    FAILED_RECHECK,
+    DigestEngine,
+    digest_counts,
+    is_previous_batch,
+    merge,
+    order_for_digest,
+    reask_delay,
+    relative_type,
+    unreachable,
+)
 from bot.errors import SourceUnavailable, StaleFeed
 from bot.models import AnnounceType, Paper
 from bot.source import ArxivSource
@@ -307,3 +317,60 @@ async def test_feed_newer_than_expected_is_completed(fake_arxiv: FakeArxiv, engi
     batch = await engine.batch(["cs.DC", "cs.LG"])
     assert batch.listing_date == friday
     assert {p.id for p in batch.papers} == {"2609.00001", "2609.00002"}
+
+
+FRIDAY = [paper(n, categories=("cs.AI",)) for n in (1, 2, 3)]
+FRIDAY_CROSS = [paper(4, categories=("cs.LG", "cs.AI"), announce=AnnounceType.CROSS)]
+
+
+@pytest.mark.parametrize(
+    ("items", "previous", "expected"),
+    [
+        (FRIDAY, FRIDAY, True),
+        (FRIDAY + FRIDAY_CROSS, FRIDAY + FRIDAY_CROSS, True),
+        (FRIDAY[:2], FRIDAY, True),
+        ([paper(9, categories=("cs.AI",)), *FRIDAY], FRIDAY, False),
+        ([paper(9, categories=("cs.AI",))], FRIDAY, False),
+        ([paper(1, categories=("cs.AI",), announce=AnnounceType.REPLACE, version=2)], FRIDAY, False),
+        (
+            [paper(5, categories=("cs.AI",), announce=AnnounceType.REPLACE, version=2)],
+            [paper(5, categories=("cs.AI",), announce=AnnounceType.REPLACE, version=2)],
+            True,
+        ),
+        (FRIDAY, None, False),
+        (FRIDAY, [], False),
+        ([], FRIDAY, False),
+    ],
+)
+def test_is_previous_batch(items: list[Paper], previous: list[Paper] | None, expected: bool) -> None:
+    """A category's items are the previous batch when every new or cross-listed one was in it."""
+    assert is_previous_batch(items, previous) is expected
+
+
+@pytest.mark.parametrize(
+    ("asks", "minutes"), [(0, 5), (1, 5), (2, 10), (3, 20), (4, 40), (5, 60), (6, 60), (40, 60)]
+)
+def test_reask_delay(asks: int, minutes: int) -> None:
+    """An unanswered question is asked again after 5 minutes, doubling, at most hourly."""
+    assert reask_delay(asks) == timedelta(minutes=minutes)
+
+
+def test_digest_counts_leave_replacements_apart() -> None:
+    """The count is the digest's: new and cross-listed papers, with replacements counted apart."""
+    papers = [paper(1), paper(2, announce=AnnounceType.CROSS), paper(3, announce=AnnounceType.REPLACE)]
+    assert digest_counts(papers) == (2, 1)
+
+
+def test_unreachable_names_both_hosts() -> None:
+    """One line names the feed's and the API's host, each cause and each attempt count."""
+    error = unreachable(
+        ("rss.arxiv.org", "DNS lookup failed", 4), ("export.arxiv.org", "no answer within 30 s", 1)
+    )
+    assert str(error) == (
+        "arXiv cannot be reached: its feed at rss.arxiv.org (DNS lookup failed; 4 attempts) and its export "
+        "API at export.arxiv.org (no answer within 30 s; 1 attempt); try again later"
+    )
+    assert error.failures == (
+        ("rss.arxiv.org", "DNS lookup failed", 4),
+        ("export.arxiv.org", "no answer within 30 s", 1),
+    )

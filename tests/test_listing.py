@@ -14,7 +14,9 @@ from bot.listing import (
     HOLIDAYS,
     HOLIDAYS_BY_YEAR,
     announcement_at,
+    feed_listing_date,
     feed_ready_at,
+    holidays_known,
     is_listing_day,
     latest_feed_listing,
     latest_listing,
@@ -23,6 +25,7 @@ from bot.listing import (
     next_listing_day,
     parse_listing_date,
     previous_listing_day,
+    settled_at,
     submission_window,
 )
 
@@ -478,3 +481,47 @@ def test_first_listing_is_a_listing_day() -> None:
     assert FIRST_LISTING.isoformat() == "1991-08-14"
     assert FIRST_LISTING.weekday() == 2
     assert is_listing_day(FIRST_LISTING)
+
+
+@pytest.mark.parametrize(
+    ("published", "built", "expected"),
+    [
+        # As recorded: dated the listing day, built that night.
+        (D("2026-09-24"), utc("2026-09-24 08:58"), D("2026-09-24")),
+        # Dated Sunday for Monday's batch, built after Sunday's announcement: Monday.
+        (D("2026-09-27"), et("2026-09-28 00:02"), D("2026-09-28")),
+        (D("2026-09-27"), et("2026-09-27 20:30"), D("2026-09-28")),
+        (D("2026-09-27"), None, D("2026-09-28")),
+        # A date the build cannot hold yet (built before Monday's announcement): Friday's batch.
+        (D("2026-09-28"), et("2026-09-27 19:00"), D("2026-09-25")),
+        # A feed left unrebuilt: its own date, whatever the time it is read.
+        (D("2026-09-25"), et("2026-09-28 09:00"), D("2026-09-25")),
+        # Dated on a holiday: the next listing day, bounded by the build.
+        (D("2026-11-26"), et("2026-11-27 00:01"), D("2026-11-27")),
+        # No stated date: the build time alone.
+        (None, et("2026-09-24 00:03"), D("2026-09-24")),
+        (None, None, None),
+    ],
+)
+def test_feed_listing_date(published: date | None, built: datetime | None, expected: date | None) -> None:
+    """A feed's listing date comes from its stated date and its build time, not one field alone."""
+    assert feed_listing_date(published, built) == expected
+
+
+@pytest.mark.parametrize(
+    ("listing", "expected"),
+    [
+        (D("2026-09-24"), et("2026-09-24 20:00")),
+        (D("2026-09-25"), et("2026-09-27 20:00")),
+        (D("2026-11-25"), et("2026-11-26 20:00")),  # Thanksgiving: the next batch is Friday's
+    ],
+)
+def test_settled_at(listing: date, expected: datetime) -> None:
+    """The export API surely lists a batch once the next one is announced."""
+    assert settled_at(listing) == expected
+
+
+def test_holidays_are_known_by_year() -> None:
+    """The calendar says which years it holds holidays for; later years are tolerated, not guessed."""
+    assert holidays_known(D("2026-07-03")) and not holidays_known(D("2027-01-18"))
+    assert is_listing_day(D("2027-01-18"))

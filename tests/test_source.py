@@ -678,6 +678,57 @@ async def test_refused_connections_are_unavailable(make_source: SourceFactory) -
     assert api.value.failures == (("127.0.0.1", "connection refused", 3),)
 
 
+@pytest.mark.parametrize("path", ["feed", "api"])
+async def test_unresolvable_host_says_dns(make_source: SourceFactory, path: str) -> None:
+    """A host whose name does not resolve fails as "DNS lookup failed" after the attempts, on both paths."""
+    source = make_source(
+        arxiv_rss_url="http://rss.arxiv.invalid/rss", arxiv_api_url="http://export.arxiv.invalid/api/query"
+    )
+    with pytest.raises(SourceUnavailable) as caught:
+        if path == "feed":
+            await source.fetch_feed(["cs.DC"])
+        else:
+            await source.lookup(["1605.08386"])
+    host = "rss.arxiv.invalid" if path == "feed" else "export.arxiv.invalid"
+    assert caught.value.failures == ((host, "DNS lookup failed", 3),)
+    assert (
+        str(caught.value)
+        == f"arXiv ({host}) is unavailable: DNS lookup failed after 3 attempts; try again later"
+    )
+
+
+async def test_timeouts_are_named_with_the_limit(fake: FakeArxiv, make_source: SourceFactory) -> None:
+    """A feed that does not answer in time: the cause names the limit, and every attempt is counted."""
+    fake.set_delay("rss", 1.0)
+    source = make_source(arxiv_timeout=0.2)
+    with pytest.raises(SourceUnavailable) as caught:
+        await source.fetch_feed(["cs.DC"])
+    assert caught.value.failures == (("127.0.0.1", "no answer within 0.2 s", 3),)
+
+
+async def test_retries_log_at_debug_only(make_source: SourceFactory) -> None:
+    """A refused host: each failed attempt and each scheduled retry is one DEBUG line, nothing at
+    WARNING; the one error the caller gets names the host, the cause and the attempts."""
+    from adapters.logs import retry_at_debug
+
+    async with FakeArxiv() as gone:
+        url = gone.rss_url
+    source = make_source(arxiv_rss_url=url)
+    stamina.instrumentation.set_on_retry_hooks([retry_at_debug])
+    try:
+        with capture_logs() as logs, pytest.raises(SourceUnavailable) as caught:
+            await source.fetch_feed(["cs.DC"])
+    finally:
+        stamina.instrumentation.set_on_retry_hooks(None)
+    assert {entry["log_level"] for entry in logs} == {"debug"}
+    events = [entry["event"] for entry in logs]
+    assert (events.count("arxiv_request"), events.count("retry_scheduled")) == (3, 2)
+    assert (
+        str(caught.value)
+        == "arXiv (127.0.0.1) is unavailable: connection refused after 3 attempts; try again later"
+    )
+
+
 # -- politeness ----------------------------------------------------------------------------------------
 
 
