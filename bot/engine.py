@@ -583,11 +583,12 @@ class DigestEngine:
                 continue
             await self._save(target, category, Entry("rss", now, tuple(per[category])))
             await self._set_look(target, category, self._looked(day, category, now, "current", target))
-        if stale:
+        newly = [c for c in stale if c not in day.looks or day.looks[c].feed != "stale"]
+        if newly:
             log.warning(
                 "arxiv_feed_stale_categories",
                 listing_date=str(target),
-                stale=",".join(stale),
+                stale=",".join(newly),
                 shows=str(previous_day),
             )
         await self._note(target, target, now, {c: per[c] for c in categories if c not in stale})
