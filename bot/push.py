@@ -364,12 +364,16 @@ class Pusher:
         cycle.report.chats += 1
         try:
             digest = await cycle.digests.get(settings)
-            backlog = [
-                await cycle.digests.get(settings, day)
-                for day in await self._missed(chat, digest.listing_date)
-            ]
+            backlog: list[Digest] = []
+            unfinished = [] if digest.final else [digest.listing_date]
+            for day in await self._missed(chat, digest.listing_date):
+                try:
+                    backlog.append(await cycle.digests.get(settings, day))
+                except BatchNotReady:
+                    unfinished.append(day)  # not to be had yet: asked for again as a missed day
+            unfinished += [each.listing_date for each in backlog if not each.final]
         except BatchNotReady as error:
-            log.info(
+            log.debug(
                 "push_batch_not_ready",
                 chat=str(chat),
                 listing_date=str(error.listing_date),
@@ -424,13 +428,12 @@ class Pusher:
             await self._retry_later(chat, self._retry, cycle)
             self._count(cycle, "retry")
             return
-        unfinished = next((each for each in (*backlog, digest) if not each.final), None)
-        if unfinished is not None:
-            # More of that day may still come (a category pending, or only the export API's record):
+        if unfinished:
+            # More of a day may still come (a category pending, or only the export API's record):
             # what came is delivered; the day is asked for again shortly, and again as a missed day.
-            done = listing.previous_listing_day(unfinished.listing_date)
+            done = listing.previous_listing_day(min(unfinished))
             await self._store.cache_set("pushed", str(chat), done.isoformat())
-            log.info("push_batch_incomplete", chat=str(chat), listing_date=str(unfinished.listing_date))
+            log.info("push_batch_incomplete", chat=str(chat), listing_date=str(min(unfinished)))
             self._count(cycle, "waiting")
             await self._retry_later(chat, self._poll, cycle)
             return

@@ -500,3 +500,28 @@ async def test_unknown_holiday_neither_loses_nor_repeats(push: PushRig) -> None:
     assert sorted(delivered) == sorted(p["id"] for p in before + merged)
     assert len(delivered) == len(set(delivered))
     assert (await rig.engine.batch(["cs.AI"], holiday)).papers == ()
+
+
+async def test_missed_day_not_available_does_not_hold_the_next(push: PushRig) -> None:
+    """A missed day the API does not list yet does not hold back the next batch: Tuesday arrives at
+    its push, Monday follows once the API lists it; each paper once, then back on schedule."""
+    rig = push.rig
+    await rig.friday_from_the_feed(["cs.AI"], friday_ai())
+    tuesday_0800 = datetime(2026, 9, 29, 12, 0, tzinfo=UTC)
+    chat = await push.subscribe("a", ["cs.AI"], tuesday_0800)
+    await rig.store.cache_set("pushed", str(chat), FRI.isoformat())
+    tuesday = [paper(n, ["cs.AI"], TUE) for n in range(601, 604)]
+    rig.clock.now = tuesday_0800
+    rig.fake.set_feed(make_rss(TUE, tuesday, ["cs.AI"]))
+    rig.fake.set_api_handler(search_api(friday_ai() + tuesday))
+    report = await push.push()
+    assert sorted(push.platform.papers_of("a")) == ids(tuesday)
+    assert report.waiting == 1 and await push.due("a") == tuesday_0800 + timedelta(minutes=10)
+    rig.fake.set_api_handler(search_api(friday_ai() + monday_ai() + tuesday))
+    rig.clock.now = tuesday_0800 + timedelta(minutes=10)
+    await push.push()
+    delivered = push.platform.papers_of("a")
+    assert sorted(delivered) == sorted(ids(tuesday) + ids(monday_ai())) and len(delivered) == len(
+        set(delivered)
+    )
+    assert await push.due("a") == datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
