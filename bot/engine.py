@@ -287,8 +287,8 @@ def describe_failure(error: SourceError) -> str:
     """A source error as a short cause, for ``/status`` and the not-ready message."""
     if isinstance(error, SourceUnavailable) and error.failures:
         return "; ".join(f"{host}: {cause}" for host, cause, _ in error.failures)
-    if isinstance(error, MalformedResponse):
-        return f"it answered {error}"
+    if isinstance(error, MalformedResponse) and error.cause:
+        return f"it answered {error.cause}"
     return str(error)
 
 
@@ -430,7 +430,7 @@ class DigestEngine:
         categories = tuple(dict.fromkeys(categories))
         now = self._clock()
         target = await self._target(now)
-        if listing_date is None or listing_date >= target:
+        if listing_date is None or listing_date == target:
             found = await self._latest(categories, target, now)
             if listing_date is None or found.listing_date == listing_date:
                 return found

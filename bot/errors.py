@@ -7,7 +7,7 @@
     └── SourceError             arXiv or another service could not give an answer (CLI exit code 3)
         ├── SourceUnavailable   unreachable, 429 or 5xx after retries; carries ``retry_after`` and,
         │                       per host tried, the cause (DNS, refused, timeout, HTTP status)
-        ├── MalformedResponse   an answer we cannot parse, or arXiv's own error entry
+        ├── MalformedResponse   an answer we cannot parse, or arXiv's own error entry; ``cause``
         └── BatchNotReady       a batch that is announced (or asked for) cannot be had yet: the feed
             │                   does not show it and the export API has nothing for it; carries the
             │                   listing date, the categories waiting, the reason and ``retry_at``
@@ -103,7 +103,12 @@ class SourceUnavailable(SourceError):
 
 
 class MalformedResponse(SourceError):
-    """An answer that cannot be parsed, or an error entry returned by arXiv."""
+    """An answer that cannot be parsed, or an error entry returned by arXiv. ``cause`` says what
+    came instead, in a few words ("an HTML page instead of a feed"), when known."""
+
+    def __init__(self, message: str, cause: str | None = None) -> None:
+        self.cause = cause
+        super().__init__(message)
 
 
 NotReadyReason = Literal["stale", "empty_feed", "feed_failed", "api_lag"]

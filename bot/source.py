@@ -87,13 +87,15 @@ def parse_feed(body: bytes, requested: Sequence[str]) -> Batch | None:
     cut-off answer), for a feed without a date, and for items without an arXiv id.
     """
     parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    cause: str | None = None
     if _looks_like_html(body):
-        raise MalformedResponse(f"an HTML page instead of the feed ({_preview(body)!r})")
-    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
-        problem = parsed.get("bozo_exception")
-        raise MalformedResponse(f"a feed that is cut short or not well-formed XML ({problem})")
-    if not str(parsed.get("version") or "").startswith(("rss", "atom")):
-        raise MalformedResponse(f"something that is not a feed ({_preview(body)!r})")
+        cause = f"an HTML page instead of a feed ({_preview(body)!r})"
+    elif parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
+        cause = f"a feed cut short or not well-formed ({parsed.get('bozo_exception')})"
+    elif not str(parsed.get("version") or "").startswith(("rss", "atom")):
+        cause = f"something that is not a feed ({_preview(body)!r})"
+    if cause is not None:
+        raise MalformedResponse(f"arXiv's feed answered {cause}", cause=cause)
     entries = parsed.get("entries") or []
     if not entries:
         return None
@@ -160,7 +162,8 @@ def _listing_date(channel: Mapping[str, Any], entries: Sequence[Mapping[str, Any
     built = feed_time(str(channel["updated"])) if channel.get("updated") else None
     found = feed_listing_date(stated, built)
     if found is None:
-        raise MalformedResponse("a feed that carries no date (no pubDate, published or updated)")
+        cause = "a feed without a date (no pubDate, published or updated)"
+        raise MalformedResponse(f"arXiv's feed answered {cause}", cause=cause)
     return found
 
 

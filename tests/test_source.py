@@ -50,7 +50,10 @@ from tests.fakes.feeds import RECORDED_ATOM
 RECORDED_CATEGORIES = ["cs.LG", "cs.AI", "cs.CL", "stat.ML"]
 WINDOW = (datetime(2026, 9, 22, 18, 0, tzinfo=UTC), datetime(2026, 9, 23, 18, 0, tzinfo=UTC))
 LISTING = date(2026, 9, 24)
-SLACK = 0.01  # clock granularity between the store's wall clock and the server's monotonic clock
+SLACK = 0.05
+"""How much later one request may reach the fake than the next, past its slot: the event loop and
+the connection take tens of milliseconds more or less on a loaded machine. Without the slot the gaps
+would be a few milliseconds, so gaps of at least ``interval - SLACK`` still show the spacing."""
 
 SourceFactory = Callable[..., ArxivSource]
 
