@@ -130,7 +130,10 @@ async def main() -> None:
     )
     print(f"arXiv requests 08:00-12:00 ET: feed {routes['rss']}, export API {routes['api']}")
     print(f"most requests in one 10-minute cycle: {max(per_cycle)}")
-    print(f"papers delivered: {len(delivered)}, repeats: {repeats}")
+    old = {p["id"] for p in friday}
+    print(
+        f"papers delivered: {len(delivered)}, repeats: {repeats}, Friday's sent as Monday's: {len(old & set(delivered))}"
+    )
     finished = "never" if complete_at is None else complete_at.astimezone(listing.ET).strftime("%H:%M ET")
     print(f"every chat had its whole Monday by: {finished}")
 
