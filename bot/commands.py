@@ -684,7 +684,8 @@ def status_feed_text(lang: str, status: BatchStatus, zone: str) -> str:
     """The feed line of ``/status``: up to date, not rebuilt yet, a batch not available (why, next
     check), or arXiv unreachable; and which categories came from the export API."""
     if status.unreachable:
-        text = t(lang, "feed_unreachable", detail=status.detail or "")
+        hosts = join_list(list(dict.fromkeys(host for host, _, _ in status.unreachable)), lang)
+        text = t(lang, "feed_unreachable", hosts=hosts)
     elif status.pending and status.checked_at is None:
         text = t(lang, "feed_unchecked", date=status.expected.isoformat())
     elif status.pending and status.reason is not None:

@@ -74,6 +74,9 @@ SAMPLE = {
     "feed": "正常",
     "category": "cs.DC",
     "name": "分布式",
+    "why": "arXiv 订阅源出错",
+    "when": "2026-09-24 08:35 UTC+8",
+    "hosts": "rss.arxiv.org、export.arxiv.org",
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 from bot import listing
 from bot.commands import Caller, Commands, TextReply
 from bot.engine import API_REASK, FEED_RECHECK, DigestEngine
-from bot.errors import BatchNotReady, StaleFeed
+from bot.errors import BatchNotReady, SourceUnavailable, StaleFeed
 from bot.metrics import Metrics
 from bot.models import ChatKey, ChatSettings
 from bot.push import Pusher, PushReport
@@ -319,12 +319,54 @@ async def test_status_counts_what_the_digest_shows(rig: Rig) -> None:
     me = Caller(ChatKey("test", "7"))
     await commands.handle(me, "/subscribe cs.AI")
     reply = await commands.handle(me, "/status")
-    assert isinstance(reply, TextReply) and "Papers in your digest: 36\n" in reply.text
+    assert isinstance(reply, TextReply) and "cs.AI (Artificial Intelligence): 36\n" in reply.text
     settings = await rig.store.get_chat(me.chat)
     assert settings is not None
     await rig.store.put_chat(ChatSettings(me.chat, settings.categories, include_replacements=True))
     reply = await commands.handle(me, "/status")
-    assert isinstance(reply, TextReply) and "Papers in your digest: 36 new + 1 updated\n" in reply.text
+    assert (
+        isinstance(reply, TextReply) and "cs.AI (Artificial Intelligence): 36 new + 1 updated\n" in reply.text
+    )
+
+
+async def test_status_totals_several_categories_as_the_digest(rig: Rig) -> None:
+    """A chat following two categories sees each category's count and the digest's own total, in
+    which a paper listed in both counts once."""
+    both = paper(900, ["cs.AI", "cs.CL"], MON)
+    rig.fake.set_feed(make_rss(MON, [*monday_ai(), *monday_cl(), both], ["cs.AI", "cs.CL"]))
+    digest = await rig.engine.build(["cs.AI", "cs.CL"], None, "en")
+    commands = Commands(
+        rig.source.settings, rig.store, rig.engine, on_change=scheduler_hook(rig.store, rig.clock)
+    )
+    me = Caller(ChatKey("test", "9"))
+    await commands.handle(me, "/subscribe cs.AI cs.CL")
+    reply = await commands.handle(me, "/status")
+    assert isinstance(reply, TextReply)
+    assert "cs.AI (Artificial Intelligence): 35\n" in reply.text
+    assert "cs.CL (Computation and Language): 11\n" in reply.text
+    assert f"In your digest: {len(digest.all_papers)}\n" in reply.text and len(digest.all_papers) == 45
+
+
+async def test_status_names_unreachable_hosts(rig: Rig, stamina_testing: None) -> None:
+    """Both arXiv hosts failing: /status says arXiv is unreachable and names the host, in English
+    and in Chinese; the engine's error names the feed and the API with the cause."""
+    for _ in range(3):
+        rig.fake.queue("rss", 503)
+    rig.fake.set_api_handler(lambda query: (503, b"down"))
+    with pytest.raises(SourceUnavailable) as caught:
+        await rig.engine.batch(["cs.AI"])
+    assert "its feed at 127.0.0.1 (HTTP 503; 3 attempts)" in str(caught.value)
+    assert "its export API at 127.0.0.1 (HTTP 503; 3 attempts)" in str(caught.value)
+    commands = Commands(
+        rig.source.settings, rig.store, rig.engine, on_change=scheduler_hook(rig.store, rig.clock)
+    )
+    me = Caller(ChatKey("test", "10"))
+    await commands.handle(me, "/subscribe cs.AI")
+    reply = await commands.handle(me, "/status")
+    assert isinstance(reply, TextReply) and "arXiv feed: unreachable (127.0.0.1)" in reply.text
+    await commands.handle(me, "/lang zh")
+    reply = await commands.handle(me, "/status")
+    assert isinstance(reply, TextReply) and "无法连接（127.0.0.1）" in reply.text
 
 
 async def test_today_and_status_say_not_available(rig: Rig) -> None:
