@@ -340,8 +340,8 @@ class BatchStatus:
 
     ``listing_date`` is the latest batch held for the chat's categories (None if none), ``new`` and
     ``updated`` count its papers as the chat's digest does (deduplicated across categories; updated
-    are replacements), ``by_category`` the same ``(new, updated)`` per category held. ``expected`` is the batch the calendar expects the feed to show now;
-    ``pending`` the categories whose batch of ``expected`` is not to be had yet, ``stale`` those whose
+    are replacements), ``by_category`` the same ``(new, updated)`` per category. ``expected`` is
+    the batch the calendar expects the feed to show now; ``pending`` the categories whose batch of ``expected`` is not to be had yet, ``stale`` those whose
     feed still lists the previous batch, ``from_api`` those served from the export API (may miss
     papers on hold). ``reason``/``detail`` say why ``expected`` is not (all) here; ``next_check``
     is when the engine asks arXiv again; ``unreachable`` names the hosts that failed.
@@ -365,12 +365,6 @@ class BatchStatus:
     def up_to_date(self) -> bool:
         """The expected batch is held, whole, for every category."""
         return self.listing_date == self.expected and not self.pending
-
-    def count_text(self, include_replacements: bool) -> str:
-        """The digest's count: ``"36"``, or ``"36 new + 1 updated"`` for a chat that shows replacements."""
-        if include_replacements and self.updated:
-            return f"{self.new} new + {self.updated} updated"
-        return str(self.new)
 
 
 # -- the view of one listing day ---------------------------------------------------------------------
