@@ -3,30 +3,44 @@
 The day's papers are indexed once (``DayIndex``) and every chat is scored against that index
 (``DayIndex.rank``), so 1,000 chats cost one index and 1,000 cheap look-ups.
 
-How a paper's relevance is made (every part scaled to [0, 1] over the day's papers, then added):
+How a paper's relevance is made (each part scaled over the day's papers, then added):
 
-- **Interests, lexical.** BM25 (``bm25s``) of the chat's interests text over the paper's title
-  (counted twice) and abstract, after the same analysis on both sides: Unicode words, lower case, an
-  acronym's plural folded to its singular (``LLMs`` → ``llm``), English stop words dropped, Snowball
-  stemming (``PyStemmer``). Then one round of pseudo-relevance feedback: the TF-IDF centroid of the
-  ``PRF_DOCS`` best papers is compared with every paper (cosine, scikit-learn), which brings up papers
-  that share the best papers' vocabulary without repeating the interests' words.
-- **Feedback.** 👍 papers (from any day) pull papers close to their TF-IDF centroid up
-  (``LIKED_WEIGHT``); 👎 papers push papers close to theirs down (``DISLIKED_WEIGHT``): Rocchio's
-  relevance feedback, in the day's vocabulary.
+- **Analysis**, the same on both sides: Unicode words, lower case, an acronym's plural folded to its
+  singular (``LLMs`` → ``llm``), numbers and English stop words dropped, Snowball stemming
+  (``PyStemmer``); a paper's title counts ``TITLE_WEIGHT`` times. In the interests, the words that
+  ask for papers rather than name a topic (``REQUEST_WORDS``: "papers", "interested", "recent",
+  "like", …) are dropped too, so "I'd like recent papers about speech recognition" ranks as
+  "speech recognition".
+- **Acronyms of the day.** Definitions written in the day's abstracts ("retrieval-augmented
+  generation (RAG)") are found with Schwartz and Hearst's algorithm (2003). When the interests
+  contain a defined long form, or the defined long form without its first word when only one long
+  form ends that way ("speech recognition" for "automatic speech recognition (ASR)"), a paper
+  matches that concept by the long form's words or by the acronym, whichever scores higher.
+- **Interests, lexical.** BM25 (``bm25s``) of the interests' stems, plus ``EXACT_WEIGHT`` times
+  BM25 of their unstemmed words (an exact word outranks a word that only shares its stem:
+  "factuality" is not "factual accuracy"). Then one round of pseudo-relevance feedback: the TF-IDF
+  centroid of the ``PRF_DOCS`` best papers is compared with every paper (cosine, scikit-learn),
+  which brings up papers that share the best papers' vocabulary without repeating the interests'
+  words.
+- **Feedback.** 👍 papers (from any day) pull up the papers closest to their TF-IDF centroid minus
+  the day's centroid (``LIKED_WEIGHT``; Rocchio's relevance feedback with the whole day as the
+  non-relevant set, so what 👍 papers share with every paper counts for nothing); 👎 papers push
+  down the papers closest to theirs (``DISLIKED_WEIGHT``).
 - **Embeddings** (optional). With vectors for the papers (keyed by ``Paper.versioned_id``) and for the
   interests, the cosine of each paper to the interests and to the liked papers' mean vector is added
   with weight ``EMBEDDING_WEIGHT``; a paper without a vector uses its lexical relevance in its place,
   so it is neither favoured nor buried.
 
 A chat with neither interests nor feedback keeps arXiv's order (relevance 0.0 for every paper). Ties
-keep arXiv's order, so the result is deterministic.
+keep arXiv's order, so the result is deterministic. The weights were chosen on the development
+profiles of ``bench/labels/`` (``python bench/bench_ranking.py`` prints the figures).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, Protocol, TypeVar
@@ -35,7 +49,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
+from scipy.sparse import csc_matrix, csr_matrix
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 Vector = Sequence[float]
@@ -43,12 +57,26 @@ Vector = Sequence[float]
 
 TITLE_WEIGHT = 2
 """The title's words count this many times in a paper's lexical text."""
+EXACT_WEIGHT = 0.5
+"""Weight of the unstemmed words' BM25 beside the stems' BM25 (each scaled to at most 1)."""
 PRF_DOCS = 3
 """Papers taken as pseudo-relevant for the interests' feedback round."""
 PRF_WEIGHT = 1.0
 LIKED_WEIGHT = 2.0
 DISLIKED_WEIGHT = 0.5
 EMBEDDING_WEIGHT = 1.0
+
+REQUEST_WORDS = frozenset(
+    """
+    paper papers preprint preprints article articles publication publications work works research
+    study studies interested interests like likes love want wants wish looking look keen send
+    related relating regarding concerning recent latest new newest stuff especially particularly
+    mainly mostly e g ie eg etc great good cool nice please thanks thank hi hello use using
+    m d ll ve s
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+"""Words of an interests sentence that ask for papers rather than name a topic, dropped from the
+interests (never from the papers)."""
 
 
 class Text(Protocol):
@@ -124,16 +152,73 @@ _WORD = re.compile(r"\w+")
 _STEMMER = Stemmer.Stemmer("english")
 
 
+def words(text: str) -> list[str]:
+    """The unstemmed index words of ``text``: ``"LLMs for Retrieval-Augmented Generation"`` →
+    ``["llm", "retrieval", "augmented", "generation"]``."""
+    found = _WORD.findall(_ACRONYM_PLURAL.sub(r"\1", text).lower())
+    return [w for w in found if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
+
+
 def terms(text: str) -> list[str]:
-    """The index terms of ``text``: ``"LLMs for Retrieval-Augmented Generation"`` →
-    ``["llm", "retriev", "augment", "generat"]``."""
-    words = _WORD.findall(_ACRONYM_PLURAL.sub(r"\1", text).lower())
-    kept = [w for w in words if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
-    return list(_STEMMER.stemWords(kept))
+    """The index terms of ``text`` (its ``words``, stemmed): ``"LLMs for Retrieval-Augmented
+    Generation"`` → ``["llm", "retriev", "augment", "generat"]``."""
+    return list(_STEMMER.stemWords(words(text)))
+
+
+def _request_free(text: str) -> list[str]:
+    """The words of an interests text without its ``REQUEST_WORDS``."""
+    return [w for w in words(text) if w not in REQUEST_WORDS]
 
 
 def _lexical_terms(doc: Text) -> list[str]:
     return terms(doc.title) * TITLE_WEIGHT + terms(doc.abstract)
+
+
+def _lexical_words(doc: Text) -> list[str]:
+    return words(doc.title) * TITLE_WEIGHT + words(doc.abstract)
+
+
+_PARENTHESIS = re.compile(r"\(\s*([^()\s;,]{2,12})\s*\)")
+_CLAUSE_END = re.compile(r"[.;:!?()\[\]]")
+
+
+def _long_form(short: str, candidate: str) -> str | None:
+    """The shortest end of ``candidate`` whose characters spell ``short`` from right to left, the
+    first one at a word's start (Schwartz and Hearst's best long form), or None."""
+    acronym, text = short.lower(), candidate.lower()
+    s, t = len(acronym) - 1, len(text) - 1
+    while s >= 0:
+        char = acronym[s]
+        if not char.isalnum():
+            s -= 1
+            continue
+        while t >= 0 and (text[t] != char or (s == 0 and t > 0 and text[t - 1].isalnum())):
+            t -= 1
+        if t < 0:
+            return None
+        s, t = s - 1, t - 1
+    return candidate[text.rfind(" ", 0, t + 1) + 1 :]
+
+
+def abbreviations(text: str) -> list[tuple[str, str]]:
+    """(acronym, long form) pairs defined in ``text`` as "long form (ACRONYM)", after Schwartz and
+    Hearst, "A simple algorithm for identifying abbreviation definitions in biomedical text" (2003):
+    ``"retrieval-augmented generation (RAG)"`` → ``[("RAG", "retrieval-augmented generation")]``. A
+    plural acronym ("LLMs") is given in the singular."""
+    found = []
+    for match in _PARENTHESIS.finditer(text):
+        short = match.group(1)
+        if not short[0].isalnum() or not any(c.isupper() for c in short):
+            continue
+        if len(short) > 2 and short.endswith("s") and short[-2].isupper():
+            short = short[:-1]
+        size = sum(c.isalnum() for c in short)
+        before = _CLAUSE_END.split(text[: match.start()])[-1].split()
+        candidate = " ".join(before[-min(size + 5, 2 * size) :])
+        long = _long_form(short, candidate) if candidate else None
+        if long and len(long.split()) >= 2 and len(long) > len(short):
+            found.append((short, long))
+    return found
 
 
 def _scaled(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -153,6 +238,35 @@ def _unit(vector: Vector) -> NDArray[np.float64] | None:
     return array / norm if norm > 0 and math.isfinite(norm) else None
 
 
+class _BM25:
+    """BM25 (``bm25s``) of tokenized papers, scored for weighted query terms."""
+
+    def __init__(self, tokens: list[list[str]]) -> None:
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
+        scores = retriever.scores
+        size = len(scores["indptr"]) - 1
+        self.vocabulary: dict[str, int] = {t: i for t, i in retriever.vocab_dict.items() if t and i < size}
+        self._matrix = csc_matrix(
+            (scores["data"], scores["indices"], scores["indptr"]), shape=(len(tokens), size)
+        )
+
+    def __call__(self, weights: Mapping[str, float]) -> NDArray[np.float64]:
+        """Each paper's BM25 for ``weights`` (term → weight; terms outside the day count nothing)."""
+        known = {t: w for t, w in weights.items() if t in self.vocabulary}
+        if not known:
+            return np.zeros(self._matrix.shape[0])
+        columns = self._matrix[:, [self.vocabulary[t] for t in known]]
+        return np.asarray(columns @ np.fromiter(known.values(), dtype=np.float64)).ravel()
+
+
+class _Query(NamedTuple):
+    stems: dict[str, float]
+    exact: dict[str, float]
+    concepts: list[tuple[tuple[str, ...], str]]
+    """(long form's stems, acronym's stem) for each day's acronym the interests spell out."""
+
+
 # -- the day's index -----------------------------------------------------------------------------------------
 
 
@@ -166,16 +280,44 @@ class DayIndex(Generic[D]):
     def __init__(self, papers: Sequence[D], embeddings: Mapping[str, Vector] | None = None) -> None:
         self.papers: tuple[D, ...] = tuple(papers)
         tokens = [_lexical_terms(p) for p in self.papers]
-        self._bm25 = bm25s.BM25()
-        self._vocabulary: frozenset[str] = frozenset()
+        self._bm25: _BM25 | None = None
+        self._exact: _BM25 | None = None
         self._tfidf: TfidfVectorizer | None = None
         self._matrix: csr_matrix | None = None
+        self._day_centroid = np.zeros(0)
+        self._long_forms: dict[tuple[str, ...], str] = {}
         if any(tokens):
-            self._bm25.index(tokens, show_progress=False)
-            self._vocabulary = frozenset(self._bm25.vocab_dict)
+            self._bm25 = _BM25(tokens)
+            self._exact = _BM25([_lexical_words(p) for p in self.papers])
             self._tfidf = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
             self._matrix = csr_matrix(self._tfidf.fit_transform(tokens))
+            self._day_centroid = np.asarray(self._matrix.mean(axis=0)).ravel()
+            self._long_forms = self._acronyms()
+        self._forms_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for form in self._long_forms:
+            self._forms_by_first.setdefault(form[0], []).append(form)
         self._embeddings = self._embedding_matrix(embeddings or {})
+
+    def _acronyms(self) -> dict[tuple[str, ...], str]:
+        """Long forms (stems) defined in the day's papers → their acronym's stem; also each long
+        form of three or more stems without its first stem, when no other long form ends that way."""
+        pairs: Counter[tuple[tuple[str, ...], str]] = Counter()
+        for paper in self.papers:
+            for short, long in abbreviations(f"{paper.title}. {paper.abstract}"):
+                short_terms, expansion = terms(short), tuple(terms(long))
+                if len(short_terms) == 1 and len(expansion) >= 2 and short_terms[0] not in expansion:
+                    pairs[expansion, short_terms[0]] += 1
+        forms: dict[tuple[str, ...], str] = {}
+        for (expansion, acronym), _ in pairs.most_common():
+            forms.setdefault(expansion, acronym)
+        tails: dict[tuple[str, ...], set[str]] = {}
+        for expansion, acronym in forms.items():
+            if len(expansion) >= 3:
+                tails.setdefault(expansion[1:], set()).add(acronym)
+        for tail, acronyms in tails.items():
+            if len(acronyms) == 1 and tail not in forms:
+                forms[tail] = next(iter(acronyms))
+        return forms
 
     def _embedding_matrix(
         self, embeddings: Mapping[str, Vector]
@@ -227,22 +369,54 @@ class DayIndex(Generic[D]):
         semantic = np.where(self._embeddings[1], semantic, lexical)
         return (lexical + EMBEDDING_WEIGHT * semantic) / (1.0 + EMBEDDING_WEIGHT)
 
+    def _query(self, interests: str) -> _Query:
+        """The interests' stems and words (each weighted by its count) and the day's acronyms they
+        spell out, longest long form first, each stem in at most one."""
+        kept = _request_free(interests)
+        stems = list(_STEMMER.stemWords(kept))
+        weights: dict[str, float] = {}
+        for stem in stems:
+            weights[stem] = weights.get(stem, 0.0) + 1.0
+        exact: dict[str, float] = {}
+        for word in kept:
+            exact[word] = exact.get(word, 0.0) + 1.0
+        found = [
+            (form, start)
+            for start, stem in enumerate(stems)
+            for form in self._forms_by_first.get(stem, ())
+            if tuple(stems[start : start + len(form)]) == form
+        ]
+        found.sort(key=lambda hit: -len(hit[0]))
+        used: set[int] = set()
+        concepts: list[tuple[tuple[str, ...], str]] = []
+        for form, start in found:
+            span = set(range(start, start + len(form)))
+            acronym = self._long_forms[form]
+            if span & used or acronym in weights or any(a == acronym for _, a in concepts):
+                continue
+            used |= span
+            concepts.append((form, acronym))
+        return _Query(weights, exact, concepts)
+
     def _lexical(self, profile: Profile) -> NDArray[np.float64]:
-        n = len(self.papers)
-        total = np.zeros(n)
-        if self._matrix is None or self._tfidf is None:
+        total = np.zeros(len(self.papers))
+        if self._bm25 is None or self._exact is None or self._matrix is None or self._tfidf is None:
             return total
-        query = list(dict.fromkeys(t for t in terms(profile.interests) if t in self._vocabulary))
-        if query:
-            bm25 = _scaled(np.asarray(self._bm25.get_scores(query), dtype=np.float64))
-            total += bm25
-            if bm25.max() > 0:
-                top = np.argsort(-bm25, kind="stable")[:PRF_DOCS]
-                total += PRF_WEIGHT * self._closeness(self._matrix[top])
+        query = self._query(profile.interests)
+        stems = self._bm25(query.stems)
+        for form, acronym in query.concepts:
+            spelled = self._bm25({t: query.stems[t] for t in form})
+            stems += np.maximum(spelled, self._bm25({acronym: 1.0})) - spelled
+        lexical = _scaled(stems) + EXACT_WEIGHT * _scaled(self._exact(query.exact))
+        if lexical.max() > 0:
+            total += _scaled(lexical)
+            top = np.argsort(-lexical, kind="stable")[:PRF_DOCS]
+            total += PRF_WEIGHT * self._closeness(self._matrix[top])
         if profile.liked:
-            total += LIKED_WEIGHT * self._closeness(
-                self._tfidf.transform([_lexical_terms(d) for d in profile.liked])
-            )
+            liked = self._tfidf.transform([_lexical_terms(d) for d in profile.liked])
+            if liked.nnz:
+                centroid = np.asarray(liked.mean(axis=0)).ravel() - self._day_centroid
+                total += LIKED_WEIGHT * _min_max(np.asarray(self._matrix @ centroid).ravel())
         if profile.disliked:
             disliked = self._tfidf.transform([_lexical_terms(d) for d in profile.disliked])
             total -= DISLIKED_WEIGHT * self._closeness(disliked)
