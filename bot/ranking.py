@@ -216,7 +216,7 @@ def abbreviations(text: str) -> list[tuple[str, str]]:
         before = _CLAUSE_END.split(text[: match.start()])[-1].split()
         candidate = " ".join(before[-min(size + 5, 2 * size) :])
         long = _long_form(short, candidate) if candidate else None
-        if long and len(long.split()) >= 2 and len(long) > len(short):
+        if long and len(_WORD.findall(long)) >= 2 and len(long) > len(short):
             found.append((short, long))
     return found
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.models import LIKE, AnnounceType, Feedback, Paper
-from bot.ranking import DayIndex, Profile, rank, terms
+from bot.ranking import DayIndex, Profile, abbreviations, rank, terms, words
 from tests.paths import FIXTURES
 
 SLICE_IDS = [
@@ -217,3 +217,103 @@ def test_stored_feedback_ranks_like_papers() -> None:
     embeddings[source.versioned_id] = _unit_vector(2)
     ranked = order(Profile(liked=(like,)), DayIndex(PAPERS, embeddings))
     assert position(ranked, target.id) < position(order(Profile(liked=(like,))), target.id)
+
+
+def _paper(n: int, title: str, abstract: str) -> Paper:
+    return Paper(
+        id=f"2606.9{n:04d}",
+        version=1,
+        title=title,
+        authors=("A. Author",),
+        categories=("cs.CL",),
+        primary_category="cs.CL",
+        announce_type=AnnounceType.NEW,
+        abstract=abstract,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "We study retrieval-augmented generation (RAG) for QA.",
+            [("RAG", "retrieval-augmented generation")],
+        ),
+        ("Large language models (LLMs) hallucinate.", [("LLM", "Large language models")]),
+        ("With 3D Gaussian Splatting (3DGS), scenes render fast.", [("3DGS", "3D Gaussian Splatting")]),
+        (
+            "Automatic speech recognition (ASR) and text-to-speech (TTS).",
+            [
+                ("ASR", "Automatic speech recognition"),
+                ("TTS", "text-to-speech"),
+            ],
+        ),
+        ("The results (see Fig. 2) and the gains (ours) are clear.", []),
+        ("A model (GPT) without its long form.", []),
+    ],
+)
+def test_abbreviations(text: str, expected: list[tuple[str, str]]) -> None:
+    """Acronym definitions "long form (ACRONYM)" are found, the plural folded; parentheses that
+    define nothing give nothing."""
+    assert abbreviations(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LLMs for Retrieval-Augmented Generation", ["llm", "retrieval", "augmented", "generation"]),
+        ("the of and 2026", []),
+    ],
+)
+def test_words(text: str, expected: list[str]) -> None:
+    """Unstemmed index words: lower case, acronym plurals folded, stop words and numbers dropped."""
+    assert words(text) == expected
+
+
+def test_request_words_leave_the_topic() -> None:
+    """An interests sentence that asks for papers ranks exactly as its topic alone."""
+    topic = INDEX.rank(Profile("speech recognition"))
+    for sentence in (
+        "I'm interested in papers about speech recognition",
+        "recent work on speech recognition please",
+    ):
+        assert INDEX.rank(Profile(sentence)) == topic
+
+
+ACRONYM_DAY = [
+    _paper(1, "Grounded answers", "We study retrieval-augmented generation (RAG) for question answering."),
+    _paper(2, "Chunking matters", "Better chunking makes RAG pipelines more accurate."),
+    _paper(3, "Pictures", "A diffusion model for the generation of images."),
+    _paper(4, "Stories", "Long text generation with planning."),
+    _paper(5, "Tables", "Synthetic data generation for tabular learning."),
+    _paper(6, "Speech", "Automatic speech recognition (ASR) of accented speech."),
+    _paper(7, "Noisy transcripts", "ASR errors on call-centre audio, and how to fix them."),
+    _paper(8, "Faces", "Recognition of emotion in faces."),
+    _paper(9, "Entities", "Named entity recognition for legal text."),
+]
+
+
+def test_acronym_of_the_day_matches_its_long_form() -> None:
+    """A paper that only writes the day's acronym (RAG, ASR) matches interests spelling out its long
+    form, also without the long form's first word: it ranks above papers sharing no interests word."""
+    index = DayIndex(ACRONYM_DAY)
+    ranked = [r.paper.id for r in index.rank(Profile("retrieval-augmented generation"))]
+    assert ranked.index(ACRONYM_DAY[1].id) < ranked.index(ACRONYM_DAY[8].id)
+    ranked = [r.paper.id for r in index.rank(Profile("speech recognition"))]
+    assert ranked.index(ACRONYM_DAY[6].id) < ranked.index(ACRONYM_DAY[3].id)
+
+
+def test_exact_word_outranks_a_shared_stem() -> None:
+    """Of two papers alike but for the interests' word, the one with the exact word ranks first."""
+    day = [
+        _paper(1, "Checking answers", "We measure the factual accuracy of answers in medicine."),
+        _paper(2, "Checking answers", "We measure the factuality of answers in medicine."),
+    ]
+    assert [r.paper.id for r in rank(day, "factuality")] == [day[1].id, day[0].id]
+
+
+def test_like_sharing_no_word_with_the_day_changes_nothing() -> None:
+    """A 👍 on a paper whose words the day never uses leaves arXiv's order (no paper is raised
+    for being unlike the day)."""
+    stranger = _paper(9, "Zzyzx quorxbl", "Vlorp wuggle frindle.")
+    assert [r.paper for r in INDEX.rank(Profile(liked=(stranger,)))] == PAPERS
