@@ -38,32 +38,37 @@ def _epilog(needs: str) -> str:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"arxiv-digest: {message}", err=True)
+    from adapters.logs import redact
+
+    click.echo(redact(f"arxiv-digest: {message}"), err=True)
     sys.exit(code)
 
 
 def load_settings(quiet: bool = False) -> Settings:
-    """Build the settings once; an invalid value exits 2 naming the setting (never its value)."""
+    """Build the settings once and set up logging with their secrets redacted. Every invalid
+    setting gets one line naming it and what is accepted (never its value); then exit 2."""
     from pydantic import ValidationError
 
-    from bot.settings import Settings
+    from bot.settings import Settings, describe_errors
 
     try:
         settings = Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
-        )
-        _fail(f"invalid setting: {problems}", EXIT_BAD_INPUT)
+        for line in describe_errors(error):
+            click.echo(f"arxiv-digest: invalid setting {line}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot read the .env file: {type(error).__name__}", EXIT_BAD_INPUT)
     from adapters.logs import configure
 
     level = settings.log_level if (not quiet or "LOG_LEVEL" in os.environ) else "WARNING"
-    configure(level)
+    configure(level, settings.secret_values())
     return settings
 
 
 def run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> None:
-    """Run a coroutine, mapping our errors to exit codes."""
+    """Run a coroutine, mapping our errors to exit codes: bad input or a bad setting 2, a source or
+    the store unreachable 3, each with one line on stderr."""
     from bot.errors import BadInput, SourceError
 
     try:
@@ -74,6 +79,13 @@ def run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> None:
         _fail(str(error), EXIT_UNAVAILABLE)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:
+        from bot.store import as_unavailable
+
+        failure = as_unavailable(error)
+        if failure is None:
+            raise
+        _fail(str(failure), EXIT_UNAVAILABLE)
     sys.exit(code)
 
 

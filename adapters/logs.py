@@ -1,17 +1,148 @@
-"""Logging: one structured line per event on standard error."""
+"""Logging: one structured line per event on standard error, with every secret redacted.
+
+``configure`` routes structlog and the standard library's ``logging`` (every library's logger:
+python-telegram-bot, discord.py, httpx, redis, aiohttp, APScheduler …) through one handler whose
+formatter renders ``key=value`` lines and then redacts them:
+
+* the exact secrets it was given (bot tokens, API keys, passwords; also percent-encoded);
+* the password (or the whole user part) of any URL (``redis://:pw@host`` → ``redis://:***@host``);
+* anything shaped like a Telegram bot token, and ``secret_token``/``api_key``/``password`` values.
+
+Redaction runs on the finished line, so it covers every level, every logger and tracebacks alike.
+Messages from libraries below WARNING are demoted to DEBUG (library chatter), and discord.py's
+start-up warnings about voice support (a feature this bot does not use) are dropped. Uncaught
+exceptions in the main thread or in other threads are logged the same way instead of printed raw.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from urllib.parse import quote
 
 import stamina.instrumentation
 import structlog
 
+MASK = "***"
+OWN_LOGGERS = ("bot", "adapters", "summarizer", "bench", "tests", "__main__")
+"""Loggers of this project; every other logger is a library's."""
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_SECRET = 4
+"""Shorter exact secrets are not replaced everywhere (that would garble every line); they are still
+masked where they appear as a URL password."""
+_NOISY = (
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "openai",
+    "arxiv",
+    "urllib3",
+    "aiohttp.access",
+    "apscheduler",
+)
+"""Libraries kept at WARNING unless the level is DEBUG (they log one line per request)."""
+_DROPPED = (("discord.client", "voice will NOT be supported"),)
+"""(logger, message fragment) pairs that are never written."""
 
-def configure(level: str = "INFO") -> None:
-    """Send structlog and stdlib logging to stderr as ``key=value`` lines at ``level``."""
-    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s\"'<>]+)@")
+_TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_\-]{30,}\b")
+_KEYED = re.compile(
+    r"(?P<key>\b(?:secret_token|api_key|apikey|password|passwd|access_token|authorization)\b"
+    r"[\"']?\s*[:=]\s*(?:[\"'](?:Bearer\s+)?|(?:Bearer\s+)?))(?P<value>[^\"'\s,;&}]+)",
+    re.IGNORECASE,
+)
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    user, sep, _ = match.group("userinfo").partition(":")
+    return f"{match.group('scheme')}{user}:{MASK}@" if sep else f"{match.group('scheme')}{MASK}@"
+
+
+class Redactor:
+    """Replaces secrets in text: ``Redactor(["s3cret"])("key=s3cret")`` → ``"key=***"``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Redact these values too (and their percent-encoded forms)."""
+        for secret in secrets:
+            if secret and len(secret) >= MIN_SECRET:
+                self._secrets.update({secret, quote(secret, safe=""), quote(secret)})
+        if self._secrets:
+            alternatives = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in alternatives))
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        if "@" in text:
+            text = _URL_USERINFO.sub(_mask_userinfo, text)
+        text = _TELEGRAM_TOKEN.sub(MASK, text)
+        return _KEYED.sub(lambda m: m.group("key") + MASK, text)
+
+
+_active = Redactor()
+
+
+def redact(text: str) -> str:
+    """``text`` with the secrets of the running process masked (what every log line goes through)."""
+    return _active(text)
+
+
+def is_own(name: str) -> bool:
+    """Whether a logger belongs to this project rather than to a library."""
+    return any(name == own or name.startswith(own + ".") for own in OWN_LOGGERS)
+
+
+class LibraryLevels(logging.Filter):
+    """Demotes libraries' INFO lines to DEBUG, drops known noise, and applies ``threshold``."""
+
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not is_own(record.name):
+            if record.levelno < logging.WARNING and record.levelno > logging.DEBUG:
+                record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            for name, fragment in _DROPPED:
+                if record.name == name and fragment in str(record.msg):
+                    return False
+        return record.levelno >= self.threshold
+
+
+class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, its finished line redacted and kept on one line."""
+
+    def __init__(self, redactor: Redactor, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        return self.redactor(line.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def level_number(level: str) -> int:
+    """``"debug"`` → ``logging.DEBUG``; unknown names → INFO (settings reject them earlier)."""
+    return logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+
+
+def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
+    """Send structlog and stdlib logging to stderr as ``key=value`` lines at ``level``, with
+    ``secrets`` (and URL credentials, token-shaped strings) redacted from every line."""
+    global _active
+    numeric = level_number(level)
+    redactor = Redactor(secrets)
+    _active = redactor
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -20,14 +151,19 @@ def configure(level: str = "INFO") -> None:
         timestamper,
     ]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
+        RedactingFormatter(
+            redactor,
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -36,22 +172,33 @@ def configure(level: str = "INFO") -> None:
             ],
         )
     )
+    handler.addFilter(LibraryLevels(numeric))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "httpx2",
-        "httpcore2",
-        "openai",
-        "arxiv",
-        "urllib3",
-        "aiohttp.access",
-        "apscheduler",
-    ):
-        logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+    for noisy in _NOISY:
+        logging.getLogger(noisy).setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
     stamina.instrumentation.set_on_retry_hooks([retry_at_debug])
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_thread_exception
+    return redactor
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, traceback: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, traceback)
+        return
+    logging.getLogger("adapters.logs").critical("uncaught_exception", exc_info=(kind, error, traceback))
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+        return
+    logging.getLogger("adapters.logs").error(
+        "thread_exception",
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
 
 
 def retry_at_debug(details: stamina.instrumentation.RetryDetails) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from adapters.check import verify_platforms
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
 from bot.errors import BadInput, DigestError
@@ -29,6 +30,8 @@ from bot.push import Pusher
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from adapters.app import App
 
 log = structlog.get_logger(__name__)
@@ -147,6 +150,7 @@ async def push_once(
         raise BadInput(NO_PLATFORM)
     app = await build_app(settings, clock=clock)
     try:
+        await verify_platforms(senders)
         pusher = Pusher(app.store, app.engine, senders, clock=clock)
         settle_heap()
         report = await pusher.run_once(everyone=everyone)
@@ -180,6 +184,15 @@ async def run_forever(
     if not platforms.senders:
         await app.aclose()
         raise BadInput(NO_PLATFORM)
+    metrics_runner: web.AppRunner | None = None
+    try:
+        await verify_platforms(platforms.senders)
+        if settings.metrics_port is not None:
+            metrics_runner = await serve_metrics(metrics, app.store.ping, settings.metrics_port)
+    except BaseException:
+        await platforms.close()
+        await app.aclose()
+        raise
     metrics.track_arxiv_requests(lambda: app.source.requests)
     pusher = Pusher(app.store, app.engine, platforms.senders, clock=clock, metrics=metrics)
     cycles: set[asyncio.Task[Any]] = set()
@@ -204,13 +217,10 @@ async def run_forever(
         asyncio.create_task(service(), name=f"platform:{name}"): name
         for name, service in platforms.services.items()
     }
-    metrics_runner = None
     scheduler = AsyncIOScheduler(timezone=UTC)
     code = EXIT_OK
     failure: DigestError | None = None
     try:
-        if settings.metrics_port is not None:
-            metrics_runner = await serve_metrics(metrics, app.store.ping, settings.metrics_port)
         scheduler.add_job(
             tick,
             IntervalTrigger(seconds=interval, timezone=UTC),

@@ -36,6 +36,7 @@ from bot.i18n import (
 from bot.models import ChatKey, ChatSettings, Digest
 from bot.render import category_name, default_title
 from bot.settings import Settings
+from bot.store import as_unavailable
 from bot.store.base import Store
 
 if TYPE_CHECKING:
@@ -338,24 +339,36 @@ class Commands:
 
     # -- entry points for adapters --------------------------------------------------------------------
     async def handle(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
-        """The reply to one message; None when the text is not a command for us."""
+        """The reply to one message; None when the text is not a command for us.
+
+        While the store cannot be used, every command gets a short "try again in a minute" in the
+        chat's language (the caller's, or the default, when the chat's settings cannot be read).
+        """
         text = text[: MAX_TEXT * 4]
         parsed = parse_command(text, bot_username)
         if parsed is None:
             return None
         name, args = parsed
-        current = await self._store.get_chat(caller.chat)
-        lang = self._reply_language(current, caller)
-        if name not in NAMES:
-            return self._unknown_command(name, lang)
-        if name in MUTATING and not caller.can_manage:
-            key = "not_admin_discord" if caller.chat.platform == "discord" else "not_admin"
-            return TextReply(t(lang, key), ok=False)
-        if name in RAW_ARGUMENT:
-            rest = command_rest(text)
-            args = [rest] if rest else []
-        handler = getattr(self, f"cmd_{name}")
-        reply: Reply = await handler(caller, args, current, lang)
+        lang = self._reply_language(None, caller)
+        try:
+            current = await self._store.get_chat(caller.chat)
+            lang = self._reply_language(current, caller)
+            if name not in NAMES:
+                return self._unknown_command(name, lang)
+            if name in MUTATING and not caller.can_manage:
+                key = "not_admin_discord" if caller.chat.platform == "discord" else "not_admin"
+                return TextReply(t(lang, key), ok=False)
+            if name in RAW_ARGUMENT:
+                rest = command_rest(text)
+                args = [rest] if rest else []
+            handler = getattr(self, f"cmd_{name}")
+            reply: Reply = await handler(caller, args, current, lang)
+        except Exception as error:
+            failure = as_unavailable(error)
+            if failure is None:
+                raise
+            log.warning("command_store_unavailable", chat=str(caller.chat), command=name, error=str(failure))
+            return TextReply(t(lang, "store_down"), ok=False)
         log.info("command", chat=str(caller.chat), command=name, ok=getattr(reply, "ok", True))
         return reply
 

@@ -3,15 +3,17 @@
     DigestError                 base of everything raised on purpose
     ├── BadInput                the user asked for something we do not accept (CLI exit code 2)
     │   ├── UnknownCategory     carries ``suggestions``
-    │   └── BadDate             carries ``nearest`` announcement days
+    │   ├── BadDate             carries ``nearest`` announcement days
+    │   └── BadSetting          a setting refused at start or by its service; carries ``setting``
     └── SourceError             arXiv or another service could not give an answer (CLI exit code 3)
         ├── SourceUnavailable   unreachable, 429 or 5xx after retries; carries ``retry_after`` and,
         │                       per host tried, the cause (DNS, refused, timeout, HTTP status)
         ├── MalformedResponse   an answer we cannot parse, or arXiv's own error entry; ``cause``
-        └── BatchNotReady       a batch that is announced (or asked for) cannot be had yet: the feed
-            │                   does not show it and the export API has nothing for it; carries the
-            │                   listing date, the categories waiting, the reason and ``retry_at``
-            └── StaleFeed       the feed still shows an older batch than the one announced
+        ├── BatchNotReady       a batch that is announced (or asked for) cannot be had yet: the feed
+        │   │                   does not show it and the export API has nothing for it; carries the
+        │   │                   listing date, the categories waiting, the reason and ``retry_at``
+        │   └── StaleFeed       the feed still shows an older batch than the one announced
+        └── StoreUnavailable    the store (Redis or the SQLite file) cannot be reached or written
     DeliveryError               a platform refused or failed a message
     ├── ChatGone                blocked, kicked, deleted or deactivated: unsubscribe the chat
     ├── ChatMigrated            the chat has a new id (``new_chat_id``): move it and send there
@@ -76,6 +78,16 @@ class BadDate(BadInput):
 
     def __init__(self, message: str, nearest: list[date] | None = None) -> None:
         self.nearest = nearest or []
+        super().__init__(message)
+
+
+class BadSetting(BadInput):
+    """A setting that cannot work: refused by the service it is for (a rejected bot token) or
+    unusable on this host (a port in use). ``setting`` is its environment name; the message says
+    what is accepted and never quotes a secret. Retrying cannot help until the setting changes."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        self.setting = setting
         super().__init__(message)
 
 
@@ -223,3 +235,9 @@ class DeliveryFailed(DeliveryError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class StoreUnavailable(SourceError):
+    """The store cannot be reached or written (Redis down, the SQLite file locked or unwritable).
+    The message names the store with any password masked; chat commands answer "try again in a
+    minute" and the next command tries again."""

@@ -198,6 +198,7 @@ _EN: dict[str, str] = {
     "feed_from_api": "{cats} from arXiv's export API (may miss papers on moderation hold)",
     "digest_pending": "Not available yet: {cats} (batch of {date}); those papers follow when arXiv has them.",
     "digest_from_api": "Papers of {cats} come from arXiv's export API and may miss papers that were on moderation hold.",
+    "store_down": "I'm temporarily unavailable (my storage cannot be reached); please try again in a minute.",
 }
 
 _ZH: dict[str, str] = {
@@ -339,6 +340,7 @@ _ZH: dict[str, str] = {
     "feed_from_api": "{cats} 来自 arXiv 导出 API（可能缺少审核暂缓的论文）",
     "digest_pending": "尚不可用：{cats}（{date} 的一批）；arXiv 发布后补发。",
     "digest_from_api": "{cats} 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。",
+    "store_down": "机器人暂时不可用（无法连接存储），请一分钟后再试。",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

@@ -28,6 +28,8 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
+from bot.errors import BadSetting
+
 log = structlog.get_logger(__name__)
 
 LAG_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 4 * 3600.0, 24 * 3600.0)
@@ -148,10 +150,19 @@ def metrics_app(metrics: Metrics, ping: Ping) -> web.Application:
 
 
 async def serve_metrics(metrics: Metrics, ping: Ping, port: int, host: str = "0.0.0.0") -> web.AppRunner:
-    """Start ``/metrics`` and ``/healthz`` on ``host:port``; stop with ``await runner.cleanup()``."""
+    """Start ``/metrics`` and ``/healthz`` on ``host:port``; stop with ``await runner.cleanup()``.
+    A port that cannot be bound (in use, privileged) raises ``BadSetting`` for METRICS_PORT."""
     runner = web.AppRunner(metrics_app(metrics, ping), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise BadSetting(
+            "METRICS_PORT",
+            f"METRICS_PORT {port} cannot be used ({error.strerror or type(error).__name__}): "
+            "choose a free port from 1 to 65535, or leave METRICS_PORT empty for no metrics endpoint",
+        ) from None
     log.info("metrics_listening", host=host, port=port)
     return runner

@@ -25,7 +25,13 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from adapters.discord.endpoints import configure_endpoints
-from adapters.discord.platform import MAX_RATELIMIT_WAIT, PLATFORM, DiscordPlatform, push_client
+from adapters.discord.platform import (
+    MAX_RATELIMIT_WAIT,
+    PLATFORM,
+    DiscordPlatform,
+    push_client,
+    token_rejected,
+)
 from adapters.discord.render import fit, render_digest, render_text
 from bot import taxonomy
 from bot.commands import MUTATING, Caller, Commands, DigestReply, Reply, TextReply
@@ -524,7 +530,7 @@ async def run_discord(
         try:
             await runner
         except discord.LoginFailure:
-            raise BadInput("Discord refused DISCORD_BOT_TOKEN: check the bot token") from None
+            raise token_rejected() from None
         except discord.PrivilegedIntentsRequired:
             raise BadInput("Discord asks for a privileged intent this bot does not use") from None
     log.info("discord_stopped")

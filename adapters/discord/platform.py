@@ -18,7 +18,7 @@ import structlog
 
 from adapters.discord.render import render_digest, render_text
 from bot.delivery import OnSent
-from bot.errors import ChatGone, DeliveryError, DeliveryFailed
+from bot.errors import BadSetting, ChatGone, DeliveryError, DeliveryFailed
 from bot.models import ChatKey, Digest
 
 log = structlog.get_logger(__name__)
@@ -28,6 +28,14 @@ MAX_RATELIMIT_WAIT = 60.0
 """Longest 429 wait discord.py sleeps through during a push; longer ones fail the delivery."""
 
 T = TypeVar("T")
+
+
+def token_rejected() -> BadSetting:
+    """The error for a bot token Discord refuses."""
+    return BadSetting(
+        "DISCORD_BOT_TOKEN",
+        "Discord rejected DISCORD_BOT_TOKEN: set the bot token from the developer portal (Bot → Token)",
+    )
 
 
 def channel_id(chat: ChatKey) -> int:
@@ -117,6 +125,18 @@ class DiscordPlatform:
                 token = self._token
                 await guarded(chat, lambda: self._client.login(token))
         return self._client
+
+    async def verify(self) -> str:
+        """Whether Discord accepts the token (``GET /users/@me``): the bot's name; ``BadSetting``
+        when the token is refused, discord.py's own errors when Discord cannot be reached."""
+        if self._client.user is None and self._token is not None:
+            async with self._login_lock:
+                if self._client.user is None:
+                    try:
+                        await self._client.login(self._token)
+                    except discord.LoginFailure:
+                        raise token_rejected() from None
+        return str(self._client.user) if self._client.user is not None else "not logged in"
 
     async def _send(self, chat: ChatKey, content: str | None, embeds: list[discord.Embed]) -> None:
         client = await self._ready(chat)

@@ -18,7 +18,6 @@ change its settings, pass the text to ``Commands.handle``, and deliver the reply
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
 from functools import partial
@@ -28,7 +27,7 @@ from urllib.parse import urlsplit
 import structlog
 from telegram import BotCommand, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -46,7 +45,7 @@ from bot.models import ChatKey
 from bot.settings import Settings
 from bot.store.base import Store
 
-from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key
+from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key, token_rejected
 from .limits import FloodControl, KeyedLocks, TelegramRateLimiter
 
 log = structlog.get_logger(__name__)
@@ -272,9 +271,8 @@ async def register_commands(bot: ExtBot[Any]) -> None:
 
 def webhook_secret(settings: Settings) -> str:
     """``TELEGRAM_WEBHOOK_SECRET``, or one derived from the token so every replica agrees on it."""
-    if settings.telegram_webhook_secret is not None:
-        return settings.telegram_webhook_secret.get_secret_value()
-    return hashlib.sha256(b"arxiv-digest-webhook:" + _token(settings).encode()).hexdigest()[:48]
+    _token(settings)
+    return settings.webhook_secret()
 
 
 class TelegramService:
@@ -302,7 +300,10 @@ class TelegramService:
 
     async def start(self) -> None:
         application = self.application
-        await application.initialize()
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise token_rejected() from None
         await register_commands(application.bot)
         await application.start()
         updater = application.updater

@@ -31,6 +31,7 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -41,7 +42,7 @@ from telegram.error import (
 )
 
 from bot.delivery import OnSent
-from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.errors import BadSetting, ChatGone, ChatMigrated, DeliveryFailed
 from bot.models import ChatKey, Digest
 
 from .render import RenderedMessage, render_digest, render_reply
@@ -94,6 +95,14 @@ def chat_target(chat: ChatKey) -> tuple[int | str, int | None]:
     return chat_id, int(thread) if thread else None
 
 
+def token_rejected() -> BadSetting:
+    """The error for a bot token Telegram refuses."""
+    return BadSetting(
+        "TELEGRAM_BOT_TOKEN",
+        "Telegram rejected TELEGRAM_BOT_TOKEN: set the token @BotFather gave you (123456789:AAE…)",
+    )
+
+
 def _is_int(text: str) -> bool:
     return text.lstrip("-").isdigit()
 
@@ -141,11 +150,25 @@ class TelegramPlatform:
         self._start_lock = asyncio.Lock()
 
     async def start(self) -> None:
-        """Open the bot's HTTP client (only when this platform owns the bot)."""
+        """Open the bot's HTTP client (only when this platform owns the bot); a token Telegram
+        refuses raises ``BadSetting`` (the token is never in the message)."""
         async with self._start_lock:
             if self._owns_bot and not self._started:
-                await self.bot.initialize()
+                try:
+                    await self.bot.initialize()
+                except InvalidToken:
+                    raise token_rejected() from None
             self._started = True
+
+    async def verify(self) -> str:
+        """Whether Telegram accepts the token (``getMe``): the bot's ``@username``; ``BadSetting``
+        when the token is refused, Telegram's own errors when it cannot be reached."""
+        await self.start()
+        try:
+            me = await self.bot.get_me()
+        except InvalidToken:
+            raise token_rejected() from None
+        return f"@{me.username}"
 
     async def close(self) -> None:
         if self._owns_bot and self._started:

@@ -25,8 +25,10 @@ from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as redis
+import redis.exceptions as redis_errors
 import structlog
 
+from bot.errors import BadSetting, DigestError, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
 from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
 
@@ -131,7 +133,11 @@ return #old / 2
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***``."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return "the Redis URL in STORE_URL"
     if parts.password is None:
         return url
     host = parts.hostname or ""
@@ -141,6 +147,48 @@ def redact_url(url: str) -> str:
         host = f"{host}:{parts.port}"
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+_UNAVAILABLE = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.ReadOnlyError,
+    redis_errors.OutOfMemoryError,
+)
+"""Failures that mean the server cannot take commands now (down, unreachable, loading, read-only,
+out of memory); wrong credentials are a setting's fault and are not among them."""
+
+
+def unavailable(error: BaseException) -> StoreUnavailable | None:
+    """``error`` as a ``StoreUnavailable`` when it means Redis cannot take commands now; None when
+    it is another failure (wrong credentials, a bug)."""
+    if isinstance(error, redis_errors.AuthenticationError | redis_errors.AuthorizationError):
+        return None
+    misconf = isinstance(error, redis_errors.ResponseError) and str(error).startswith("MISCONF")
+    if isinstance(error, _UNAVAILABLE) or misconf:
+        return StoreUnavailable(f"Redis cannot be reached: {_cause(error)}")
+    return None
+
+
+def connect_failure(error: BaseException, url: str) -> DigestError | None:
+    """Why connecting to ``url`` failed, said in one line with any password masked: credentials
+    refused → ``BadSetting`` (STORE_URL), unreachable → ``StoreUnavailable``; None otherwise."""
+    shown = redact_url(url)
+    if isinstance(error, redis_errors.AuthenticationError | redis_errors.AuthorizationError):
+        return BadSetting(
+            "STORE_URL", f"Redis at {shown} refused the credentials in STORE_URL: {_cause(error)}"
+        )
+    if isinstance(error, redis_errors.ResponseError) and "NOAUTH" in str(error):
+        return BadSetting("STORE_URL", f"Redis at {shown} asks for a password: put it in STORE_URL")
+    if unavailable(error) is not None or isinstance(error, OSError):
+        return StoreUnavailable(f"the store at {shown} cannot be reached: {_cause(error)}")
+    return None
+
+
+def _cause(error: BaseException) -> str:
+    """A failure in a few words: the error's own message, or its type when it has none."""
+    text = str(error).strip()
+    return text or type(error).__name__
 
 
 def _text(value: object) -> str:
@@ -187,9 +235,12 @@ class RedisStore(Store):
         client = redis.Redis.from_pool(pool)
         try:
             await client.ping()
-        except BaseException:
+        except BaseException as error:
             await client.aclose()
-            raise
+            failure = connect_failure(error, url)
+            if failure is None:
+                raise
+            raise failure from None
         store = cls(client, url, prefix)
         log.info("store_connected", backend="redis", url=store._shown_url, prefix=prefix)
         return store

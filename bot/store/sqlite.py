@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -18,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import stamina
 import structlog
 
-from bot.errors import BadInput
+from bot.errors import BadInput, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
 from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
 
@@ -74,6 +76,44 @@ def sqlite_path(url: str) -> str:
     return url[len(scheme) :].split("?", 1)[0]
 
 
+def is_busy(error: Exception) -> bool:
+    """SQLite's "database is locked" / "database is busy": another process holds the lock."""
+    return isinstance(error, sqlite3.OperationalError) and any(
+        word in str(error).lower() for word in ("locked", "busy")
+    )
+
+
+def unavailable(error: BaseException) -> StoreUnavailable | None:
+    """``error`` as a ``StoreUnavailable`` when it means the file cannot be used now (locked past
+    the busy timeout, unwritable, unreadable, disk full); None otherwise."""
+    if isinstance(error, sqlite3.OperationalError):
+        return StoreUnavailable(f"the SQLite store cannot be used: {error}")
+    return None
+
+
+async def _open(path: str) -> aiosqlite.Connection:
+    """One connection in WAL mode with the tables created; closed again if any step fails."""
+    db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        rows = await db.execute_fetchall("PRAGMA journal_mode")
+        if path != ":memory:" and [tuple(row) for row in rows] != [("wal",)]:
+            await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA:
+                await db.execute(statement)
+        except BaseException:
+            await db.rollback()
+            raise
+        await db.commit()
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
 def next_slot(last: float | None, now: float, interval: float) -> float:
     """When the next request slot starts: ``interval`` after the previous one, never before ``now``."""
     return now if last is None else max(now, last + interval)
@@ -93,26 +133,30 @@ class SQLiteStore(Store):
 
     @classmethod
     async def connect(cls, url: str, prefix: str) -> SQLiteStore:
-        """Open (creating if needed) the file named by ``url`` and its tables."""
+        """Open (creating if needed) the file named by ``url`` and its tables.
+
+        Any number of processes may open one file at once, a new one included: switching a new
+        file to WAL takes the file's exclusive lock, and SQLite answers "database is locked" at
+        once (without waiting out the busy timeout) to a process that asks while another one does
+        the same, so the opening is retried with backoff for up to ``BUSY_TIMEOUT`` seconds.
+        Raises ``StoreUnavailable`` when the file cannot be opened or stays locked.
+        """
         path = sqlite_path(url)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
         try:
-            await db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA:
-                    await db.execute(statement)
-            except BaseException:
-                await db.rollback()
-                raise
-            await db.commit()
-        except BaseException:
-            await db.close()
-            raise
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            async for attempt in stamina.retry_context(
+                on=is_busy,
+                attempts=None,
+                timeout=BUSY_TIMEOUT,
+                wait_initial=0.01,
+                wait_max=0.5,
+                wait_jitter=0.05,
+            ):
+                with attempt:
+                    db = await _open(path)
+        except (sqlite3.Error, OSError) as error:
+            raise StoreUnavailable(f"cannot open the SQLite store {path}: {error}") from None
         log.info("store_connected", backend="sqlite", path=path, prefix=prefix)
         return cls(db, path, prefix)
 
