@@ -214,5 +214,15 @@ def push(everyone: bool) -> None:
     run_async(lambda: push_once(settings, everyone))
 
 
+@main.command()
+def check() -> None:
+    """Check the settings, the store and each platform's token, then exit: 0 ready to start,
+    2 a setting to fix, 3 the store unreachable."""
+    settings = load_settings(quiet=True)
+    from adapters.check import run_check
+
+    run_async(lambda: run_check(settings, sys.stdout))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

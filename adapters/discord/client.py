@@ -53,6 +53,10 @@ GUILD_KEY = "guild_id"
 """``ChatSettings.extra`` key holding the guild of a guild channel, to unsubscribe it on removal."""
 
 SLASH_COMMANDS = ("subscribe", "unsubscribe", "list", "today", "time", "lang", "title", "status", "help")
+DEFERRED_COMMANDS = frozenset({"today"})
+"""Commands deferred at once: they fetch from arXiv and may wait for the LLM."""
+DEFER_AFTER = 1.5
+"""Seconds any other command may take before its answer is deferred (Discord allows 3)."""
 PRIVATE_COMMANDS = frozenset({"help", "status", "list"})
 COMMON_ZONES = (
     "UTC",
@@ -245,7 +249,10 @@ class Tree(app_commands.CommandTree["DigestClient"]):
 class DigestClient(discord.Client):
     """discord.py client serving the slash commands for one ``Commands`` and one store."""
 
-    def __init__(self, commands: Commands, store: Store, **options: Any) -> None:
+    def __init__(
+        self, commands: Commands, store: Store, *, defer_after: float = DEFER_AFTER, **options: Any
+    ) -> None:
+        self.defer_after = defer_after
         intents = discord.Intents.none()
         intents.guilds = True
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
@@ -308,7 +315,12 @@ class DigestClient(discord.Client):
         return user_language(interaction.locale) or "en"
 
     async def run_command(self, interaction: DigestInteraction, name: str, *args: str | None) -> None:
-        """Answer one slash command through the shared commands."""
+        """Answer one slash command through the shared commands.
+
+        Discord waits 3 seconds for the first response: ``/today`` is deferred at once ("thinking…"),
+        any other command as soon as it takes longer than ``defer_after`` seconds (the store or
+        arXiv being slow), and its answer then follows.
+        """
         if interaction.channel_id is None:
             await interaction.response.send_message(
                 render_text(t(await self.language(interaction), "must_be_in_channel")),
@@ -318,16 +330,29 @@ class DigestClient(discord.Client):
             return
         caller = self.caller(interaction)
         in_guild = interaction.guild_id is not None
-        if name == "today":
+        text = text_command(name, *args)
+        deferred_private: bool | None = None
+        if name in DEFERRED_COMMANDS:
             await interaction.response.defer(thinking=True)
-        reply = await self.core.handle(caller, text_command(name, *args))
+            deferred_private = False
+            reply = await self.core.handle(caller, text)
+        else:
+            work = asyncio.ensure_future(self.core.handle(caller, text))
+            try:
+                done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+                if not done:
+                    deferred_private = in_guild and name in PRIVATE_COMMANDS
+                    await interaction.response.defer(thinking=True, ephemeral=deferred_private)
+                reply = await work
+            finally:
+                work.cancel()
         if reply is None:
             reply = TextReply(t(await self.language(interaction), "failed"), ok=False)
-        if name == "today":
-            await self._followups(interaction, caller.chat, reply)
-            return
         if in_guild and name in MUTATING and isinstance(reply, TextReply) and reply.ok:
             await self._remember_guild(caller.chat, str(interaction.guild_id))
+        if deferred_private is not None:
+            await self._followups(interaction, caller.chat, reply, name, deferred_private)
+            return
         await interaction.response.send_message(
             render_text(reply.text) if isinstance(reply, TextReply) else "",
             ephemeral=is_private(name, reply, in_guild),
@@ -335,16 +360,22 @@ class DigestClient(discord.Client):
         )
         self.core.replied(caller.chat)
 
-    async def _followups(self, interaction: DigestInteraction, chat: ChatKey, reply: Reply) -> None:
+    async def _followups(
+        self,
+        interaction: DigestInteraction,
+        chat: ChatKey,
+        reply: Reply,
+        name: str = "today",
+        deferred_private: bool = False,
+    ) -> None:
+        """The answer to a deferred command; a reply that must be private after a public
+        "thinking…" replaces it with an ephemeral message."""
         none = discord.AllowedMentions.none()
         if isinstance(reply, TextReply):
-            if not reply.ok and interaction.guild_id is not None:
+            private = is_private(name, reply, interaction.guild_id is not None)
+            if private and not deferred_private:
                 await interaction.delete_original_response()
-                await interaction.followup.send(
-                    render_text(reply.text), ephemeral=True, allowed_mentions=none
-                )
-            else:
-                await interaction.followup.send(render_text(reply.text), allowed_mentions=none)
+            await interaction.followup.send(render_text(reply.text), ephemeral=private, allowed_mentions=none)
             self.core.replied(chat)
             return
         messages = render_digest(reply.digest, reply.notice)

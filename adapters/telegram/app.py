@@ -18,15 +18,17 @@ change its settings, pass the text to ``Commands.handle``, and deliver the reply
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
 from telegram import BotCommand, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
@@ -45,14 +47,20 @@ from bot.models import ChatKey
 from bot.settings import Settings
 from bot.store.base import Store
 
-from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key, token_rejected
-from .limits import FloodControl, KeyedLocks, TelegramRateLimiter
+from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key, chat_target, token_rejected
+from .limits import CommandOrder, FloodControl, TelegramRateLimiter
 
 log = structlog.get_logger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 Context = CallbackContext[Any, Any, Any, Any]
 
+SLOW_COMMANDS = frozenset({"today", "status"})
+"""Commands that may take a while (arXiv, the LLM): the chat sees "typing…" meanwhile."""
+TYPING_EVERY = 4.0
+"""Seconds between two "typing…" actions; Telegram shows one for up to 5 seconds."""
+TYPING_GRACE = 1.0
+"""Seconds a finished command waits for a "typing…" request in flight before cancelling it."""
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.MY_CHAT_MEMBER]
 """The update kinds the bot asks Telegram for (edits and the rest are never even delivered)."""
 ADMINS = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
@@ -98,16 +106,29 @@ def message_chat(message: Message) -> ChatKey:
 
 
 class Handlers:
-    """The update handlers of one bot."""
+    """The update handlers of one bot.
+
+    A chat's commands that change its settings run one at a time in the order they arrived, and
+    every command waits for the changes sent before it; nothing waits for a command that only
+    reads, so a ``/list`` sent during a slow ``/today`` is answered at once. While a command that
+    may be slow runs, the chat sees "typing…" (``sendChatAction``, renewed every ``typing_every``
+    seconds, as Telegram shows it for 5 seconds at most).
+    """
 
     def __init__(
-        self, commands: Commands, store: Store, platform: TelegramPlatform, admins: AdminCache
+        self,
+        commands: Commands,
+        store: Store,
+        platform: TelegramPlatform,
+        admins: AdminCache,
+        typing_every: float = TYPING_EVERY,
     ) -> None:
         self.commands = commands
         self.store = store
         self.platform = platform
         self.admins = admins
-        self.locks = KeyedLocks()
+        self.order = CommandOrder()
+        self.typing_every = typing_every
 
     async def may_manage(self, bot: ExtBot[Any], message: Message) -> bool:
         """May the sender change this chat's subscription and settings?"""
@@ -128,13 +149,44 @@ class Handlers:
         if parsed is None:
             return
         chat = message_chat(message)
-        async with self.locks.hold(chat):
-            can_manage = await self.may_manage(context.bot, message) if parsed[0] in MUTATING else True
+        name = parsed[0]
+        async with self.order.turn(chat, changes=name in MUTATING):
+            can_manage = await self.may_manage(context.bot, message) if name in MUTATING else True
             language = message.from_user.language_code if message.from_user else None
             caller = Caller(chat=chat, can_manage=can_manage, user_language=language)
-            reply = await self.commands.handle(caller, message.text, username)
+            async with self.typing(context.bot, chat, name in SLOW_COMMANDS):
+                reply = await self.commands.handle(caller, message.text, username)
             if reply is not None:
                 await self.deliver(chat, reply)
+
+    @asynccontextmanager
+    async def typing(self, bot: ExtBot[Any], chat: ChatKey, slow: bool) -> AsyncIterator[None]:
+        """Show "typing…" in ``chat`` while the block runs (when ``slow``), renewed every
+        ``typing_every`` seconds; it stops before the reply is sent."""
+        if not slow:
+            yield
+            return
+        done = asyncio.Event()
+        chat_id, thread_id = chat_target(chat)
+
+        async def show() -> None:
+            while not done.is_set():
+                try:
+                    await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
+                except TelegramError as error:
+                    log.debug("telegram_typing_failed", chat=str(chat), reason=str(error))
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), self.typing_every)
+
+        task = asyncio.create_task(show(), name=f"typing:{chat}")
+        try:
+            yield
+        finally:
+            done.set()
+            _, late = await asyncio.wait({task}, timeout=TYPING_GRACE)
+            for still in late:
+                still.cancel()
 
     async def deliver(self, chat: ChatKey, reply: Reply) -> None:
         """Send a command's reply; digest messages go into the chat's ledger as they arrive."""
@@ -240,13 +292,14 @@ def build_application(
     policy: RetryPolicy | None = None,
     admins: AdminCache | None = None,
     sleep: Sleep = asyncio.sleep,
+    typing_every: float = TYPING_EVERY,
 ) -> TelegramApp:
     """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
     application: TelegramApp = (
         ApplicationBuilder().bot(make_bot(settings, flood)).concurrent_updates(True).job_queue(None).build()
     )
     platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep)
-    handlers = Handlers(commands, store, platform, admins or AdminCache())
+    handlers = Handlers(commands, store, platform, admins or AdminCache(), typing_every=typing_every)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     application.add_handler(
         MessageHandler(
@@ -289,11 +342,19 @@ class TelegramService:
         admins: AdminCache | None = None,
         sleep: Sleep = asyncio.sleep,
         poll_timeout: int = 10,
+        typing_every: float = TYPING_EVERY,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.application = build_application(
-            settings, commands, store, flood=flood, policy=policy, admins=admins, sleep=sleep
+            settings,
+            commands,
+            store,
+            flood=flood,
+            policy=policy,
+            admins=admins,
+            sleep=sleep,
+            typing_every=typing_every,
         )
         self.mode = "webhook" if settings.telegram_webhook_url else "polling"
         self._running = False

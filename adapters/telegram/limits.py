@@ -153,6 +153,51 @@ class KeyedLocks:
         return len(self._locks)
 
 
+class CommandOrder:
+    """Per key (a chat), the order commands keep: a command that changes something runs after
+    every earlier one that changes something, and any command runs after the changes that arrived
+    before it; nothing ever waits for a command that only reads.
+
+    ``turn`` must be entered in arrival order (it registers before its first await).
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[Hashable, asyncio.Future[None]] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: Hashable, changes: bool) -> AsyncIterator[None]:
+        before = self._last.get(key)
+        mine: asyncio.Future[None] | None = None
+        if changes:
+            mine = asyncio.get_running_loop().create_future()
+            self._last[key] = mine
+        try:
+            if before is not None and not before.done():
+                await asyncio.shield(before)
+            yield
+        finally:
+            if mine is not None:
+                self._finish(key, mine, before)
+
+    def _finish(self, key: Hashable, mine: asyncio.Future[None], before: asyncio.Future[None] | None) -> None:
+        """Resolve ``mine`` once ``before`` is resolved too (a cancelled waiter must not let later
+        changes overtake the one it was waiting for)."""
+
+        def done(_: object = None) -> None:
+            if not mine.done():
+                mine.set_result(None)
+            if self._last.get(key) is mine:
+                del self._last[key]
+
+        if before is None or before.done():
+            done()
+        else:
+            before.add_done_callback(done)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+
 def _is_group(key: int | str) -> bool:
     """Groups, supergroups and channels have negative ids (or an ``@username``); ``key`` is
     normalized, so a string is never numeric."""

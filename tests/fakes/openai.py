@@ -285,6 +285,7 @@ class FakeOpenAI(_Embeddings):
     _runner: web.AppRunner | None = None
     _port: int = 0
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
+    _gate: asyncio.Event | None = None
     _ok_body: dict[str, Any] = field(
         default_factory=lambda: _cassette_body("chat_completion_gpt-4o_200.yaml")
     )
@@ -312,6 +313,15 @@ class FakeOpenAI(_Embeddings):
     _embedding_script: deque[Behaviour] = field(default_factory=deque)
 
     # -- control -----------------------------------------------------------------------------------
+
+    def hold(self) -> None:
+        """Keep every answer back until ``release`` (a slow LLM whose pace the test controls)."""
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        """Answer the held requests and every later one at once."""
+        if self._gate is not None:
+            self._gate.set()
 
     def queue(self, *behaviours: Behaviour) -> None:
         """Answer the next requests with these behaviours, in order."""
@@ -368,6 +378,14 @@ class FakeOpenAI(_Embeddings):
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
+            if self._gate is not None:
+                gate, closing = (
+                    asyncio.ensure_future(self._gate.wait()),
+                    asyncio.ensure_future(self._closing.wait()),
+                )
+                await asyncio.wait({gate, closing}, return_when=asyncio.FIRST_COMPLETED)
+                gate.cancel()
+                closing.cancel()
             if behaviour is Behaviour.STALL:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), self.stall_seconds)

@@ -40,6 +40,12 @@ ALLOWED_TAGS = frozenset(
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
 DEFAULT_TOKEN = "123456789:AAE-fake-token-for-tests"
+CHAT_ACTIONS = frozenset(
+    {
+        "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+        "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+    }
+)  # fmt: skip
 
 
 def fixture(relative: str) -> Any:
@@ -658,6 +664,14 @@ class FakeTelegram:
         user_id = int(params.get("user_id") or 0)
         status = self.members.get((chat_id, user_id), "member") if isinstance(chat_id, int) else "member"
         return 200, {"ok": True, "result": _member(user_id, status)}
+
+    async def _m_sendChatAction(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if _chat_id(params.get("chat_id")) is None:
+            return 400, error_body(400, "Bad Request: chat_id is empty")
+        if params.get("action") not in CHAT_ACTIONS:
+            return 400, error_body(400, "Bad Request: wrong parameter action in request")
+        body = fixture("nadia_exvcr_2015/send_chat_action.json")[0]["response"]["body"]
+        return 200, json.loads(body)
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = _chat_id(params.get("chat_id"))

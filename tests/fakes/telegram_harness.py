@@ -81,6 +81,7 @@ async def running_bot(
     username: str = "arxiv_digest_bot",
     settings_overrides: dict[str, Any] | None = None,
     fake_options: dict[str, Any] | None = None,
+    typing_every: float = 4.0,
 ) -> AsyncIterator[RunningBot]:
     """Start the fakes, the core on a fresh SQLite store, and the Telegram bot polling the fake.
     ``settings_overrides`` replace any of the settings, the store included."""
@@ -115,6 +116,7 @@ async def running_bot(
             admins=admins,
             sleep=sleep,
             poll_timeout=2,
+            typing_every=typing_every,
         )
         try:
             await service.start()
