@@ -108,7 +108,7 @@ async def test_real_libraries_at_debug_write_no_secret(
     }
     assert {"telegram.Bot", "httpx"} <= loggers, loggers
     assert any(name.startswith(("openai", "httpx2")) for name in loggers), loggers
-    assert "bot***" in err and f"reader:***@" in err
+    assert "bot***" in err and "reader:***@" in err
     for secret in (DEFAULT_TOKEN, API_KEY, URL_PASSWORD, DEFAULT_TOKEN.split(":")[1]):
         assert secret not in err
 
