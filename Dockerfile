@@ -8,6 +8,7 @@ COPY adapters ./adapters
 COPY summarizer ./summarizer
 RUN pip install . && useradd --create-home --uid 10001 digest
 USER digest
-EXPOSE 9108
+# 9108: METRICS_PORT (/metrics, /healthz); 8443: TELEGRAM_WEBHOOK_PORT in webhook mode.
+EXPOSE 9108 8443
 ENTRYPOINT ["arxiv-digest"]
 CMD ["run"]

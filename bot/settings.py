@@ -97,6 +97,13 @@ def url_secrets(url: str | None) -> list[str]:
     return found
 
 
+def mask_url(text: str) -> str:
+    """``text`` with the credentials of any URL in it masked (``redis://:pw@h`` → ``redis://:***@h``)."""
+    for secret in url_secrets(text):
+        text = text.replace(secret, "***")
+    return text
+
+
 class Settings(BaseSettings):
     """Every setting of a deployment. Build with ``Settings()``; never read at import time.
 
@@ -264,6 +271,11 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError("unknown log level")
         return level
+
+    def __repr_args__(self) -> Any:
+        """The repr's fields, with any password inside a URL masked (secrets are ``SecretStr``)."""
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if isinstance(value, str) else value
 
     @property
     def llm_enabled(self) -> bool:
