@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-import stamina
 import structlog
 
 from bot.errors import BadInput, StoreUnavailable
@@ -91,6 +91,21 @@ def unavailable(error: BaseException) -> StoreUnavailable | None:
     return None
 
 
+async def _open_when_free(path: str, patience: float = BUSY_TIMEOUT) -> aiosqlite.Connection:
+    """``_open``, tried again with jittered backoff while another process holds the file's lock,
+    for up to ``patience`` seconds. The race is a normal start-up event, so it is not logged."""
+    deadline = time.monotonic() + patience
+    wait = 0.01
+    while True:
+        try:
+            return await _open(path)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or time.monotonic() + wait > deadline:
+                raise
+        await asyncio.sleep(wait * random.uniform(0.5, 1.5))
+        wait = min(wait * 2, 0.5)
+
+
 async def _open(path: str) -> aiosqlite.Connection:
     """One connection in WAL mode with the tables created; closed again if any step fails."""
     db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -138,23 +153,14 @@ class SQLiteStore(Store):
         Any number of processes may open one file at once, a new one included: switching a new
         file to WAL takes the file's exclusive lock, and SQLite answers "database is locked" at
         once (without waiting out the busy timeout) to a process that asks while another one does
-        the same, so the opening is retried with backoff for up to ``BUSY_TIMEOUT`` seconds.
+        the same, so the opening is tried again with backoff for up to ``BUSY_TIMEOUT`` seconds.
         Raises ``StoreUnavailable`` when the file cannot be opened or stays locked.
         """
         path = sqlite_path(url)
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            async for attempt in stamina.retry_context(
-                on=is_busy,
-                attempts=None,
-                timeout=BUSY_TIMEOUT,
-                wait_initial=0.01,
-                wait_max=0.5,
-                wait_jitter=0.05,
-            ):
-                with attempt:
-                    db = await _open(path)
+            db = await _open_when_free(path)
         except (sqlite3.Error, OSError) as error:
             raise StoreUnavailable(f"cannot open the SQLite store {path}: {error}") from None
         log.info("store_connected", backend="sqlite", path=path, prefix=prefix)
