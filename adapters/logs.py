@@ -46,8 +46,12 @@ _NOISY = (
     "apscheduler",
 )
 """Libraries kept at WARNING unless the level is DEBUG (they log one line per request)."""
-_DROPPED = (("discord.client", "voice will NOT be supported"),)
-"""(logger, message fragment) pairs that are never written."""
+_DROPPED = (
+    ("discord.client", "voice will NOT be supported"),
+    ("discord.state", "Guilds intent seems to be disabled"),
+)
+"""(logger, message fragment) pairs that are never written: discord.py's start-up warnings about
+voice support (unused here) and about the guilds intent on the push's gateway-less client."""
 
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s\"'<>]+)@")
 _TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_\-]{30,}\b")
