@@ -26,6 +26,7 @@ from telegram import Bot
 from adapters.logs import Redactor, configure, redact
 from bot import listing
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.feeds import make_papers, make_rss
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram, message_update
@@ -231,7 +232,7 @@ async def test_run_at_debug_writes_no_secret(tmp_path: Path) -> None:
         assert secret not in err
 
 
-@pytest.mark.parametrize("command", [["run"], ["push", "--now"]])
+@pytest.mark.parametrize("command", [["run"], ["push", "--now"], ["check"]])
 async def test_rejected_telegram_token_exits_2(tmp_path: Path, command: list[str]) -> None:
     """A token Telegram refuses exits 2 with one line naming TELEGRAM_BOT_TOKEN; the token is never
     written, at DEBUG either."""
@@ -252,3 +253,27 @@ async def test_rejected_telegram_token_exits_2(tmp_path: Path, command: list[str
     assert REJECTED_TOKEN not in err and REJECTED_TOKEN.split(":")[1] not in err
     [named] = [line for line in _lines(err) if "TELEGRAM_BOT_TOKEN" in line]
     assert named.startswith("arxiv-digest: Telegram rejected TELEGRAM_BOT_TOKEN")
+
+
+@pytest.mark.parametrize("command", [["run"], ["push", "--now"], ["check"]])
+async def test_rejected_discord_token_exits_2(tmp_path: Path, command: list[str]) -> None:
+    """A token Discord refuses exits 2 with one line naming DISCORD_BOT_TOKEN, the token unwritten."""
+    rejected = "MTA.revoked-discord-token.never-in-the-logs"
+    async with FakeDiscord() as fake, FakeArxiv() as arxiv:
+        env = _environment(
+            tmp_path,
+            LOG_LEVEL="DEBUG",
+            DISCORD_BOT_TOKEN=rejected,
+            DISCORD_API_URL=fake.api_url,
+            DISCORD_GATEWAY_URL=fake.gateway_url,
+            ARXIV_RSS_URL=arxiv.rss_url,
+            ARXIV_API_URL=arxiv.api_url,
+            STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        )
+        process = await _cli(env, tmp_path, *command)
+        _, raw = await asyncio.wait_for(process.communicate(), 60)
+    err = raw.decode()
+    assert process.returncode == 2, err[-2000:]
+    assert rejected not in err
+    [named] = [line for line in _lines(err) if "DISCORD_BOT_TOKEN" in line]
+    assert named.startswith("arxiv-digest: Discord rejected DISCORD_BOT_TOKEN")
