@@ -45,9 +45,9 @@ async def test_today_with_a_slow_llm_shows_typing_and_holds_nothing(tmp_path: Pa
 async def test_quick_commands_send_no_typing(tmp_path: Path) -> None:
     """Commands that only read or change settings answer without a chat action."""
     async with running_bot(tmp_path) as bot:
-        for text in ("/subscribe cs.DC", "/list", "/time 09:00", "/help"):
+        for text in ("/subscribe cs.DC", "/list", "/time 09:00", "/status", "/help"):
             await bot.send(message_update(text))
-        assert len(bot.tg.sent) == 4
+        assert len(bot.tg.sent) == 5
         assert bot.tg.calls_to("sendChatAction") == []
 
 

@@ -55,7 +55,7 @@ log = structlog.get_logger(__name__)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 Context = CallbackContext[Any, Any, Any, Any]
 
-SLOW_COMMANDS = frozenset({"today", "status"})
+SLOW_COMMANDS = frozenset({"today"})
 """Commands that may take a while (arXiv, the LLM): the chat sees "typing…" meanwhile."""
 TYPING_EVERY = 4.0
 """Seconds between two "typing…" actions; Telegram shows one for up to 5 seconds."""
