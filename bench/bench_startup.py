@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import structlog  # noqa: E402
 
-from adapters.logs import Redactor, RedactingFormatter  # noqa: E402
+from adapters.logs import RedactingFormatter, Redactor  # noqa: E402
 from bot.store.sqlite import SQLiteStore  # noqa: E402
 
 STEP = 0.08
