@@ -1,8 +1,8 @@
 """The ``arxiv-digest`` command line (click). Heavy modules are imported inside each command so
 ``arxiv-digest --help`` stays fast.
 
-Exit codes: 0 success; 2 bad input (stderr says what is wrong and what is accepted); 3 a source or
-service unreachable after retries.
+Exit codes: 0 success; 2 bad input or a setting to fix (stderr says what is wrong and what is
+accepted, in one line per problem); 3 a source or the store unreachable after retries.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ _SETTINGS = (
     "(every one is listed in .env.example)"
 )
 _EXIT_CODES = (
-    "Exit codes: 0 success; 2 bad input (stderr says what is wrong and what is accepted); "
-    "3 arXiv or another service unreachable after retries."
+    "Exit codes: 0 success; 2 bad input or a setting to fix (stderr says what is wrong and what is "
+    "accepted); 3 arXiv or the store unreachable after retries."
 )
 
 
@@ -214,7 +214,13 @@ def push(everyone: bool) -> None:
     run_async(lambda: push_once(settings, everyone))
 
 
-@main.command()
+@main.command(
+    epilog=_epilog(
+        "Checks every setting, opens STORE_URL, and asks each platform whose token is set whether it "
+        "accepts TELEGRAM_BOT_TOKEN / DISCORD_BOT_TOKEN (a platform that cannot be reached now is "
+        "reported, not failed). Docker Compose runs it before starting the bot."
+    )
+)
 def check() -> None:
     """Check the settings, the store and each platform's token, then exit: 0 ready to start,
     2 a setting to fix, 3 the store unreachable."""

@@ -373,8 +373,15 @@ class Commands:
         return reply
 
     async def language_of(self, caller: Caller) -> str:
-        """The language replies to ``caller`` are written in."""
-        return self._reply_language(await self._store.get_chat(caller.chat), caller)
+        """The language replies to ``caller`` are written in (the caller's or the default while the
+        store cannot be read)."""
+        try:
+            current = await self._store.get_chat(caller.chat)
+        except Exception as error:
+            if as_unavailable(error) is None:
+                raise
+            current = None
+        return self._reply_language(current, caller)
 
     async def hint(self, caller: Caller, key: str) -> TextReply:
         """A fixed message (``not_a_command``, ``not_utf8``, ``failed``, ``start_terminal``…) in the

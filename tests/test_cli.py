@@ -262,7 +262,7 @@ async def test_chinese_llm_summaries(env: dict[str, str]) -> None:
         assert len(llm.requests) == calls
 
 
-@pytest.mark.parametrize("command", [[], ["today"], ["chat"], ["run"], ["push"]])
+@pytest.mark.parametrize("command", [[], ["today"], ["chat"], ["run"], ["push"], ["check"]])
 async def test_help_says_what_it_needs_and_its_exit_codes(command: list[str]) -> None:
     """Every command's --help names the environment and .env, and its exit codes."""
     process = await spawn(
@@ -274,7 +274,7 @@ async def test_help_says_what_it_needs_and_its_exit_codes(command: list[str]) ->
     assert process.returncode == 0
     assert "environment" in text and ".env" in text
     assert "Exit codes: 0 success; 2 bad input" in text and "3 arXiv" in text
-    if command in (["run"], ["push"]):
+    if command in (["run"], ["push"], ["check"]):
         assert "TELEGRAM_BOT_TOKEN" in text and "DISCORD_BOT_TOKEN" in text
 
 

@@ -25,6 +25,7 @@ from telegram import Bot
 
 from adapters.logs import Redactor, configure, redact
 from bot import listing
+from bot.i18n import t
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.feeds import make_papers, make_rss
@@ -37,6 +38,7 @@ from tests.redis_server import RedisServer
 API_KEY = "sk-test-4f9a0c2b7e1d8a6f3c5b"
 URL_PASSWORD = "pa55-in-the-url-9d1e"
 STORE_PASSWORD = "store-pa55word-7c2a"
+DIGEST = t("en", "digest_title")
 REJECTED_TOKEN = "987654321:AAH-this-token-was-revoked-by-botfather"
 
 
@@ -214,7 +216,7 @@ async def test_run_at_debug_writes_no_secret(tmp_path: Path) -> None:
             await tg.wait_for(lambda: tg.polls > 0, 30)
             tg.add_update(message_update("/subscribe cs.DC"))
             tg.add_update(message_update("/today"))
-            await tg.wait_for(lambda: any("arXiv daily digest" in m.text for m in tg.sent), 60)
+            await tg.wait_for(lambda: any(DIGEST in m.text for m in tg.sent), 60)
             assert llm.calls > 0
         finally:
             if process.returncode is None:

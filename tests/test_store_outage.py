@@ -119,7 +119,7 @@ async def test_telegram_answers_while_the_store_is_down(tmp_path: Path) -> None:
         assert [m.visible for m in bot.tg.sent[-3:]] == [DOWN_ZH, DOWN_EN, DOWN_ZH]
         await server.start()
         await bot.send(message_update("/list"))
-        assert bot.tg.sent[-1].visible.startswith("本聊天关注：cs.DC。")
+        assert bot.tg.sent[-1].visible.startswith("本聊天关注：cs.DC")
 
 
 @asynccontextmanager
@@ -207,6 +207,7 @@ async def test_terminal_chat_answers_while_the_store_is_down(tmp_path: Path) -> 
         await ask("/subscribe cs.DC", "Subscribed to cs.DC")
         await server.stop()
         await ask("/list", DOWN_EN)
+        await ask("hello", t("en", "not_a_command"))
         await server.start()
         await ask("/list", "This chat follows: cs.DC")
         process.stdin.close()

@@ -12,6 +12,8 @@ from tests.fakes.openai import FakeOpenAI
 from tests.fakes.telegram import group_chat, message_update, user
 from tests.fakes.telegram_harness import running_bot
 
+DIGEST = t("en", "digest_title")
+
 
 async def test_today_with_a_slow_llm_shows_typing_and_holds_nothing(tmp_path: Path) -> None:
     """While /today waits for the LLM the chat sees "typing…" again and again, a /list sent meanwhile
@@ -26,19 +28,17 @@ async def test_today_with_a_slow_llm_shows_typing_and_holds_nothing(tmp_path: Pa
             await tg.wait_for(lambda: len(tg.calls_to("sendChatAction")) >= 3, 30)
             tg.add_update(message_update("/list"))
             await tg.wait_for(lambda: tg.sent[-1].visible.startswith("This chat follows: cs.DC"), 30)
-            assert not any("arXiv daily digest" in m.visible for m in tg.sent)
+            assert not any(DIGEST in m.visible for m in tg.sent)
             assert llm.calls > 0
             llm.release()
-            await tg.wait_for(lambda: any("arXiv daily digest" in m.visible for m in tg.sent), 30)
+            await tg.wait_for(lambda: any(DIGEST in m.visible for m in tg.sent), 30)
             await bot.settle()
             actions = tg.calls_to("sendChatAction")
             assert {(c.params["action"], str(c.params["chat_id"])) for c in actions} == {
                 ("typing", "10081232")
             }
             methods = [c.method for c in tg.calls if c.method in ("sendChatAction", "sendMessage")]
-            digest_at = next(
-                i for i, c in enumerate(tg.calls) if "arXiv daily digest" in str(c.params.get("text"))
-            )
+            digest_at = next(i for i, c in enumerate(tg.calls) if DIGEST in str(c.params.get("text")))
             assert "sendChatAction" not in [c.method for c in tg.calls[digest_at:]], methods
 
 
@@ -71,12 +71,14 @@ async def test_settings_changes_keep_their_order(tmp_path: Path) -> None:
         await bot.tg.wait_sent(len(texts), 30)
         await bot.settle()
         replies = [m.visible for m in bot.tg.sent]
-        assert replies[0] == t("en", "subscribed", added="cs.DC", all="cs.DC")
-        assert replies[1] == t("zh", "lang_set", lang="中文")
+        assert replies[0].startswith("Subscribed to cs.DC")
+        assert "中文" in replies[1]
         assert replies[2].startswith("已取消订阅 cs.DC")
-        assert replies[3] == t("zh", "subscribed", added="cs.LG", all="cs.LG")
+        assert replies[3].startswith("已订阅 cs.LG")
         assert replies[4].startswith("每日推送时间已设为 07:30")
-        assert replies[5].startswith("本聊天关注：cs.LG。\n每日 07:30")
+        assert (
+            replies[5].startswith("本聊天关注：cs.LG") and "07:30" in replies[5] and "cs.DC" not in replies[5]
+        )
 
 
 async def _run_ready() -> None:
