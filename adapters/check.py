@@ -54,17 +54,17 @@ async def run_check(settings: Settings, out: TextIO) -> int:
     from bot.store import open_store
     from bot.store.redis import redact_url
 
-    out.write("settings: ok\n")
-    store = await open_store(settings.store_url, settings.store_prefix)
-    try:
-        await store.ping()
-    finally:
-        await store.close()
-    out.write(f"store: ok ({redact_url(settings.store_url)})\n")
     platforms = _platforms(settings, None, None)
     try:
         if not platforms.senders:
             raise BadInput(NO_PLATFORM)
+        out.write("settings: ok\n")
+        store = await open_store(settings.store_url, settings.store_prefix)
+        try:
+            await store.ping()
+        finally:
+            await store.close()
+        out.write(f"store: ok ({redact_url(settings.store_url)})\n")
         for name, who in (await verify_platforms(platforms.senders)).items():
             shown = f"ok ({who})" if who else "token not checked: the platform cannot be reached now"
             out.write(f"{name}: {shown}\n")

@@ -73,7 +73,8 @@ def test_invalid_setting_named_with_what_is_accepted(
 @pytest.mark.parametrize(
     ("values", "field", "expected"),
     [
-        ({"default_language": "ZH_cn"}, "default_language", "zh-CN"),
+        ({"default_language": "ZH_cn"}, "default_language", "zh"),
+        ({"default_language": "zh_TW"}, "default_language", "zh-Hant"),
         ({"log_level": "debug"}, "log_level", "DEBUG"),
         ({"default_timezone": "Asia/Shanghai"}, "default_timezone", "Asia/Shanghai"),
         ({"store_url": "rediss://user:pw@redis.example:6380/2"}, "store_url", "rediss://user:pw@redis.example:6380/2"),
