@@ -54,6 +54,9 @@ class Paper:
     abstract: str
     summary: str = ""
     summary_source: SummarySource = "none"
+    relevance: float | None = None
+    """How relevant the paper is to the chat it is shown to (higher is more relevant); None when
+    the chat has no interests or feedback and papers keep arXiv's order."""
 
     @property
     def versioned_id(self) -> str:
@@ -84,6 +87,7 @@ class Paper:
             "summary_source": self.summary_source,
             "abs_url": self.abs_url,
             "pdf_url": self.pdf_url,
+            **({} if self.relevance is None else {"relevance": self.relevance}),
         }
 
     @classmethod
@@ -99,6 +103,7 @@ class Paper:
             abstract=data.get("abstract", ""),
             summary=data.get("summary", ""),
             summary_source=data.get("summary_source", "none"),
+            relevance=None if data.get("relevance") is None else float(data["relevance"]),
         )
 
 
@@ -134,6 +139,12 @@ class Digest:
     ``pending`` names categories whose papers of this listing date cannot be had yet (they follow
     later); ``from_api`` those served from arXiv's export API, which may miss papers on moderation
     hold; ``final`` is False while more may still come for this listing date.
+
+    A busy day is shown in part: ``shown`` papers from the start of ``all_papers`` in full (None:
+    all of them), the rest counted and reachable page by page (``/more``). ``announced`` counts the
+    papers the batch lists in the digest's categories and ``matched`` those left after the chat's
+    announce types and filters (None when not counted). ``first`` is the running number of the first
+    paper, so a later page continues the day's numbering.
     """
 
     listing_date: date
@@ -146,10 +157,26 @@ class Digest:
     pending: tuple[str, ...] = ()
     from_api: tuple[str, ...] = ()
     final: bool = True
+    announced: int | None = None
+    matched: int | None = None
+    shown: int | None = None
+    first: int = 1
 
     @property
     def all_papers(self) -> tuple[Paper, ...]:
         return self.papers + self.updated
+
+    @property
+    def full(self) -> tuple[Paper, ...]:
+        """The papers shown in full, in order."""
+        papers = self.all_papers
+        return papers if self.shown is None else papers[: self.shown]
+
+    @property
+    def remaining(self) -> int:
+        """Papers of the day matching the chat that come after this digest's papers shown in full."""
+        total = self.matched if self.matched is not None else self.first - 1 + len(self.all_papers)
+        return max(0, total - (self.first - 1) - len(self.full))
 
     def paper_ids(self) -> list[str]:
         return [p.id for p in self.all_papers]
@@ -182,6 +209,10 @@ class Digest:
             data["pending"] = list(self.pending)
         if self.from_api:
             data["from_api"] = list(self.from_api)
+        if self.announced is not None:
+            data["announced"] = self.announced
+        if self.matched is not None:
+            data["matched"] = self.matched
         return data
 
     @classmethod
@@ -196,6 +227,8 @@ class Digest:
             pending=tuple(data.get("pending", ())),
             from_api=tuple(data.get("from_api", ())),
             final=not data.get("pending"),
+            announced=data.get("announced"),
+            matched=data.get("matched"),
         )
 
 
