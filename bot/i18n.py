@@ -199,6 +199,10 @@ _EN: dict[str, str] = {
     "digest_pending": "Not available yet: {cats} (batch of {date}); those papers follow when arXiv has them.",
     "digest_from_api": "Papers of {cats} come from arXiv's export API and may miss papers that were on moderation hold.",
     "store_down": "I'm temporarily unavailable (my storage cannot be reached); please try again in a minute.",
+    "btn_like": "👍",
+    "btn_dislike": "👎",
+    "btn_more": "More ({n})",
+    "more_line": "{n} more papers of this day: /more",
 }
 
 _ZH: dict[str, str] = {
@@ -341,6 +345,10 @@ _ZH: dict[str, str] = {
     "digest_pending": "尚不可用：{cats}（{date} 的一批）；arXiv 发布后补发。",
     "digest_from_api": "{cats} 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。",
     "store_down": "机器人暂时不可用（无法连接存储），请一分钟后再试。",
+    "btn_like": "👍",
+    "btn_dislike": "👎",
+    "btn_more": "更多（{n}）",
+    "more_line": "当天还有 {n} 篇：/more",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

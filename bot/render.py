@@ -160,6 +160,13 @@ def numbered(digest: Digest) -> list[tuple[int, Paper]]:
     return list(enumerate(digest.all_papers, start=1))
 
 
+def more_text(digest: Digest) -> str:
+    """``110 more papers of this day: /more`` when papers of the day follow those shown in full;
+    empty otherwise."""
+    n = digest.remaining
+    return t(digest.language, "more_line", n=n) if n else ""
+
+
 def no_papers_text(digest: Digest) -> str:
     lang = digest.language
     return t(lang, "no_papers", cats=join_list(digest.categories, lang), date=digest.listing_date)
