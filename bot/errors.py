@@ -17,6 +17,10 @@
     DeliveryError               a platform refused or failed a message
     ├── ChatGone                blocked, kicked, deleted or deactivated: unsubscribe the chat
     ├── ChatMigrated            the chat has a new id (``new_chat_id``): move it and send there
+    ├── NoRights                the bot may not post there (muted, restricted, a missing permission):
+    │                           pause delivery, keep the chat and its settings; carries ``reason``
+    ├── TokenRejected           the platform refused the bot's token: nothing can be sent through it
+    │                           until the setting is fixed; carries ``setting``
     └── DeliveryFailed          transient failure after retries; carries ``retry_after``
 
 Every message is written for the person who reads it: what is wrong and what is accepted.
@@ -227,6 +231,29 @@ class ChatMigrated(DeliveryError):
     def __init__(self, new_chat_id: str) -> None:
         self.new_chat_id = new_chat_id
         super().__init__(f"chat migrated to {new_chat_id}")
+
+
+class NoRights(DeliveryError):
+    """The bot is in the chat but may not post there: a muted or restricted bot, a channel that took
+    away its posting right, a missing Discord permission. Not a removal: the chat keeps its
+    subscriptions and settings, and delivery resumes once the right returns.
+
+    ``reason`` is the platform's own words (e.g. ``not enough rights to send text messages to the
+    chat``, ``Missing Permissions (code 50013)``).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the bot may not post in this chat: {reason}")
+
+
+class TokenRejected(DeliveryError):
+    """The platform refused the bot's token; ``setting`` names the one to fix (never its value)."""
+
+    def __init__(self, platform: str, setting: str) -> None:
+        self.platform = platform
+        self.setting = setting
+        super().__init__(f"{platform} refused the bot token: check {setting}")
 
 
 class DeliveryFailed(DeliveryError):

@@ -4,7 +4,10 @@
 (the push, the platforms, the arXiv source, the summarizer). Metric names are stable:
 
     arxiv_digest_messages_sent_total{platform}            messages a platform acknowledged (push and replies)
-    arxiv_digest_messages_failed_total{platform,reason}   deliveries that failed (gone, migrated, failed, error)
+    arxiv_digest_messages_failed_total{platform,reason}   deliveries that failed (gone, migrated, no_rights,
+                                                          failed, token_rejected)
+    arxiv_digest_possible_repeats_total{platform}         messages sent again after a send timed out once
+                                                          its request was out (the chat may have it twice)
     arxiv_digest_arxiv_requests_total                     HTTP requests to arXiv (read from the sources)
     arxiv_digest_llm_calls_total{outcome}                 LLM requests (ok, rejected, error)
     arxiv_digest_llm_cache_hits_total                     summaries served without a call
@@ -69,8 +72,15 @@ class Metrics:
         )
         self.messages_failed = Counter(
             "arxiv_digest_messages_failed",
-            "Deliveries that failed, by platform and reason (gone, migrated, failed, error).",
+            "Deliveries that failed, by platform and reason (gone, migrated, no_rights, failed, token_rejected).",
             ["platform", "reason"],
+            registry=r,
+        )
+        self.possible_repeats = Counter(
+            "arxiv_digest_possible_repeats",
+            "Messages sent again after a send timed out once its request was out: the chat may have "
+            "received them twice.",
+            ["platform"],
             registry=r,
         )
         self._arxiv = _CallbackTotal(
@@ -99,8 +109,8 @@ class Metrics:
         )
         self.push_chats = Counter(
             "arxiv_digest_push_chats",
-            "Chats handled by push cycles, by outcome (sent, nothing_new, waiting, retry, gone, "
-            "migrated, skipped, source_errors, errors).",
+            "Chats handled by push cycles, by outcome (sent, nothing_new, waiting, retry, paused, gone, "
+            "migrated, skipped, handed_back, rejected, source_errors, store_errors, errors).",
             ["outcome"],
             registry=r,
         )

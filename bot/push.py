@@ -1,41 +1,65 @@
 """The push: each due chat receives the papers of its categories it has not received yet.
 
 One cycle (``Pusher.run_once``) pages through the due-time index, never loading every chat. Each
-chat is claimed in the store for the time of its push, so replicas on one store never push the same
-chat at once; a chat another process holds is left to it. Papers are marked received as each message
-is acknowledged, so a process killed mid-push repeats at most the message in flight, and a chat
-never gets a paper twice (``/today`` counts too).
+chat is held under a lease (``bot.lease``: 30 s, renewed while its push runs) so replicas on one
+store never push the same chat at once; a chat another process holds is left to it, and the cycle
+says in one line how many and until when. A holder that dies frees its chats within the lease's
+ttl. Cycles of one process may overlap (``run`` starts one whenever a chat falls due): a chat
+taken up by one cycle is skipped by the others, and ``concurrency`` bounds the chats pushed at
+once across all of them.
+
+Papers are marked received as each message is acknowledged, so a process killed mid-push repeats
+at most the message in flight, and a chat never gets a paper twice (``/today`` counts too). An
+acknowledged message whose papers the store could not take (it is down) is kept in memory and
+given to the store as soon as it answers (``flush``), and this process never sends those papers
+again meanwhile.
 
 Digests are built once per cycle for each (categories, language, replacements) and the categories of
 a page of chats are fetched in one request, so a push costs one arXiv request per batch.
 
 A chat that missed batches while the bot was down gets them first, oldest first (up to
-``MAX_BACKLOG``), from the export API. After its push a chat is rescheduled (``schedule.reschedule``): its next push with a new batch, or a
-short wait when the batch it is due for is not in the feed yet (catch-up), or a retry when delivery
-or arXiv failed. A chat that blocked the bot is unsubscribed; a migrated chat moves and is sent to
-at its new id.
+``MAX_BACKLOG``), from the export API. After its push a chat is rescheduled (``schedule.reschedule``):
+its next push with a new batch, or a short wait when the batch it is due for is not in the feed yet
+(catch-up). A chat is never waited for inside a cycle: one that must wait (a platform's
+``retry_after``, a failed delivery, arXiv down) is rescheduled at its own retry time and the cycle
+says in one line which chats it left for later. A chat whose platform refuses the bot's right to
+post (``NoRights``) is paused (``bot.paused``) with its settings kept, and retried with backoff. A
+chat that blocked the bot is unsubscribed; a migrated chat moves and is sent to at its new id.
+
+Faults stay in their room: one chat's error is one log line and that chat's retry; a store that
+stops answering is one line for the outage (``bot.outage``) and chats it touched stay due; a
+platform that refuses the bot's token is one line, and its chats stay due.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 import structlog
 
 from bot import listing
+from bot import paused as pauses
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
-from bot.errors import BatchNotReady, ChatGone, ChatMigrated, DeliveryFailed, SourceError
-from bot.flight import default_owner
+from bot.errors import (
+    BatchNotReady,
+    ChatGone,
+    ChatMigrated,
+    DeliveryFailed,
+    NoRights,
+    SourceError,
+    TokenRejected,
+)
 from bot.i18n import t
+from bot.lease import LEASE_TTL, Lease, LeaseLost, Leases, default_owner
 from bot.metrics import Metrics
 from bot.models import Batch, ChatKey, ChatSettings, Digest
+from bot.outage import Outage, detail
 from bot.schedule import awaiting_batch, brings_batch, last_instant, mark_retry, reschedule
 from bot.store.base import Store
 
@@ -48,7 +72,30 @@ MAX_BACKLOG = 5
 """A chat that missed batches (the bot was down over several announcements) gets at most this many
 earlier batches before the latest one."""
 
+SHOWN_CHATS = 20
+"""Chats named in a "left for later" line; the rest are counted."""
+
 GroupKey = tuple[tuple[str, ...], str, bool, date | None]
+
+COUNTS = (
+    "chats",
+    "sent",
+    "messages",
+    "papers",
+    "nothing_new",
+    "waiting",
+    "retry",
+    "paused",
+    "gone",
+    "migrated",
+    "skipped",
+    "no_platform",
+    "handed_back",
+    "rejected",
+    "source_errors",
+    "store_errors",
+    "errors",
+)
 
 
 class DigestBuilder(Protocol):
@@ -80,26 +127,58 @@ class PushReport:
     waiting: int = 0
     """Chats whose batch is not in the feed yet; they are due again shortly."""
     retry: int = 0
-    """Chats whose delivery failed; they are due again after a backoff."""
+    """Chats whose delivery failed or must wait (``retry_after``); due again at their retry time."""
+    paused: int = 0
+    """Chats where the bot may not post (``NoRights``); kept, and retried with backoff."""
     gone: int = 0
     migrated: int = 0
     skipped: int = 0
     """Chats another process was pushing, or had pushed already."""
     no_platform: int = 0
     """Due chats of a platform this process does not run."""
+    handed_back: int = 0
+    """Chats left due because the process was stopping (never started, or cut off at the end of
+    the grace period)."""
+    rejected: int = 0
+    """Chats left due because their platform refused the bot's token."""
     source_errors: int = 0
+    store_errors: int = 0
+    """Chats (or the due index) the store failed for; they stay due."""
     errors: int = 0
+    later: dict[str, float] = field(default_factory=dict)
+    """Chats left for later (retry, pause) → their next due time (Unix seconds)."""
+    held_until: float | None = None
+    """With chats held by another process: when the last of those leases ends (Unix seconds)."""
+    held_elsewhere: int = 0
+    """Chats left to another process holding their lease."""
+    token_settings: list[str] = field(default_factory=list)
+    """The settings naming tokens a platform refused (e.g. ``TELEGRAM_BOT_TOKEN``)."""
+
+    def counts(self) -> dict[str, int]:
+        """The counters, for a log line."""
+        return {name: getattr(self, name) for name in COUNTS}
 
     @property
     def unreachable(self) -> bool:
         """arXiv could not be reached and nothing was sent."""
         return self.source_errors > 0 and self.sent == 0
 
+    @property
+    def all_failed(self) -> bool:
+        """Something failed (the store, a token, an error) and no chat had any other outcome."""
+        failed = self.errors + self.store_errors + self.rejected
+        handled = (
+            self.sent + self.nothing_new + self.retry + self.paused + self.gone + self.migrated + self.waiting
+        )
+        return failed > 0 and handled == 0
+
 
 @dataclass(slots=True)
 class _Job:
     chat: ChatKey
     settings: ChatSettings
+    chats: list[ChatKey] = field(default_factory=list)
+    """Every chat this job holds in the process's active set (the chat, and a migrated chat's new id)."""
 
 
 @dataclass(slots=True)
@@ -116,9 +195,9 @@ class _Cycle:
     """Hashes of the chats taken up this cycle, so a due-index read that raced with their reschedule
     cannot bring them back (hashes keep this small with 100,000 chats; a collision only defers a
     chat to the next cycle)."""
-    held: dict[str, str] = field(default_factory=dict)
-    """Claims held now: name → owner."""
     platforms_missing: set[str] = field(default_factory=set)
+    rejected: set[str] = field(default_factory=set)
+    """Platforms that refused the bot's token this cycle."""
 
     @property
     def now_ts(self) -> float:
@@ -168,6 +247,16 @@ class _Digests:
         self._tasks.clear()
 
 
+def _shown(chats: Iterable[str]) -> str:
+    names = list(chats)
+    text = ",".join(names[:SHOWN_CHATS])
+    return text if len(names) <= SHOWN_CHATS else f"{text} (+{len(names) - SHOWN_CHATS} more)"
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
 class Pusher:
     """Pushes due digests to chats through their platforms."""
 
@@ -184,7 +273,8 @@ class Pusher:
         page_size: int = 500,
         poll: timedelta = timedelta(minutes=10),
         retry: timedelta = timedelta(minutes=2),
-        claim_ttl: float = 300.0,
+        lease_ttl: float = LEASE_TTL,
+        leases: Leases | None = None,
         digest_cache: int = 32,
     ) -> None:
         if concurrency < 1 or page_size < 1:
@@ -194,19 +284,65 @@ class Pusher:
         self._platforms = dict(platforms)
         self._clock = clock
         self._metrics = metrics
-        self.owner = owner or default_owner()
+        self._leases = leases or Leases(store, owner or default_owner(), lease_ttl)
+        self.owner = self._leases.owner
+        self.outage: Outage = self._leases.outage
         self._concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
         self._page_size = page_size
         self._poll = poll
         self._retry = retry
-        self._claim_ttl = claim_ttl
         self._digest_cache = digest_cache
-        self._jobs = itertools.count()
+        self._active: set[ChatKey] = set()
+        self._unrecorded: dict[ChatKey, set[str]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
         self._stopping = False
 
+    # -- lifecycle ---------------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Take up no more chats; the cycle running finishes the chats it is pushing."""
+        """Take up no more chats: queued chats are handed back (left due), the chats being pushed
+        finish."""
         self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    @property
+    def in_flight(self) -> int:
+        """Chats this process has taken up and not finished (queued or being pushed)."""
+        return len(self._active)
+
+    def abort(self) -> None:
+        """Cut off the chats still being pushed (at the end of a stop's grace period): each releases
+        its lease and stays due; acknowledged messages are kept for ``flush``."""
+        self._stopping = True
+        for task in list(self._workers):
+            task.cancel()
+
+    @property
+    def unrecorded(self) -> int:
+        """Chats with acknowledged messages the store has not taken yet."""
+        return len(self._unrecorded)
+
+    async def flush(self) -> bool:
+        """Give the store the acknowledged deliveries it could not take yet; True when none are left.
+        Never raises: a store still down is counted in ``outage``."""
+        for chat, ids in list(self._unrecorded.items()):
+            batch = sorted(ids)
+            try:
+                await self._store.mark_received(chat, batch)
+            except Exception as error:
+                self._store_failed(error, chat)
+                return False
+            ids.difference_update(batch)
+            if not ids:
+                self._unrecorded.pop(chat, None)
+        return not self._unrecorded
+
+    async def close(self) -> None:
+        """Give back every lease this pusher still holds (never raises)."""
+        await self._leases.close()
 
     # -- the cycle ---------------------------------------------------------------------------------------
     async def run_once(self, now: datetime | None = None, everyone: bool = False) -> PushReport:
@@ -221,25 +357,32 @@ class Pusher:
             queue=asyncio.Queue(maxsize=self._page_size),
             digests=_Digests(self._engine, self._digest_cache),
         )
+        if self._unrecorded:
+            await self.flush()
         workers = [asyncio.create_task(self._worker(cycle)) for _ in range(self._concurrency)]
-        keeper = asyncio.create_task(self._keep_claims(cycle))
+        self._workers.update(workers)
         try:
             try:
                 if everyone:
                     await self._produce_everyone(cycle)
                 else:
                     await self._produce_due(cycle)
+            except Exception as error:  # the due index or the chat list could not be read
+                self._trouble(cycle, None, error)
             finally:
                 for _ in workers:
                     await cycle.queue.put(None)
-                await asyncio.gather(*workers)
+                await asyncio.gather(*workers, return_exceptions=True)
         finally:
             for task in workers:
                 task.cancel()
-            keeper.cancel()
+            self._workers.difference_update(workers)
             cycle.digests.close()
+        self._log_cycle(cycle, asyncio.get_running_loop().time() - started)
+        return cycle.report
+
+    def _log_cycle(self, cycle: _Cycle, elapsed: float) -> None:
         report = cycle.report
-        elapsed = asyncio.get_running_loop().time() - started
         if self._metrics is not None:
             self._metrics.push_cycle_seconds.observe(elapsed)
             self._metrics.push_last_cycle.set(self._clock().timestamp())
@@ -247,46 +390,65 @@ class Pusher:
             log.warning(
                 "push_platform_missing", platforms=sorted(cycle.platforms_missing), chats=report.no_platform
             )
-        if report.chats or report.no_platform:
+        if report.later:
             log.info(
-                "push_cycle",
-                everyone=everyone,
-                seconds=round(elapsed, 3),
-                **asdict(report),
+                "push_left_for_later",
+                count=len(report.later),
+                chats=_shown(report.later),
+                next=_iso(min(report.later.values())),
             )
-        return report
+        if report.held_elsewhere:
+            log.info(
+                "push_left_to_other_holders",
+                count=report.held_elsewhere,
+                until=_iso(report.held_until) if report.held_until is not None else None,
+            )
+        if any(report.counts().values()):
+            log.info("push_cycle", everyone=cycle.everyone, seconds=round(elapsed, 3), **report.counts())
 
     async def _produce_due(self, cycle: _Cycle) -> None:
         while not self._stopping:
-            rows = await self._store.due_chats(cycle.now_ts, limit=self._page_size + len(cycle.pending))
-            fresh = [chat for chat, _ in rows if chat not in cycle.pending and hash(chat) not in cycle.taken]
+            limit = self._page_size + len(cycle.pending) + len(self._active)
+            rows = await self._store.due_chats(cycle.now_ts, limit=limit)
+            fresh = [
+                chat
+                for chat, _ in rows
+                if chat not in cycle.pending and chat not in self._active and hash(chat) not in cycle.taken
+            ]
             if not fresh:
                 return
             cycle.pending.update(fresh)
             cycle.taken.update(hash(chat) for chat in fresh)
             chats = [chat for chat in fresh if self._runs(chat, cycle)]
-            found = await asyncio.gather(*(self._store.get_chat(chat) for chat in chats))
-            jobs: list[_Job] = []
-            for chat, settings in zip(chats, found, strict=True):
-                if settings is None or not settings.categories:
-                    await self._store.set_due(chat, None)
-                    cycle.pending.discard(chat)
-                    continue
-                jobs.append(_Job(chat, settings))
+            self._active.update(chats)
+            try:
+                found = await asyncio.gather(*(self._store.get_chat(chat) for chat in chats))
+                jobs: list[_Job] = []
+                for chat, settings in zip(chats, found, strict=True):
+                    if settings is None or not settings.categories:
+                        await self._store.set_due(chat, None)
+                        cycle.pending.discard(chat)
+                        self._active.discard(chat)
+                        continue
+                    jobs.append(_Job(chat, settings, [chat]))
+            except BaseException:
+                self._active.difference_update(chats)
+                raise
             await self._enqueue(cycle, jobs)
 
     async def _produce_everyone(self, cycle: _Cycle) -> None:
         page: list[_Job] = []
         async for settings in self._store.iter_chats(self._page_size):
             if self._stopping:
-                return
-            if settings.categories and self._runs(settings.chat, cycle):
-                page.append(_Job(settings.chat, settings))
+                break
+            chat = settings.chat
+            if settings.categories and chat not in self._active and self._runs(chat, cycle):
+                self._active.add(chat)
+                page.append(_Job(chat, settings, [chat]))
             if len(page) >= self._page_size:
                 await self._enqueue(cycle, page)
                 page = []
-        if page and not self._stopping:
-            await self._enqueue(cycle, page)
+        await self._enqueue(cycle, page)
 
     def _runs(self, chat: ChatKey, cycle: _Cycle) -> bool:
         if chat.platform in self._platforms:
@@ -298,63 +460,85 @@ class Pusher:
     async def _enqueue(self, cycle: _Cycle, jobs: list[_Job]) -> None:
         """Fetch the page's categories in one request, then hand its chats to the workers."""
         categories = sorted({c for job in jobs for c in job.settings.categories})
-        if categories:
+        if categories and not self._stopping:
             try:
                 await self._engine.batch(categories)
             except BatchNotReady:
                 pass  # each chat waits for it; the engine said why, once
             except Exception as error:  # each chat's own build reports it again
-                log.warning("push_prefetch_failed", error=str(error), categories=len(categories))
+                log.warning("push_prefetch_failed", error=detail(error), categories=len(categories))
         for job in jobs:
-            await cycle.queue.put(job)
+            if self._stopping:
+                self._hand_back(job, cycle)
+            else:
+                await cycle.queue.put(job)
+
+    def _hand_back(self, job: _Job, cycle: _Cycle) -> None:
+        self._active.difference_update(job.chats)
+        cycle.pending.discard(job.chat)
+        self._count(cycle, "handed_back")
 
     async def _worker(self, cycle: _Cycle) -> None:
         while True:
             job = await cycle.queue.get()
             if job is None:
                 return
-            await self._take(job, cycle)
-
-    async def _keep_claims(self, cycle: _Cycle) -> None:
-        """Extend the claims held while their chats are pushed."""
-        while True:
-            await asyncio.sleep(self._claim_ttl / 3)
-            for name, owner in list(cycle.held.items()):
-                try:
-                    await self._store.claim(name, owner, self._claim_ttl)
-                except Exception as error:
-                    log.warning("push_claim_extend_failed", claim=name, error=type(error).__name__)
+            if self._stopping:
+                self._hand_back(job, cycle)
+                continue
+            async with self._slots:
+                if self._stopping:
+                    self._hand_back(job, cycle)
+                    continue
+                await self._take(job, cycle)
 
     # -- one chat ----------------------------------------------------------------------------------------
     async def _take(self, job: _Job, cycle: _Cycle) -> None:
-        owner = f"{self.owner}:{next(self._jobs)}"
+        """Push one chat under its lease; never raises (but for cancellation)."""
         name = f"push:{job.chat}"
         try:
-            if not await self._store.claim(name, owner, self._claim_ttl):
-                self._count(cycle, "skipped")
-                return
+            lease = await self._leases.acquire(name)
         except Exception as error:
-            log.warning("push_claim_failed", chat=str(job.chat), error=type(error).__name__)
-            self._count(cycle, "errors")
+            self._trouble(cycle, job.chat, error)
+            self._active.difference_update(job.chats)
             return
-        cycle.held[name] = owner
-        claims = [name]
+        if lease is None:
+            await self._held_elsewhere(name, cycle)
+            self._active.difference_update(job.chats)
+            return
+        leases = [lease]
         try:
-            await self._push(job, cycle, owner, claims)
+            await self._push(job, cycle, leases)
+        except asyncio.CancelledError:
+            self._count(cycle, "handed_back")
+            log.info("push_chat_cut_off", chat=str(job.chat))
+            raise
+        except LeaseLost as lost:
+            self._count(cycle, "skipped")
+            log.warning("push_lease_lost", chat=str(job.chat), lease=lost.name)
         except Exception as error:
-            log.exception("push_chat_failed", chat=str(job.chat), error=type(error).__name__)
-            self._count(cycle, "errors")
-            await self._retry_later(job.chat, self._retry, cycle)
+            self._trouble(cycle, job.chat, error)
+            if not self._store.unavailable(error):
+                await self._retry_later(job.chat, self._retry, cycle)
         finally:
-            for held in claims:
-                cycle.held.pop(held, None)
-                try:
-                    await self._store.release(held, owner)
-                except Exception as error:
-                    log.warning("push_release_failed", claim=held, error=type(error).__name__)
+            for held in leases:
+                await self._leases.release(held)
+            self._active.difference_update(job.chats)
 
-    async def _push(self, job: _Job, cycle: _Cycle, owner: str, claims: list[str]) -> None:
-        """Push one claimed chat; ``claims`` collects further claims taken (a migrated chat's)."""
+    async def _held_elsewhere(self, name: str, cycle: _Cycle) -> None:
+        self._count(cycle, "skipped")
+        cycle.report.held_elsewhere += 1
+        try:
+            found = await self._leases.holder(name)
+        except Exception:  # only for the log line
+            return
+        if found is not None:
+            until = found[1]
+            held = cycle.report.held_until
+            cycle.report.held_until = until if held is None else max(held, until)
+
+    async def _push(self, job: _Job, cycle: _Cycle, leases: list[Lease]) -> None:
+        """Push one chat held under ``leases`` (a migrated chat's new id adds one)."""
         chat, settings = job.chat, job.settings
         due = await self._store.get_due(chat)
         if not cycle.everyone and (due is None or due > cycle.now_ts):
@@ -362,6 +546,9 @@ class Pusher:
             cycle.pending.discard(chat)
             return
         cycle.report.chats += 1
+        if chat.platform in cycle.rejected:
+            self._count(cycle, "rejected")
+            return
         try:
             digest = await cycle.digests.get(settings)
             backlog: list[Digest] = []
@@ -393,29 +580,37 @@ class Pusher:
             try:
                 sent = 0
                 for each in (*backlog, digest):
-                    sent += await self._deliver(platform, chat, each.for_chat(settings), lag_from, cycle)
+                    sent += await self._deliver(platform, chat, each.for_chat(settings), lag_from, cycle, leases)
                 if not sent and self._owes_note(settings, due, cycle):
                     await platform.send_text(chat, t(settings.language, "no_announcement"))
                     log.info("push_no_announcement_note", chat=str(chat))
                 break
             except ChatGone as error:
                 await self._store.delete_chat(chat)
+                await pauses.resume(self._store, chat)
                 cycle.pending.discard(chat)
                 self._failed(platform, "gone", cycle)
                 log.info("chat_unsubscribed", chat=str(chat), reason="gone", detail=str(error))
                 return
             except ChatMigrated as moved:
                 new = ChatKey(chat.platform, moved.new_chat_id)
-                new_name = f"push:{new}"
-                if await self._store.claim(new_name, owner, self._claim_ttl):
-                    cycle.held[new_name] = owner
-                    claims.append(new_name)
+                lease = await self._leases.acquire(f"push:{new}")
+                if lease is not None:
+                    leases.append(lease)
+                self._active.add(new)
+                job.chats.append(new)
                 had_settings = await self._store.migrate_chat(chat, new)
                 self._failed(platform, "migrated", cycle)
                 log.info("chat_migrated", old=str(chat), new=str(new), had_settings=had_settings)
                 cycle.pending.discard(chat)
                 cycle.pending.add(new)
                 chat = new
+            except NoRights as error:
+                await self._pause(platform, chat, error, cycle)
+                return
+            except TokenRejected as error:
+                self._token_rejected(platform, error, cycle)
+                return
             except DeliveryFailed as error:
                 wait = max(self._retry.total_seconds(), error.retry_after or 0.0)
                 self._failed(platform, "failed", cycle)
@@ -428,6 +623,9 @@ class Pusher:
             await self._retry_later(chat, self._retry, cycle)
             self._count(cycle, "retry")
             return
+        was = await pauses.resume(self._store, chat)
+        if was is not None:
+            log.info("push_resumed", chat=str(chat), paused_since=_iso(was.since), refused=was.attempts)
         if unfinished:
             # More of a day may still come (a category pending, or only the export API's record):
             # what came is delivered; the day is asked for again shortly, and again as a missed day.
@@ -439,6 +637,33 @@ class Pusher:
             return
         await self._store.cache_set("pushed", str(chat), digest.listing_date.isoformat())
         await self._reschedule(chat, settings, due, digest.listing_date, cycle)
+
+    async def _pause(self, platform: Platform, chat: ChatKey, error: NoRights, cycle: _Cycle) -> None:
+        """The bot may not post in ``chat``: keep it, retry after the pause's backoff."""
+        now = max(self._clock(), cycle.now)
+        state = await pauses.pause(self._store, chat, error.reason, now)
+        await self._store.set_due(chat, state.retry_at)
+        await mark_retry(self._store, chat, state.retry_at)
+        cycle.pending.discard(chat)
+        cycle.report.later[str(chat)] = state.retry_at
+        self._failed(platform, "no_rights", cycle)
+        self._count(cycle, "paused")
+        log.warning(
+            "push_paused",
+            chat=str(chat),
+            reason=error.reason,
+            refused=state.attempts,
+            retry_at=_iso(state.retry_at),
+        )
+
+    def _token_rejected(self, platform: Platform, error: TokenRejected, cycle: _Cycle) -> None:
+        """The platform refused the bot's token: leave its chats due, say so once per cycle."""
+        if platform.name not in cycle.rejected:
+            cycle.rejected.add(platform.name)
+            cycle.report.token_settings.append(error.setting)
+            log.error("push_token_rejected", platform=platform.name, setting=error.setting)
+        self._failed(platform, "token_rejected", cycle)
+        self._count(cycle, "rejected")
 
     async def _missed(self, chat: ChatKey, latest: date) -> list[date]:
         """Listing days between the chat's last pushed batch and ``latest``, oldest first."""
@@ -461,11 +686,18 @@ class Pusher:
         return not brings_batch(settings.push_time, settings.timezone, instant)
 
     async def _deliver(
-        self, platform: Platform, chat: ChatKey, digest: Digest, lag_from: float | None, cycle: _Cycle
+        self,
+        platform: Platform,
+        chat: ChatKey,
+        digest: Digest,
+        lag_from: float | None,
+        cycle: _Cycle,
+        leases: list[Lease],
     ) -> int:
         """Send what ``chat`` has not received of ``digest``, marking each acknowledged message;
         the number of messages sent."""
         received = await self._store.filter_received(chat, digest.paper_ids())
+        received |= self._unrecorded.get(chat, set())
         fresh = digest.without(received) if received else digest
         if not fresh.all_papers:
             self._count(cycle, "nothing_new")
@@ -474,8 +706,6 @@ class Pusher:
 
         async def on_sent(paper_ids: Sequence[str]) -> None:
             nonlocal messages
-            if paper_ids:
-                await self._store.mark_received(chat, paper_ids)
             messages += 1
             cycle.report.messages += 1
             cycle.report.papers += len(paper_ids)
@@ -484,6 +714,10 @@ class Pusher:
                 if messages == 1 and lag_from is not None:
                     lag = max(0.0, self._clock().timestamp() - lag_from)
                     self._metrics.push_lag.labels(platform.name).observe(lag)
+            if paper_ids:
+                await self._record(chat, paper_ids)
+            for lease in leases:
+                lease.check()
 
         try:
             await platform.send_digest(chat, fresh, on_sent)
@@ -498,6 +732,17 @@ class Pusher:
                     messages=messages,
                 )
         return messages
+
+    async def _record(self, chat: ChatKey, paper_ids: Sequence[str]) -> None:
+        """Mark acknowledged papers received; kept in memory until the store takes them, so a store
+        that fails here (or a cancellation) never makes this process send them again."""
+        ids = set(paper_ids)
+        pending = self._unrecorded.setdefault(chat, set())
+        pending.update(ids)
+        await self._store.mark_received(chat, paper_ids)
+        pending.difference_update(ids)
+        if not pending and self._unrecorded.get(chat) is pending:
+            del self._unrecorded[chat]
 
     async def _reschedule(
         self, chat: ChatKey, settings: ChatSettings, due: float | None, delivered: date, cycle: _Cycle
@@ -532,11 +777,32 @@ class Pusher:
             await self._store.set_due(chat, at)
             await mark_retry(self._store, chat, at)
         except Exception as error:
-            log.warning("push_reschedule_failed", chat=str(chat), error=type(error).__name__)
+            self._store_failed(error, chat)
             return
+        cycle.report.later[str(chat)] = at
         cycle.pending.discard(chat)
 
-    # -- counting ------------------------------------------------------------------------------------------
+    # -- faults and counting -------------------------------------------------------------------------------
+    def _trouble(self, cycle: _Cycle, chat: ChatKey | None, error: Exception) -> None:
+        """One chat's push (or the cycle's reading of the due index) failed with ``error``."""
+        if self._store.unavailable(error):
+            self.outage.failed(error)
+            self._count(cycle, "store_errors")
+            return
+        log.error(
+            "push_chat_failed" if chat is not None else "push_cycle_failed",
+            chat=str(chat) if chat is not None else None,
+            error=type(error).__name__,
+            detail=detail(error),
+        )
+        self._count(cycle, "errors")
+
+    def _store_failed(self, error: Exception, chat: ChatKey) -> None:
+        if self._store.unavailable(error):
+            self.outage.failed(error)
+        else:
+            log.warning("push_store_error", chat=str(chat), error=type(error).__name__, detail=detail(error))
+
     def _count(self, cycle: _Cycle, outcome: str) -> None:
         setattr(cycle.report, outcome, getattr(cycle.report, outcome) + 1)
         if self._metrics is not None:
@@ -547,3 +813,4 @@ class Pusher:
             self._metrics.messages_failed.labels(platform.name, reason).inc()
         if reason in ("gone", "migrated"):
             self._count(cycle, reason)
+

@@ -76,7 +76,7 @@ async def worker(config: dict[str, Any]) -> None:
         clock=lambda: now,
         concurrency=config["concurrency"],
         page_size=config["page_size"],
-        claim_ttl=config["claim_ttl"],
+        lease_ttl=config["lease_ttl"],
     )
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
@@ -113,7 +113,7 @@ class Deployment:
             "delay": 0.005,
             "concurrency": 8,
             "page_size": 50,
-            "claim_ttl": 60.0,
+            "lease_ttl": 60.0,
             **options,
         }
 
@@ -226,7 +226,7 @@ async def test_killed_mid_push_resumes_without_loss(deployment: Deployment) -> N
     kills = 3
     for generation in range(kills):
         tag = f"g{generation}"
-        process = await deployment.start(deployment.config(tag, claim_ttl=0.5))
+        process = await deployment.start(deployment.config(tag, lease_ttl=0.5))
         await ready(process)
         await go(process)
         threshold = rng.randint(1, 120)
@@ -242,7 +242,7 @@ async def test_killed_mid_push_resumes_without_loss(deployment: Deployment) -> N
             await process.wait()
     await asyncio.sleep(0.6)  # the killed processes' claims expire
     final_tag = f"g{kills}"
-    final = await deployment.start(deployment.config(final_tag, claim_ttl=0.5))
+    final = await deployment.start(deployment.config(final_tag, lease_ttl=0.5))
     await ready(final)
     await go(final)
     await finished(final)

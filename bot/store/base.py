@@ -117,15 +117,28 @@ class Store(ABC):
     async def cache_delete(self, namespace: str, key: str) -> None:
         """Forget a cached value."""
 
-    # -- claims ------------------------------------------------------------------------------------
     @abstractmethod
-    async def claim(self, name: str, owner: str, ttl: float) -> bool:
-        """Atomically take ``name`` for ``owner`` for ``ttl`` seconds. True if taken now or already
-        held by the same owner (which extends it); False if another owner holds it."""
+    async def next_due(self, after: float) -> float | None:
+        """The earliest due time strictly after ``after`` (Unix seconds), or None if there is none."""
+
+    # -- claims (leases; ``bot.lease`` is the helper every caller goes through) ---------------------------
+    @abstractmethod
+    async def claim(self, name: str, owner: str, ttl: float, now: float | None = None) -> bool:
+        """Atomically take ``name`` for ``owner`` until ``now + ttl``. True if taken now or already
+        held by the same owner (which extends it); False if another owner holds it unexpired.
+
+        ``now`` is Unix seconds; None uses the backend's own clock (the Redis server's, shared by
+        every process), so tests can move time without sleeping.
+        """
 
     @abstractmethod
-    async def release(self, name: str, owner: str) -> bool:
-        """Give up ``name`` if ``owner`` holds it; True if released."""
+    async def release(self, name: str, owner: str, now: float | None = None) -> bool:
+        """Give up ``name`` if ``owner`` holds it; True if it was held unexpired at ``now``."""
+
+    @abstractmethod
+    async def holder(self, name: str, now: float | None = None) -> tuple[str, float] | None:
+        """Who holds ``name`` unexpired at ``now`` and until when: ``(owner, until)`` in Unix
+        seconds, or None if it is free."""
 
     # -- shared request slots ------------------------------------------------------------------------
     @abstractmethod
@@ -137,6 +150,11 @@ class Store(ABC):
     @abstractmethod
     async def ping(self) -> bool:
         """True if the backend answers."""
+
+    def unavailable(self, error: BaseException) -> bool:
+        """Whether ``error`` (raised by one of this store's calls) means the backend cannot be
+        reached right now (down, restarting, locked), as opposed to a bug or bad data."""
+        return isinstance(error, OSError | TimeoutError)
 
     @abstractmethod
     async def close(self) -> None:

@@ -9,11 +9,13 @@ Layout (every key starts with ``prefix``)::
     feedback:{platform}:{chat_id} hash     paper id → the chat's 👍/👎 as JSON
     feedback-at:{platform}:{chat_id} zset  paper id → time of the vote; the newest FEEDBACK_LIMIT kept
     cache:{namespace}:{key}       string   cached value, with its own expiry
-    claim:{name}                  string   owner of a single-flight claim, expiring
+    claim:{name}                  string   "{until} {owner}" of a lease (``bot.lease``), expiring
     slot:{name}                   string   time of the last reserved request slot
 
-Read-modify-write operations are Lua scripts, so they are atomic across replicas; the request slot
-uses the Redis server's clock unless a time is given, so every process shares one clock.
+Read-modify-write operations are Lua scripts, so they are atomic across replicas; leases and the
+request slot use the Redis server's clock unless a time is given, so every process shares one clock.
+A lease's end is kept in its value, so a given time (a test's clock) decides it exactly; the key's
+own expiry only cleans up.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 import redis.asyncio as redis
 import redis.exceptions as redis_errors
 import structlog
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.errors import BadSetting, DigestError, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
@@ -40,22 +44,74 @@ HEALTH_CHECK_INTERVAL = 30
 MAX_CONNECTIONS = 64
 """Connections per process; further concurrent calls wait for a free one instead of failing."""
 
-_CLAIM = """
-local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
-    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-    return 1
+_LEASE_PARTS = """
+local function now_or_server(given)
+    local now = tonumber(given)
+    if now == nil then
+        local t = redis.call('TIME')
+        now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+    end
+    return now
 end
-return 0
+
+local function holder_of(key, now)
+    local value = redis.call('GET', key)
+    if not value then
+        return nil, nil
+    end
+    local space = string.find(value, ' ', 1, true)
+    if space then
+        local expires = tonumber(string.sub(value, 1, space - 1))
+        if expires ~= nil then
+            return string.sub(value, space + 1), expires
+        end
+    end
+    return value, now + redis.call('PTTL', key) / 1000
+end
 """
 
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-    redis.call('DEL', KEYS[1])
+_CLAIM = (
+    _LEASE_PARTS
+    + """
+local now = now_or_server(ARGV[3])
+local ttl = tonumber(ARGV[2])
+local holder, expires = holder_of(KEYS[1], now)
+if holder and holder ~= ARGV[1] and expires > now then
+    return 0
+end
+local keep = math.max(1, math.ceil(ttl * 1000))
+redis.call('SET', KEYS[1], string.format('%.6f', now + ttl) .. ' ' .. ARGV[1], 'PX', keep)
+return 1
+"""
+)
+
+_RELEASE = (
+    _LEASE_PARTS
+    + """
+local now = now_or_server(ARGV[2])
+local holder, expires = holder_of(KEYS[1], now)
+if holder ~= ARGV[1] then
+    return 0
+end
+redis.call('DEL', KEYS[1])
+if expires > now then
     return 1
 end
 return 0
 """
+)
+
+_HOLDER = (
+    _LEASE_PARTS
+    + """
+local now = now_or_server(ARGV[1])
+local holder, expires = holder_of(KEYS[1], now)
+if holder and expires > now then
+    return {holder, string.format('%.6f', expires)}
+end
+return false
+"""
+)
 
 _RESERVE_SLOT = """
 local interval = tonumber(ARGV[1])
@@ -196,6 +252,11 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _when(now: float | None) -> str:
+    """A script argument for an optional time: empty means the server's clock."""
+    return "" if now is None else repr(float(now))
+
+
 def _millis(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
@@ -211,6 +272,7 @@ class RedisStore(Store):
         self._due = f"{prefix}due"
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
+        self._holder = client.register_script(_HOLDER)
         self._reserve = client.register_script(_RESERVE_SLOT)
         self._migrate = client.register_script(_MIGRATE)
         self._set_feedback = client.register_script(_SET_FEEDBACK)
@@ -332,6 +394,12 @@ class RedisStore(Store):
         )
         return [(ChatKey.parse(_text(row[0])), float(row[1])) for row in rows]
 
+    async def next_due(self, after: float) -> float | None:
+        rows = await self._client.zrangebyscore(
+            self._due, f"({float(after)!r}", "+inf", start=0, num=1, withscores=True
+        )
+        return float(rows[0][1]) if rows else None
+
     # -- ledger of received papers -------------------------------------------------------------------
     async def mark_received(self, chat: ChatKey, paper_ids: Iterable[str], now: float | None = None) -> None:
         at = time.time() if now is None else now
@@ -399,19 +467,28 @@ class RedisStore(Store):
         await self._client.delete(self._cache_key(namespace, key))
 
     # -- claims --------------------------------------------------------------------------------------
-    async def claim(self, name: str, owner: str, ttl: float) -> bool:
-        taken = await self._claim(keys=[f"{self.prefix}claim:{name}"], args=[owner, _millis(ttl)])
+    async def claim(self, name: str, owner: str, ttl: float, now: float | None = None) -> bool:
+        taken = await self._claim(
+            keys=[f"{self.prefix}claim:{name}"], args=[owner, repr(float(ttl)), _when(now)]
+        )
         return bool(taken)
 
-    async def release(self, name: str, owner: str) -> bool:
-        released = await self._release(keys=[f"{self.prefix}claim:{name}"], args=[owner])
+    async def release(self, name: str, owner: str, now: float | None = None) -> bool:
+        released = await self._release(keys=[f"{self.prefix}claim:{name}"], args=[owner, _when(now)])
         return bool(released)
+
+    async def holder(self, name: str, now: float | None = None) -> tuple[str, float] | None:
+        found = await self._holder(keys=[f"{self.prefix}claim:{name}"], args=[_when(now)])
+        if not found:
+            return None
+        owner, until = found
+        return _text(owner), float(_text(until))
 
     # -- shared request slots ------------------------------------------------------------------------
     async def reserve_slot(self, name: str, interval: float, now: float | None = None) -> float:
         wait = await self._reserve(
             keys=[f"{self.prefix}slot:{name}"],
-            args=[repr(float(interval)), "" if now is None else repr(float(now))],
+            args=[repr(float(interval)), _when(now)],
         )
         return max(0.0, float(wait))
 
@@ -422,6 +499,9 @@ class RedisStore(Store):
         except Exception as exc:
             log.warning("store_ping_failed", backend="redis", error=type(exc).__name__)
             return False
+
+    def unavailable(self, error: BaseException) -> bool:
+        return isinstance(error, RedisConnectionError | RedisTimeoutError | OSError | TimeoutError)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -318,6 +318,12 @@ class SQLiteStore(Store):
         )
         return [(ChatKey(platform, chat_id), float(at)) for platform, chat_id, at in rows]
 
+    async def next_due(self, after: float) -> float | None:
+        rows = await self._fetchall(
+            "SELECT MIN(at) FROM due WHERE prefix = ? AND at > ?", (self.prefix, float(after))
+        )
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
     # -- ledger of received papers -------------------------------------------------------------------
     async def mark_received(self, chat: ChatKey, paper_ids: Iterable[str], now: float | None = None) -> None:
         ids = list(dict.fromkeys(paper_ids))
@@ -432,9 +438,9 @@ class SQLiteStore(Store):
         )
 
     # -- claims --------------------------------------------------------------------------------------
-    async def claim(self, name: str, owner: str, ttl: float) -> bool:
+    async def claim(self, name: str, owner: str, ttl: float, now: float | None = None) -> bool:
         async with self._immediate() as db:
-            now = time.time()
+            now = time.time() if now is None else now
             rows = list(
                 await db.execute_fetchall(
                     "SELECT owner, expires_at FROM claims WHERE prefix = ? AND name = ?", (self.prefix, name)
@@ -449,12 +455,29 @@ class SQLiteStore(Store):
             )
             return True
 
-    async def release(self, name: str, owner: str) -> bool:
-        count = await self._execute(
-            "DELETE FROM claims WHERE prefix = ? AND name = ? AND owner = ? AND expires_at > ?",
-            (self.prefix, name, owner, time.time()),
+    async def release(self, name: str, owner: str, now: float | None = None) -> bool:
+        current = time.time() if now is None else now
+        async with self._immediate() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT expires_at FROM claims WHERE prefix = ? AND name = ? AND owner = ?",
+                    (self.prefix, name, owner),
+                )
+            )
+            if not rows:
+                return False
+            await db.execute(
+                "DELETE FROM claims WHERE prefix = ? AND name = ? AND owner = ?", (self.prefix, name, owner)
+            )
+        return float(rows[0][0]) > current
+
+    async def holder(self, name: str, now: float | None = None) -> tuple[str, float] | None:
+        current = time.time() if now is None else now
+        rows = await self._fetchall(
+            "SELECT owner, expires_at FROM claims WHERE prefix = ? AND name = ? AND expires_at > ?",
+            (self.prefix, name, current),
         )
-        return count > 0
+        return (str(rows[0][0]), float(rows[0][1])) if rows else None
 
     # -- shared request slots ------------------------------------------------------------------------
     async def reserve_slot(self, name: str, interval: float, now: float | None = None) -> float:
@@ -481,6 +504,9 @@ class SQLiteStore(Store):
             log.warning("store_ping_failed", backend="sqlite", error=type(exc).__name__)
             return False
         return bool(rows and rows[0][0] == 1)
+
+    def unavailable(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.OperationalError | OSError | TimeoutError)
 
     async def close(self) -> None:
         await self._db.close()
