@@ -53,5 +53,5 @@ async def build_app(
         from bot.schedule import scheduler_hook
 
         on_change = scheduler_hook(store, clock)
-    commands = Commands(settings, store, engine, on_change=on_change, metrics=metrics)
+    commands = Commands(settings, store, engine, on_change=on_change, clock=clock, metrics=metrics)
     return App(settings, store, source, summarizer, engine, commands, clock, metrics)

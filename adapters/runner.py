@@ -1,21 +1,32 @@
 """``arxiv-digest run`` and ``arxiv-digest push``: the platforms, the push scheduler, metrics.
 
-``run_forever`` serves every platform whose token is set, runs a push cycle every ``interval``
-seconds (APScheduler's AsyncIOScheduler, its trigger in UTC), serves ``/metrics`` and ``/healthz``
-when ``METRICS_PORT`` is set, and stops cleanly on SIGTERM or SIGINT: no new chat is taken up, the
-chats being pushed finish, the platforms close.
+``run_forever`` serves every platform whose token is set, pushes due chats, serves ``/metrics`` and
+``/healthz`` when ``METRICS_PORT`` is set, and runs until SIGTERM or SIGINT:
+
+* Each platform runs under its own supervisor (``supervise``): an exception that ends it is logged
+  in one line and the platform restarts after a backoff (1 s, doubling, at most 5 minutes), while
+  the other platform and the push go on. Only a configuration error (``BadInput``, e.g. a token the
+  platform refuses) ends the process, with exit code 2.
+* A push cycle starts whenever a chat falls due (the due index's next entry), and at least every
+  ``interval`` seconds. Cycles may overlap: a chat that must wait never holds the others, and a
+  chat taken up by one cycle is skipped by the next.
+* On SIGTERM/SIGINT no new chat is taken up, the chats being pushed get ``SHUTDOWN_GRACE`` seconds
+  to finish (then they are cut off, released and left due), the platforms close, exit 0.
 
 ``push_once`` runs one cycle through the platforms' REST APIs (no gateway, no polling) and exits:
-0, or 3 when arXiv was unreachable and nothing could be sent.
+0; 2 when every chat failed because a platform refused its token (the line names the setting); 3
+when arXiv was unreachable and nothing was sent, when every chat failed because the store stopped
+answering, or when acknowledged deliveries could not be recorded before exit. SIGTERM/SIGINT stop it
+the same way as ``run`` (one line, exit 0). It says in one line which chats it left for later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +35,12 @@ import structlog
 from adapters.check import verify_platforms
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
-from bot.errors import BadInput, DigestError
+from bot.errors import BadInput
 from bot.metrics import Metrics, serve_metrics
-from bot.push import Pusher
+from bot.outage import detail
+from bot.push import Pusher, PushReport
 from bot.settings import Settings
+from bot.store.base import Store
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -37,18 +50,29 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 EXIT_OK = 0
-EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
 PUSH_INTERVAL = 30.0
-"""Seconds between push cycles in ``run``."""
+"""Longest wait between push cycles in ``run`` (seconds); a chat falling due sooner wakes it."""
+MIN_PUSH_GAP = 0.5
+"""Shortest wait between push cycles in ``run`` (seconds)."""
+MAX_CYCLES = 4
+"""Push cycles of ``run`` that may run at once."""
 SHUTDOWN_GRACE = 30.0
 """Seconds a stopping process gives the chats it is pushing to finish."""
+FLUSH_PATIENCE = 60.0
+"""Seconds ``push`` keeps trying to record acknowledged deliveries in a store that stopped answering."""
+RESTART_INITIAL = 1.0
+RESTART_MAX = 300.0
+HEALTHY_AFTER = 60.0
+"""A platform that ran this long (seconds) before failing restarts from the first backoff step."""
 NO_PLATFORM = (
     "no chat platform configured: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN "
     "(the terminal chat, `arxiv-digest chat`, has no push)"
 )
 
 Service = Callable[[], Coroutine[Any, Any, None]]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class _Platforms:
@@ -68,7 +92,9 @@ class _Platforms:
                 log.warning("platform_close_failed", platform=name, error=type(error).__name__)
 
 
-def _platforms(settings: Settings, app: App | None, stop: asyncio.Event | None) -> _Platforms:
+def _platforms(
+    settings: Settings, app: App | None, stop: asyncio.Event | None, metrics: Metrics | None = None
+) -> _Platforms:
     """The platforms whose token is set; their services too when ``app`` and ``stop`` are given."""
     found = _Platforms()
     if settings.telegram_bot_token is not None:
@@ -76,12 +102,12 @@ def _platforms(settings: Settings, app: App | None, stop: asyncio.Event | None) 
         from adapters.telegram.limits import FloodControl
 
         flood = FloodControl()
-        telegram = build_platform(settings, flood=flood)
+        telegram = build_platform(settings, flood=flood, metrics=metrics)
         found.senders["telegram"] = telegram
         found.closers["telegram"] = telegram.close
         if app is not None and stop is not None:
             found.services["telegram"] = partial(
-                run_telegram, settings, app.commands, app.store, stop, flood=flood
+                run_telegram, settings, app.commands, app.store, stop, flood=flood, metrics=metrics
             )
     if settings.discord_bot_token is not None:
         from adapters.discord import build_platform as build_discord_platform
@@ -95,13 +121,76 @@ def _platforms(settings: Settings, app: App | None, stop: asyncio.Event | None) 
     return found
 
 
-async def _cancel_late(tasks: Iterable[asyncio.Task[Any]], grace: float) -> None:
+def restart_delay(failures: int, initial: float = RESTART_INITIAL, cap: float = RESTART_MAX) -> float:
+    """Seconds before a platform's restart after ``failures`` failures in a row (1 → ``initial``,
+    doubling, at most ``cap``)."""
+    if failures < 1:
+        raise ValueError("failures counts from 1")
+    return float(min(cap, initial * 2 ** min(failures - 1, 32)))
+
+
+async def supervise(
+    name: str,
+    service: Service,
+    stop: asyncio.Event,
+    *,
+    initial: float = RESTART_INITIAL,
+    cap: float = RESTART_MAX,
+    healthy_after: float = HEALTHY_AFTER,
+    clock: Callable[[], float] | None = None,
+) -> None:
+    """Run ``service`` until ``stop`` is set, restarting it with backoff whenever it fails (or ends
+    without being asked). Each failure is one log line; ``BadInput`` (a configuration error) is
+    raised, since restarting cannot fix it."""
+    loop = asyncio.get_running_loop()
+    now = clock or loop.time
+    failures = 0
+    while not stop.is_set():
+        started = now()
+        try:
+            await service()
+        except BadInput:
+            raise
+        except Exception as error:
+            failure: str = type(error).__name__
+            why = detail(error)
+        else:
+            if stop.is_set():
+                return
+            failure, why = "Stopped", "the platform ended on its own"
+        failures = 1 if now() - started >= healthy_after else failures + 1
+        delay = restart_delay(failures, initial, cap)
+        log.error(
+            "platform_failed", platform=name, error=failure, detail=why, restart_in=delay, failures=failures
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        if not stop.is_set():
+            log.info("platform_restarting", platform=name)
+
+
+async def _wait_or_cancel(tasks: Iterable[asyncio.Task[Any]], grace: float) -> None:
     """Give ``tasks`` ``grace`` seconds to finish; cancel those still running."""
     running = set(tasks)
     if running:
         _, late = await asyncio.wait(running, timeout=grace)
         for task in late:
             task.cancel()
+        if late:
+            await asyncio.gather(*late, return_exceptions=True)
+
+
+async def _finish_pushes(pusher: Pusher, cycles: set[asyncio.Task[Any]], grace: float) -> None:
+    """Stop taking chats up; let the chats in progress finish within ``grace``, then cut them off
+    (each releases its lease and stays due)."""
+    pusher.stop()
+    running = set(cycles)
+    if not running:
+        return
+    _, late = await asyncio.wait(running, timeout=grace)
+    if late:
+        pusher.abort()
+        await _wait_or_cancel(late, grace)
 
 
 def settle_heap() -> None:
@@ -111,13 +200,13 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _on_signals(stop: asyncio.Event) -> Callable[[], None]:
-    """Set ``stop`` on SIGTERM and SIGINT; returns the undo."""
+def _on_signals(stop: asyncio.Event, received: list[str]) -> Callable[[], None]:
+    """Set ``stop`` on SIGTERM and SIGINT (their names go to ``received``); returns the undo."""
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
-            loop.add_signal_handler(signum, _stop_for, stop, signum)
+            loop.add_signal_handler(signum, _stop_for, stop, signum, received)
             installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
@@ -129,9 +218,49 @@ def _on_signals(stop: asyncio.Event) -> Callable[[], None]:
     return undo
 
 
-def _stop_for(stop: asyncio.Event, signum: signal.Signals) -> None:
-    log.info("stopping", signal=signum.name)
+def _stop_for(stop: asyncio.Event, signum: signal.Signals, received: list[str]) -> None:
+    received.append(signum.name)
     stop.set()
+
+
+async def _flush(pusher: Pusher, patience: float, sleep: Sleep = asyncio.sleep) -> bool:
+    """Record acknowledged deliveries the store could not take, trying for ``patience`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    delay = 0.5
+    while not await pusher.flush():
+        if loop.time() + delay > deadline:
+            return False
+        await sleep(delay)
+        delay = min(delay * 2, 5.0)
+    return True
+
+
+def _exit_code(report: PushReport, recorded: bool) -> int:
+    """``push``'s exit code for what its cycle did; raises ``BadInput`` for a refused token."""
+    if report.all_failed and report.rejected and not report.store_errors and not report.errors:
+        raise BadInput(
+            f"every chat failed: the platform refused {' and '.join(report.token_settings)}; "
+            "check the bot token"
+        )
+    if not recorded:
+        log.error(
+            "push_deliveries_unrecorded", detail="the store did not answer; these chats may get a repeat"
+        )
+        return EXIT_UNAVAILABLE
+    if report.all_failed:
+        log.error(
+            "push_failed",
+            chats=report.chats,
+            store_errors=report.store_errors,
+            rejected=report.rejected,
+            errors=report.errors,
+        )
+        return EXIT_UNAVAILABLE
+    if report.unreachable:
+        log.error("push_unreachable", source_errors=report.source_errors)
+        return EXIT_UNAVAILABLE
+    return EXIT_OK
 
 
 async def push_once(
@@ -140,27 +269,95 @@ async def push_once(
     *,
     clock: Clock = utc_now,
     platforms: Mapping[str, Platform] | None = None,
+    stop_event: asyncio.Event | None = None,
+    grace: float = SHUTDOWN_GRACE,
+    flush_patience: float = FLUSH_PATIENCE,
+    metrics: Metrics | None = None,
 ) -> int:
-    """One push cycle, then exit: 0, or 3 if arXiv was unreachable and nothing was sent."""
+    """One push cycle, then exit (codes in the module's docstring)."""
     from adapters.app import build_app
 
-    own = _Platforms() if platforms is not None else _platforms(settings, None, None)
+    metrics = metrics or Metrics()
+    own = _Platforms() if platforms is not None else _platforms(settings, None, None, metrics)
     senders = dict(platforms) if platforms is not None else own.senders
     if not senders:
         raise BadInput(NO_PLATFORM)
-    app = await build_app(settings, clock=clock)
+    try:
+        app = await build_app(settings, clock=clock)
+    except BaseException:
+        await own.close()
+        raise
     try:
         await verify_platforms(senders)
-        pusher = Pusher(app.store, app.engine, senders, clock=clock)
-        settle_heap()
-        report = await pusher.run_once(everyone=everyone)
-    finally:
+    except BaseException:
         await own.close()
         await app.aclose()
-    if report.unreachable:
-        log.error("push_unreachable", source_errors=report.source_errors)
-        return EXIT_UNAVAILABLE
-    return EXIT_OK
+        raise
+    stop = stop_event or asyncio.Event()
+    received: list[str] = []
+    undo_signals = _on_signals(stop, received)
+    pusher = Pusher(app.store, app.engine, senders, clock=clock, metrics=metrics)
+    try:
+        settle_heap()
+        cycle = asyncio.create_task(pusher.run_once(everyone=everyone))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({cycle, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not cycle.done():
+            await _finish_pushes(pusher, {cycle}, grace)
+        report = await cycle
+        recorded = await _flush(pusher, flush_patience)
+    finally:
+        undo_signals()
+        await pusher.close()
+        await own.close()
+        await app.aclose()
+    if stop.is_set():
+        log.info(
+            "push_stopped",
+            signal=received[0] if received else None,
+            chats=report.chats,
+            handed_back=report.handed_back,
+        )
+    return _exit_code(report, recorded)
+
+
+async def _push_when_due(
+    pusher: Pusher,
+    store: Store,
+    stop: asyncio.Event,
+    clock: Clock,
+    interval: float,
+    cycles: set[asyncio.Task[Any]],
+) -> None:
+    """Start a push cycle now, then whenever the next chat falls due (at least every ``interval``
+    seconds), until ``stop``."""
+
+    async def cycle() -> None:
+        try:
+            await pusher.run_once()
+        except Exception as error:  # run_once reports its own faults; this is a last resort
+            log.error("push_cycle_failed", error=type(error).__name__, detail=detail(error))
+
+    while not stop.is_set():
+        if len(cycles) < MAX_CYCLES:
+            task = asyncio.create_task(cycle(), name="push-cycle")
+            cycles.add(task)
+            task.add_done_callback(cycles.discard)
+        wait = interval
+        now = clock().timestamp()
+        try:
+            upcoming = await store.next_due(now)
+        except Exception as error:
+            if store.unavailable(error):
+                pusher.outage.failed(error)
+            else:
+                log.warning("push_schedule_read_failed", error=type(error).__name__, detail=detail(error))
+        else:
+            if upcoming is not None:
+                wait = min(interval, max(MIN_PUSH_GAP, upcoming - now))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
 
 
 async def run_forever(
@@ -170,17 +367,16 @@ async def run_forever(
     interval: float = PUSH_INTERVAL,
     stop_event: asyncio.Event | None = None,
     metrics: Metrics | None = None,
+    grace: float = SHUTDOWN_GRACE,
+    restart_initial: float = RESTART_INITIAL,
 ) -> int:
     """Serve the platforms and push on schedule until SIGTERM/SIGINT (or ``stop_event``)."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-    from apscheduler.triggers.interval import IntervalTrigger
-
     from adapters.app import build_app
 
     stop = stop_event or asyncio.Event()
     metrics = metrics or Metrics()
     app = await build_app(settings, clock=clock, metrics=metrics)
-    platforms = _platforms(settings, app, stop)
+    platforms = _platforms(settings, app, stop, metrics)
     if not platforms.senders:
         await app.aclose()
         raise BadInput(NO_PLATFORM)
@@ -198,58 +394,46 @@ async def run_forever(
     cycles: set[asyncio.Task[Any]] = set()
     settle_heap()
 
-    async def tick() -> None:
-        if cycles:
-            return  # a cycle is still pushing; chats due meanwhile go in the next one
-        task = asyncio.current_task()
-        if task is not None:
-            cycles.add(task)
-        try:
-            await pusher.run_once()
-        except Exception as error:
-            log.exception("push_cycle_failed", error=type(error).__name__)
-        finally:
-            if task is not None:
-                cycles.discard(task)
-
-    undo_signals = _on_signals(stop)
+    received: list[str] = []
+    undo_signals = _on_signals(stop, received)
     services = {
-        asyncio.create_task(service(), name=f"platform:{name}"): name
+        asyncio.create_task(
+            supervise(name, service, stop, initial=restart_initial), name=f"platform:{name}"
+        ): name
         for name, service in platforms.services.items()
     }
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    code = EXIT_OK
-    failure: DigestError | None = None
+    scheduler: asyncio.Task[None] | None = None
+    failure: BadInput | None = None
     try:
-        scheduler.add_job(
-            tick,
-            IntervalTrigger(seconds=interval, timezone=UTC),
-            id="push",
-            next_run_time=datetime.now(UTC),
-            max_instances=2,  # a tick during a long cycle returns at once instead of being logged as skipped
-            coalesce=True,
-            misfire_grace_time=None,
+        scheduler = asyncio.create_task(
+            _push_when_due(pusher, app.store, stop, clock, interval, cycles), name="push-scheduler"
         )
-        scheduler.start()
         log.info("running", platforms=sorted(platforms.senders), push_every=interval)
         stopped: asyncio.Task[Any] = asyncio.create_task(stop.wait())
         waiting: set[asyncio.Task[Any]] = {stopped, *services}
-        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        for task in done - {stopped}:
-            error = task.exception() if not task.cancelled() else None
-            log.error("platform_stopped", platform=task.get_name(), error=str(error) if error else None)
-            if isinstance(error, DigestError) and failure is None:
-                failure = error
-            code = EXIT_FAILED
+        while not stop.is_set():
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopped}:
+                waiting.discard(task)
+                error = task.exception() if not task.cancelled() else None
+                if isinstance(error, BadInput):
+                    failure = failure or error
+                    stop.set()
+                elif error is not None:  # a supervisor never ends otherwise: say so, keep the rest
+                    log.error(
+                        "platform_supervisor_failed", platform=services[task], error=type(error).__name__
+                    )
         stopped.cancel()
+        if received:
+            log.info("stopping", signal=received[0])
     finally:
         stop.set()
-        pusher.stop()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        await _cancel_late(cycles, SHUTDOWN_GRACE)
-        await _cancel_late(services, SHUTDOWN_GRACE)
-        await asyncio.gather(*services, return_exceptions=True)
+        if scheduler is not None:
+            await _wait_or_cancel([scheduler], 1.0)
+        await _finish_pushes(pusher, cycles, grace)
+        await pusher.flush()
+        await pusher.close()
+        await _wait_or_cancel(services, grace)
         if metrics_runner is not None:
             await metrics_runner.cleanup()
         await platforms.close()
@@ -258,4 +442,4 @@ async def run_forever(
         log.info("stopped")
     if failure is not None:
         raise failure  # bad input (e.g. a refused token) exits 2 with its message
-    return code
+    return EXIT_OK

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import structlog
 
+from bot import paused as pauses
 from bot import taxonomy
 from bot.engine import BatchStatus, DigestEngine
 from bot.errors import BatchNotReady, SourceError, StaleFeed, UnknownCategory, clip
@@ -406,6 +407,18 @@ class Commands:
         if await self._store.delete_chat(chat):
             log.info("chat_unsubscribed", chat=str(chat), reason="removed")
 
+    async def chat_may_post(self, chat: ChatKey) -> bool:
+        """The platform says the bot may post in ``chat`` again: end its pause (if it was paused)
+        and make it due now, so what it missed arrives without waiting for the backoff."""
+        was = await pauses.resume(self._store, chat)
+        if was is None:
+            return False
+        settings = await self._store.get_chat(chat)
+        if settings is not None and settings.categories:
+            await self._store.set_due(chat, self._clock().timestamp())
+        log.info("chat_rights_back", chat=str(chat), refused=was.attempts)
+        return True
+
     async def chat_migrated(self, old: ChatKey, new: ChatKey) -> None:
         """The chat has a new id: move its subscription and ledger."""
         moved = await self._store.migrate_chat(old, new)
@@ -665,7 +678,13 @@ class Commands:
             next_push = t(lang, "not_known")
         else:
             next_push = format_moment(datetime.fromtimestamp(due, ZoneInfo(current.timezone)))
-        return TextReply(t(lang, "status", last=last, counts=counts, next=next_push, feed=feed))
+        text = t(lang, "status", last=last, counts=counts, next=next_push, feed=feed)
+        pause = await pauses.paused(self._store, caller.chat)
+        if pause is not None:
+            shown = ZoneInfo(zone)
+            since, retry = (format_moment(datetime.fromtimestamp(at, shown)) for at in (pause.since, pause.retry_at))
+            text += "\n" + t(lang, "status_paused", reason=pause.reason, since=since, retry=retry)
+        return TextReply(text)
 
 
 def _when(moment: datetime | None, zone: str, lang: str) -> str:

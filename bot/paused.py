@@ -48,7 +48,12 @@ class Pause:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"since": self.since, "attempts": self.attempts, "reason": self.reason, "retry_at": self.retry_at},
+            {
+                "since": self.since,
+                "attempts": self.attempts,
+                "reason": self.reason,
+                "retry_at": self.retry_at,
+            },
             ensure_ascii=False,
         )
 

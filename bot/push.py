@@ -295,7 +295,7 @@ class Pusher:
         self._digest_cache = digest_cache
         self._active: set[ChatKey] = set()
         self._unrecorded: dict[ChatKey, set[str]] = {}
-        self._workers: set[asyncio.Task[None]] = set()
+        self._pushes: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ class Pusher:
         """Cut off the chats still being pushed (at the end of a stop's grace period): each releases
         its lease and stays due; acknowledged messages are kept for ``flush``."""
         self._stopping = True
-        for task in list(self._workers):
+        for task in list(self._pushes):
             task.cancel()
 
     @property
@@ -335,6 +335,7 @@ class Pusher:
             except Exception as error:
                 self._store_failed(error, chat)
                 return False
+            self.outage.answered()
             ids.difference_update(batch)
             if not ids:
                 self._unrecorded.pop(chat, None)
@@ -360,7 +361,6 @@ class Pusher:
         if self._unrecorded:
             await self.flush()
         workers = [asyncio.create_task(self._worker(cycle)) for _ in range(self._concurrency)]
-        self._workers.update(workers)
         try:
             try:
                 if everyone:
@@ -376,7 +376,6 @@ class Pusher:
         finally:
             for task in workers:
                 task.cancel()
-            self._workers.difference_update(workers)
             cycle.digests.close()
         self._log_cycle(cycle, asyncio.get_running_loop().time() - started)
         return cycle.report
@@ -410,6 +409,7 @@ class Pusher:
         while not self._stopping:
             limit = self._page_size + len(cycle.pending) + len(self._active)
             rows = await self._store.due_chats(cycle.now_ts, limit=limit)
+            self.outage.answered()
             fresh = [
                 chat
                 for chat, _ in rows
@@ -439,6 +439,7 @@ class Pusher:
     async def _produce_everyone(self, cycle: _Cycle) -> None:
         page: list[_Job] = []
         async for settings in self._store.iter_chats(self._page_size):
+            self.outage.answered()
             if self._stopping:
                 break
             chat = settings.chat
@@ -490,7 +491,17 @@ class Pusher:
                 if self._stopping:
                     self._hand_back(job, cycle)
                     continue
-                await self._take(job, cycle)
+                push = asyncio.create_task(self._take(job, cycle))
+                self._pushes.add(push)
+                try:
+                    await push
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if current is not None and current.cancelling():
+                        raise  # the cycle itself is cancelled
+                    # only this chat was cut off (``abort``): go on handing back the queue
+                finally:
+                    self._pushes.discard(push)
 
     # -- one chat ----------------------------------------------------------------------------------------
     async def _take(self, job: _Job, cycle: _Cycle) -> None:
@@ -510,8 +521,7 @@ class Pusher:
         try:
             await self._push(job, cycle, leases)
         except asyncio.CancelledError:
-            self._count(cycle, "handed_back")
-            log.info("push_chat_cut_off", chat=str(job.chat))
+            self._count(cycle, "handed_back")  # cut off by ``abort``: stays due, lease released below
             raise
         except LeaseLost as lost:
             self._count(cycle, "skipped")
@@ -813,4 +823,3 @@ class Pusher:
             self._metrics.messages_failed.labels(platform.name, reason).inc()
         if reason in ("gone", "migrated"):
             self._count(cycle, reason)
-

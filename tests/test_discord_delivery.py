@@ -1,6 +1,6 @@
 """Discord delivery for the push: real discord.py over REST against the fake Discord, with Discord's
-errors (429 handled by discord.py, 403/404 → ChatGone, 5xx → DeliveryFailed); and the push itself,
-end to end through ``arxiv-digest run``'s wiring."""
+errors (429 handled by discord.py, missing permissions → NoRights, other 403s and 404 → ChatGone,
+5xx → DeliveryFailed); and the push itself, end to end through ``arxiv-digest run``'s wiring."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from adapters.discord import DiscordPlatform, build_platform
 from adapters.discord.endpoints import current_endpoints, restore_endpoints
 from adapters.runner import push_once, run_forever
 from bot import listing
-from bot.errors import ChatGone, DeliveryFailed
+from bot.errors import ChatGone, DeliveryFailed, NoRights, TokenRejected
 from bot.models import ChatKey, ChatSettings, Digest
 from bot.settings import Settings
 from bot.store import open_store
@@ -30,6 +30,7 @@ from tests.fakes.discord import (
     FakeDiscord,
     Scripted,
     missing_access,
+    missing_permissions,
     rate_limited,
     server_error,
     unknown_channel,
@@ -161,9 +162,9 @@ async def test_429_without_via_is_not_retried(fake: FakeDiscord, platform: Disco
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (missing_access(), ChatGone),
+        (missing_access(), NoRights),
         (unknown_channel(), ChatGone),
-        (Scripted(403, {"message": "Missing Permissions", "code": 50013}), ChatGone),
+        (missing_permissions(), NoRights),
         (Scripted(403, {"message": "Cannot send messages to this user", "code": 50007}), ChatGone),
         (server_error(503), DeliveryFailed),
         (Scripted(400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}), DeliveryFailed),
@@ -172,7 +173,8 @@ async def test_429_without_via_is_not_retried(fake: FakeDiscord, platform: Disco
 async def test_errors_as_discord_defines_them(
     fake: FakeDiscord, platform: DiscordPlatform, reply: Scripted, expected: type[Exception]
 ) -> None:
-    """403 and 404 mean the channel is gone for the bot; 5xx and other refusals are failed deliveries."""
+    """Missing Access/Permissions mean a missing right; other 403s and 404 mean the channel is gone
+    for the bot; 5xx and other refusals are failed deliveries."""
     fake.script(fake.default_channel, reply)
     acks = Acks()
     with pytest.raises(expected):
@@ -208,13 +210,19 @@ async def test_unknown_or_invalid_channel_is_gone(
         await platform.send_text(chat(chat_id), "hello")
 
 
-async def test_refused_token_is_a_failed_delivery(fake: FakeDiscord) -> None:
-    """A token Discord refuses fails the delivery without showing the token anywhere."""
+async def test_refused_token_is_token_rejected(fake: FakeDiscord) -> None:
+    """A token Discord refuses is TokenRejected naming DISCORD_BOT_TOKEN, never showing the token,
+    and later sends fail the same way without logging in again."""
     sender = build_platform(discord_settings(fake, token="wrong-token"))
     try:
-        with pytest.raises(DeliveryFailed) as caught:
+        with pytest.raises(TokenRejected) as caught:
             await sender.send_text(chat(fake.default_channel), "hello")
+        assert caught.value.setting == "DISCORD_BOT_TOKEN"
         assert "wrong-token" not in str(caught.value) and "wrong-token" not in repr(sender)
+        logins = fake.requests.count(("GET", "/api/v10/users/@me"))
+        with pytest.raises(TokenRejected):
+            await sender.send_text(chat(fake.default_channel), "again")
+        assert fake.requests.count(("GET", "/api/v10/users/@me")) == logins
     finally:
         await sender.aclose()
 
@@ -252,10 +260,10 @@ async def test_push_once_delivers_and_unsubscribes_gone_channels(
     fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path
 ) -> None:
     """``arxiv-digest push --now`` sends each subscribed channel its digest once, and a channel that
-    answers 403 Missing Access is unsubscribed."""
+    answers 404 Unknown Channel is unsubscribed."""
     settings = full_settings(fake, arxiv, tmp_path)
     good, gone = fake.default_channel, fake.guilds[fake.default_guild]["channels"][1]["id"]
-    fake.script(gone, missing_access())
+    fake.script(gone, unknown_channel())
     base = ChatSettings(chat(good), categories=tuple(CATEGORIES))
     await subscribe(settings, base, replace(base, chat=chat(gone)))
     assert await push_once(settings, everyone=True, clock=lambda: NOW) == 0

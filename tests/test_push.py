@@ -2,185 +2,38 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.delivery import OnSent
-from bot.engine import DigestEngine
-from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
 from bot.i18n import t
-from bot.metrics import Metrics
-from bot.models import ChatKey, ChatSettings, Digest
-from bot.push import Pusher
+from bot.models import ChatKey, ChatSettings
 from bot.schedule import pending_retry
-from bot.source import ArxivSource
 from bot.store.base import Store
-from bot.summary import NoSummarizer
-from bot.throttle import Throttle
-from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss, paged_api
-
-PLATFORM = "test"
-WED = date(2026, 9, 23)
-THU = date(2026, 9, 24)
-THU_0800 = datetime(2026, 9, 24, 8, 0, tzinfo=UTC)
-FRI_0800 = datetime(2026, 9, 25, 8, 0, tzinfo=UTC)
-
-
-def item(n: int, categories: Sequence[str], announce: str = "new") -> dict[str, Any]:
-    """One feed item, id ``2609.0000n``."""
-    return {
-        "id": f"2609.{n:05d}",
-        "version": 1,
-        "title": f"Paper {n}",
-        "authors": ["Ada Lovelace"],
-        "categories": list(categories),
-        "announce_type": announce,
-        "abstract": f"We propose method {n}.",
-    }
-
-
-def ids(*numbers: int) -> set[str]:
-    return {f"2609.{n:05d}" for n in numbers}
-
-
-def thursday_items() -> list[dict[str, Any]]:
-    """cs.DC papers 1-5, cs.LG papers 6-9, paper 10 in cs.LG cross-listed to cs.DC."""
-    return (
-        [item(n, ["cs.DC"]) for n in range(1, 6)]
-        + [item(n, ["cs.LG"]) for n in range(6, 10)]
-        + [item(10, ["cs.LG", "cs.DC"])]
-    )
-
-
-def wednesday_items() -> list[dict[str, Any]]:
-    """cs.DC papers 21-23."""
-    return [item(n, ["cs.DC"]) for n in range(21, 24)]
-
-
-@dataclass
-class RecordingPlatform:
-    """A platform that sends ``per_message`` papers per message and records every acknowledged one.
-
-    ``gone`` chats raise ChatGone; ``migrate`` maps a chat id to its new id (raised after
-    ``migrate_after`` acknowledged messages); ``fail`` maps a chat id to the number of messages
-    acknowledged before DeliveryFailed is raised, once. With ``log`` set, each acknowledged message
-    is appended to that file (tagged with ``tag``) before ``on_sent``; ``delay`` is the time a
-    message takes to send.
-    """
-
-    name: str = PLATFORM
-    per_message: int = 2
-    sent: list[tuple[str, list[str]]] = field(default_factory=list)
-    gone: set[str] = field(default_factory=set)
-    migrate: dict[str, str] = field(default_factory=dict)
-    migrate_after: int = 0
-    fail: dict[str, int] = field(default_factory=dict)
-    retry_after: float | None = None
-    log: Path | None = None
-    tag: str = ""
-    delay: float = 0.0
-    digests: list[tuple[str, Digest]] = field(default_factory=list)
-
-    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
-        self.digests.append((chat.chat_id, digest))
-        papers = [p.id for p in digest.all_papers]
-        for number, start in enumerate(range(0, len(papers), self.per_message)):
-            part = papers[start : start + self.per_message]
-            if chat.chat_id in self.gone:
-                raise ChatGone(f"{chat}: bot was blocked by the user")
-            if chat.chat_id in self.migrate and number >= self.migrate_after:
-                raise ChatMigrated(self.migrate[chat.chat_id])
-            if self.fail.get(chat.chat_id) == number:
-                del self.fail[chat.chat_id]
-                raise DeliveryFailed(f"{chat}: unreachable", retry_after=self.retry_after)
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            self.sent.append((chat.chat_id, part))
-            if self.log is not None:
-                with self.log.open("a", encoding="utf-8") as out:
-                    out.write(json.dumps({"chat": chat.chat_id, "ids": part, "tag": self.tag}) + "\n")
-            await on_sent(part)
-
-    async def send_text(self, chat: ChatKey, text: str) -> None:
-        self.sent.append((chat.chat_id, [text]))
-
-    def papers_of(self, chat_id: str) -> list[str]:
-        return [paper for chat, part in self.sent if chat == chat_id for paper in part]
-
-
-class Clock:
-    """A settable clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class Rig:
-    store: Store
-    fake: FakeArxiv
-    engine: DigestEngine
-    platform: RecordingPlatform
-    clock: Clock
-    metrics: Metrics
-
-    def pusher(self, **options: Any) -> Pusher:
-        return Pusher(
-            self.store,
-            self.engine,
-            {PLATFORM: self.platform},
-            clock=self.clock,
-            metrics=self.metrics,
-            **options,
-        )
-
-    async def subscribe(
-        self,
-        chat_id: str,
-        categories: Sequence[str],
-        due: datetime | None = THU_0800,
-        language: str = "en",
-        push_time: str = "08:00",
-        timezone: str = "UTC",
-        platform: str = PLATFORM,
-    ) -> ChatKey:
-        chat = ChatKey(platform, chat_id)
-        await self.store.put_chat(
-            ChatSettings(chat, tuple(categories), push_time=push_time, timezone=timezone, language=language)
-        )
-        if due is not None:
-            await self.store.set_due(chat, due.timestamp())
-        return chat
-
-    async def due(self, chat_id: str) -> datetime | None:
-        at = await self.store.get_due(ChatKey(PLATFORM, chat_id))
-        return None if at is None else datetime.fromtimestamp(at, UTC)
+from tests.push_rig import (
+    FRI_0800,
+    PLATFORM,
+    THU,
+    THU_0800,
+    WED,
+    Rig,
+    ids,
+    item,
+    push_rig,
+    thursday_items,
+    wednesday_items,
+)
 
 
 @pytest.fixture
 async def rig(fake_arxiv: FakeArxiv, store: Store) -> AsyncIterator[Rig]:
     """A push on the test store, a fake arXiv showing Thursday's batch, at Thursday 08:00 UTC."""
-    settings = settings_for(fake_arxiv)
-    source = ArxivSource(settings, Throttle(store, "arxiv", 0.0))
-    clock = Clock(THU_0800)
-    engine = DigestEngine(store, source, NoSummarizer(), clock=clock)
-    fake_arxiv.set_feed(make_rss(THU, thursday_items(), ["cs.DC", "cs.LG"]))
-    try:
-        yield Rig(store, fake_arxiv, engine, RecordingPlatform(), clock, Metrics())
-    finally:
-        await source.aclose()
+    async with push_rig(fake_arxiv, store) as made:
+        yield made
 
 
 async def test_due_chats_get_their_papers_once(rig: Rig) -> None:

@@ -29,7 +29,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
 from tests.paths import ROOT
 from tests.processes import spawn
-from tests.test_push import PLATFORM, THU, THU_0800, ids, thursday_items
+from tests.push_rig import PLATFORM, THU, THU_0800, ids, thursday_items
 
 CATEGORY_SETS = [("cs.DC",), ("cs.LG",), ("cs.DC", "cs.LG")]
 EXPECTED = {
@@ -51,7 +51,7 @@ async def worker(config: dict[str, Any]) -> None:
     from bot.source import ArxivSource
     from bot.summary import NoSummarizer
     from bot.throttle import Throttle
-    from tests.test_push import RecordingPlatform
+    from tests.push_rig import RecordingPlatform
 
     configure("WARNING")
     settings = Settings(

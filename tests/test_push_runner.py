@@ -27,7 +27,7 @@ from tests.fakes.discord import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.feeds import make_rss
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram
-from tests.test_push import THU, THU_0800, ids, thursday_items
+from tests.push_rig import THU, THU_0800, ids, thursday_items
 
 ABS = re.compile(r"https://arxiv\.org/abs/([0-9]{4}\.[0-9]{5})")
 CHATS = {"1001": ("cs.DC",), "1002": ("cs.LG",), "-1001557912345": ("cs.DC", "cs.LG")}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import redis.asyncio as redis
 
 from bot.errors import BadInput
 from bot.models import DISLIKE, LIKE, ChatKey, ChatSettings, Feedback
@@ -16,6 +18,7 @@ from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store
 from bot.store.redis import RedisStore, redact_url
 from bot.store.sqlite import SQLiteStore, next_slot, sqlite_path
 from tests.paths import ROOT
+from tests.ports import free_port
 from tests.processes import spawn
 
 TG = ChatKey("telegram", "-1001234")
@@ -332,6 +335,58 @@ async def test_claim_expires(store: Store) -> None:
     assert await store.release("job", "a") is False
 
 
+async def test_claim_expires_by_the_given_clock(store: Store) -> None:
+    """With ``now`` given, a claim ends exactly at now + ttl by that clock: no waiting needed."""
+    assert await store.claim("job", "a", 30, now=1000.0) is True
+    assert await store.claim("job", "b", 30, now=1029.9) is False
+    assert await store.holder("job", now=1029.9) == ("a", pytest.approx(1030.0))
+    assert await store.claim("job", "a", 30, now=1020.0) is True  # renewed: ends at 1050
+    assert await store.claim("job", "b", 30, now=1049.0) is False
+    assert await store.holder("job", now=1050.5) is None
+    assert await store.claim("job", "b", 30, now=1050.5) is True
+    assert await store.holder("job", now=1051.0) == ("b", pytest.approx(1080.5))
+
+
+async def test_release_by_the_given_clock(store: Store) -> None:
+    """Releasing an unexpired claim frees it; one already lapsed reports False; another owner's
+    claim is never released."""
+    assert await store.claim("job", "a", 30, now=1000.0) is True
+    assert await store.release("job", "b", now=1001.0) is False
+    assert await store.holder("job", now=1001.0) == ("a", pytest.approx(1030.0))
+    assert await store.release("job", "a", now=1001.0) is True
+    assert await store.holder("job", now=1001.0) is None
+    assert await store.claim("job", "a", 30, now=2000.0) is True
+    assert await store.release("job", "a", now=2031.0) is False
+    assert await store.claim("job", "b", 30, now=2031.0) is True
+
+
+async def test_holder_with_the_backend_clock(store: Store) -> None:
+    """Without ``now`` the backend's clock decides: the holder and an end about ttl from now."""
+    assert await store.holder("job") is None
+    assert await store.claim("job", "a", 30) is True
+    found = await store.holder("job")
+    assert found is not None and found[0] == "a"
+    assert found[1] == pytest.approx(time.time() + 30, abs=5)
+
+
+async def test_next_due_after(store: Store) -> None:
+    """The earliest due time strictly after a moment, or None."""
+    assert await store.next_due(0.0) is None
+    await store.set_due(TG, 100.0)
+    await store.set_due(DC, 250.0)
+    assert await store.next_due(0.0) == 100.0
+    assert await store.next_due(100.0) == 250.0
+    assert await store.next_due(250.0) is None
+
+
+async def test_unavailable_tells_outages_from_bugs(store: Store) -> None:
+    """Connection failures count as the store being unavailable; programming errors do not."""
+    assert store.unavailable(ConnectionRefusedError()) is True
+    assert store.unavailable(TimeoutError()) is True
+    assert store.unavailable(KeyError("x")) is False
+    assert store.unavailable(ValueError("x")) is False
+
+
 async def test_concurrent_claims_one_winner(store: Store) -> None:
     """Twenty concurrent claims by different owners: exactly one succeeds."""
     results = await asyncio.gather(*(store.claim("race", f"owner-{i}", 30) for i in range(20)))
@@ -548,3 +603,17 @@ async def test_open_store_picks_backend(tmp_path: Path, redis_url: str) -> None:
         await redis_store.close()
     with pytest.raises(BadInput):
         await open_store("mysql://x", "p:")
+
+
+async def test_redis_store_unavailable_when_its_server_is_gone(redis_url: str) -> None:
+    """A Redis store whose server refuses connections raises an error it classifies as unavailable."""
+    port = free_port()
+    store = await RedisStore.connect(redis_url, "p:")
+    other = RedisStore(redis.Redis.from_url(f"redis://127.0.0.1:{port}/0"), f"redis://127.0.0.1:{port}/0", "p:")
+    try:
+        with pytest.raises(Exception) as caught:
+            await other.get_chat(TG)
+        assert store.unavailable(caught.value)
+    finally:
+        await other.close()
+        await store.close()

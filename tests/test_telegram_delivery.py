@@ -9,23 +9,26 @@ import pytest
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from adapters.telegram.app import build_platform
-from adapters.telegram.delivery import TelegramPlatform, chat_key, chat_target
+from adapters.telegram.app import build_platform, make_bot
+from adapters.telegram.delivery import SEND_READ_TIMEOUT, TelegramPlatform, chat_key, chat_target
 from adapters.telegram.limits import FloodControl, TelegramRateLimiter
 from adapters.telegram.render import render_digest
-from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
+from bot.metrics import Metrics
 from bot.models import ChatKey
 from bot.settings import Settings
 from tests.factories import digest, paper
 from tests.fakes.telegram import (
     FakeError,
     FakeTelegram,
+    accepted_late,
     bot_blocked,
     bot_kicked,
     cant_parse_entities,
     chat_not_found,
     error_body,
     group_migrated,
+    not_enough_rights,
     parse_html,
     server_error,
     stall,
@@ -114,14 +117,27 @@ async def test_topic_delivery(setup: Setup) -> None:
 
 
 async def test_retry_after_waits_and_sends_once(setup: Setup) -> None:
-    """429: wait retry_after seconds, then send the message once."""
-    setup.tg.fail(too_many_requests(14), chat_id=10081232)
+    """429 with a short retry_after: wait that many seconds, then send the message once."""
+    setup.tg.fail(too_many_requests(5), chat_id=10081232)
     on_sent = Sent(setup.tg)
     await setup.platform.send_digest(PRIVATE, digest([paper(1)]), on_sent)
-    assert setup.sleeps == [14.0]
+    assert setup.sleeps == [5.0]
     assert len(setup.tg.sent) == 1
     assert len(setup.tg.rejected) == 1
     assert on_sent.calls == [(("2609.00001",), 1)]
+
+
+@pytest.mark.parametrize("seconds", [14, 120])
+async def test_long_retry_after_fails_at_once(setup: Setup, seconds: int) -> None:
+    """429 with a retry_after longer than the policy waits in place fails the send at once with that
+    retry_after (the push reschedules the chat): nothing is waited for, nothing sent or acknowledged."""
+    setup.tg.fail(too_many_requests(seconds), chat_id=10081232, times=None)
+    on_sent = Sent(setup.tg)
+    with pytest.raises(DeliveryFailed) as caught:
+        await setup.platform.send_digest(PRIVATE, digest([paper(1)]), on_sent)
+    assert caught.value.retry_after == float(seconds)
+    assert setup.sleeps == []
+    assert setup.tg.sent == [] and on_sent.calls == []
 
 
 async def test_retry_after_without_end_fails(setup: Setup) -> None:
@@ -240,3 +256,97 @@ async def test_errors_never_show_the_token(setup: Setup) -> None:
     assert len(failures) == 3
     secret = setup.tg.token.split(":")[1]
     assert all(secret not in str(f) and secret not in repr(f) for f in failures)
+
+
+NO_RIGHTS = [
+    not_enough_rights(),
+    FakeError(400, error_body(400, "Bad Request: have no rights to send a message")),
+    FakeError(400, error_body(400, "Bad Request: need administrator rights in the channel chat")),
+    FakeError(400, error_body(400, "Bad Request: CHAT_WRITE_FORBIDDEN")),
+    FakeError(403, error_body(403, "Forbidden: CHAT_WRITE_FORBIDDEN")),
+    FakeError(400, error_body(400, "Bad Request: TOPIC_CLOSED")),
+]
+
+
+@pytest.mark.parametrize("error", NO_RIGHTS)
+async def test_missing_right_is_no_rights_not_gone(setup: Setup, error: FakeError) -> None:
+    """A muted bot, a channel admin without the posting right, a closed topic: NoRights carrying
+    Telegram's words, never ChatGone; nothing is acknowledged."""
+    setup.tg.fail(error, chat_id=10081232, times=None)
+    on_sent = Sent(setup.tg)
+    with pytest.raises(NoRights) as caught:
+        await setup.platform.send_digest(PRIVATE, digest([paper(1)]), on_sent)
+    assert isinstance(error.body, dict)
+    assert caught.value.reason.lower() in str(error.body["description"]).lower()
+    assert on_sent.calls == [] and setup.tg.sent == []
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Forbidden: bot is not a member of the channel chat", "Forbidden: bot can't initiate conversation with a user"],
+)
+async def test_not_a_member_is_gone(setup: Setup, description: str) -> None:
+    """403s that say the bot is not in the chat (or may never write to that user) are removals."""
+    setup.tg.fail(FakeError(403, error_body(403, description)), chat_id=10081232, times=None)
+    with pytest.raises(ChatGone):
+        await setup.platform.send_text(PRIVATE, "hello")
+
+
+async def test_refused_token_is_token_rejected_once() -> None:
+    """A token Telegram refuses is TokenRejected naming TELEGRAM_BOT_TOKEN (never the token); later
+    sends fail the same way without asking Telegram again."""
+    async with FakeTelegram() as tg:
+        wrong = "987654:not-the-right-token"
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token=wrong,  # type: ignore[arg-type]
+            telegram_api_url=tg.api_url,
+        )
+        platform = build_platform(settings, flood=FloodControl(UNLIMITED), policy=QUICK_RETRY)
+        try:
+            with pytest.raises(TokenRejected) as caught:
+                await platform.send_text(PRIVATE, "hello")
+            assert caught.value.setting == "TELEGRAM_BOT_TOKEN"
+            assert "not-the-right-token" not in str(caught.value)
+            asked = tg.unauthorized
+            with pytest.raises(TokenRejected):
+                await platform.send_text(PRIVATE, "again")
+            assert tg.unauthorized == asked == 1
+        finally:
+            await platform.close()
+        assert tg.sent == []
+
+
+async def test_accepted_but_late_answer_counts_a_possible_repeat() -> None:
+    """A send Telegram delivered but answered after the client's read timeout is sent again (so
+    nothing is lost) and counted as a possible repeat in the metrics; a refused connection is not."""
+    metrics = Metrics()
+    async with FakeTelegram() as tg:
+        bot = ExtBot(
+            tg.token,
+            base_url=tg.api_url,
+            request=HTTPXRequest(read_timeout=0.2),
+            rate_limiter=TelegramRateLimiter(FloodControl(UNLIMITED)),
+        )
+        async with TelegramPlatform(bot, policy=QUICK_RETRY, owns_bot=True, metrics=metrics) as platform:
+            tg.fail(accepted_late(0.6))
+            await platform.send_text(PRIVATE, "hello")
+            assert [m.text for m in tg.sent] == ["hello", "hello"]
+            assert platform.possible_repeats == 1
+            tg.fail(server_error(502))
+            await platform.send_text(PRIVATE, "again")
+            assert platform.possible_repeats == 1
+    counted = metrics.registry.get_sample_value("arxiv_digest_possible_repeats_total", {"platform": "telegram"})
+    assert counted == 1.0
+
+
+def test_sends_wait_long_enough_for_telegram() -> None:
+    """The bot the push and the replies send through waits SEND_READ_TIMEOUT (20 s) for an answer,
+    not python-telegram-bot's 5 s default."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token="123:abc",  # type: ignore[arg-type]
+    )
+    request = make_bot(settings).request
+    assert isinstance(request, HTTPXRequest)
+    assert request.read_timeout == SEND_READ_TIMEOUT >= 20.0

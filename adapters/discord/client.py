@@ -7,13 +7,19 @@ DM is a personal subscription). Changing a guild channel's settings needs Manage
 Server. Replies that concern only the caller are ephemeral; digests and settings changes are public.
 The only gateway intent is ``guilds`` (no privileged intent): it tells the bot when it is removed
 from a guild or a subscribed channel or thread is deleted, and those channels are unsubscribed.
+
+One bad event never stops the bot: an event discord.py cannot parse (a payload missing a field it
+expects raises inside its parser) is dropped with one log line, and an event handler that fails
+logs one line; the gateway connection and every other event go on. Whatever still ends the client
+is the supervisor's business (``adapters.runner``): it reconnects with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, TypeAlias
@@ -39,6 +45,7 @@ from bot.errors import BadInput
 from bot.i18n import KEYS, LANGUAGE_NAMES, primary, t
 from bot.language import canonical_language
 from bot.models import ChatKey, ChatSettings
+from bot.outage import detail
 from bot.render import category_name
 from bot.settings import Settings
 from bot.store.base import Store
@@ -241,6 +248,18 @@ class Translator(app_commands.Translator):
 # -- the client -----------------------------------------------------------------------------------------
 
 
+def _guarded_parser(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as error:
+            log.error(
+                "discord_event_dropped", gateway_event=event, error=type(error).__name__, detail=detail(error)
+            )
+
+    return guarded
+
+
 class Tree(app_commands.CommandTree["DigestClient"]):
     async def on_error(self, interaction: DigestInteraction, error: app_commands.AppCommandError) -> None:
         await interaction.client.command_failed(interaction, error)
@@ -262,6 +281,24 @@ class DigestClient(discord.Client):
         self.store = store
         self.tree = Tree(self)
         self._register()
+        self._guard_parsers()
+
+    def _guard_parsers(self) -> None:
+        """Wrap discord.py's gateway event parsers so one event it cannot parse is dropped with a
+        log line instead of ending the connection (and the process with it)."""
+        parsers = self._connection.parsers
+        for event, parse in list(parsers.items()):
+            parsers[event] = _guarded_parser(event, parse)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """An event handler failed: one line, and the bot goes on."""
+        error = sys.exc_info()[1]
+        log.error(
+            "discord_handler_failed",
+            handler=event_method,
+            error=type(error).__name__ if error is not None else None,
+            detail=detail(error) if error is not None else None,
+        )
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(Translator())

@@ -1,9 +1,12 @@
 """Discord as a delivery platform for the push: digests and text over REST.
 
 discord.py handles rate limits itself (it waits ``retry_after`` on a 429 and retries); a wait longer
-than ``max_ratelimit_timeout`` comes back as ``DeliveryFailed`` carrying ``retry_after``. A channel
-the bot can no longer reach (403 Missing Access and other 403s, 404 Unknown Channel) is ``ChatGone``;
-server errors that outlast discord.py's retries and network failures are ``DeliveryFailed``.
+than ``max_ratelimit_timeout`` (``MAX_RATELIMIT_WAIT``, 10 s) comes back as ``DeliveryFailed``
+carrying ``retry_after``, so the push reschedules the channel instead of waiting for minutes. A
+missing right (403 50013 Missing Permissions, 50001 Missing Access) is ``NoRights``: delivery pauses
+and the channel keeps its settings. A channel that is gone (404 Unknown Channel, other 403s such as
+50007 for a user who closed their DMs) is ``ChatGone``. A refused token is ``TokenRejected``; server
+errors that outlast discord.py's retries and network failures are ``DeliveryFailed``.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ import structlog
 
 from adapters.discord.render import render_digest, render_text
 from bot.delivery import OnSent
-from bot.errors import BadSetting, ChatGone, DeliveryError, DeliveryFailed
+from bot.errors import BadSetting, ChatGone, DeliveryError, DeliveryFailed, NoRights, TokenRejected
 from bot.models import ChatKey, Digest
 
 log = structlog.get_logger(__name__)
 
 PLATFORM = "discord"
-MAX_RATELIMIT_WAIT = 60.0
-"""Longest 429 wait discord.py sleeps through during a push; longer ones fail the delivery."""
+TOKEN_SETTING = "DISCORD_BOT_TOKEN"
+MAX_RATELIMIT_WAIT = 10.0
+"""Longest 429 wait discord.py sleeps through (a push, a command reply); longer ones fail the
+delivery with their ``retry_after``."""
+NO_RIGHTS_CODES = frozenset({50001, 50013})
+"""Discord's JSON error codes for a bot that is in the guild but lacks a permission there
+(Missing Access, Missing Permissions)."""
 
 T = TypeVar("T")
 
@@ -53,14 +61,18 @@ def delivery_error(chat: ChatKey, error: Exception) -> DeliveryError:
     """discord.py's exception for one send, as the delivery error the push understands."""
     if isinstance(error, discord.RateLimited):
         return DeliveryFailed(f"Discord rate limit on {chat}", retry_after=error.retry_after)
+    if isinstance(error, discord.LoginFailure) or (
+        isinstance(error, discord.HTTPException) and error.status == 401
+    ):
+        return TokenRejected("Discord", TOKEN_SETTING)
+    if isinstance(error, discord.Forbidden) and error.code in NO_RIGHTS_CODES:
+        return NoRights(f"{error.text or 'Missing Permissions'} (code {error.code})")
     if isinstance(error, discord.Forbidden | discord.NotFound):
         return ChatGone(
             f"Discord refused {chat}: {error.status} {error.text or ''} (code {error.code})".strip()
         )
     if isinstance(error, discord.DiscordServerError):
         return DeliveryFailed(f"Discord server error {error.status} for {chat}")
-    if isinstance(error, discord.LoginFailure):
-        return DeliveryFailed("Discord refused the bot token (DISCORD_BOT_TOKEN)")
     if isinstance(error, discord.HTTPException):
         return DeliveryFailed(f"Discord rejected a message to {chat}: {error.status} (code {error.code})")
     return DeliveryFailed(f"Discord unreachable for {chat}: {type(error).__name__}")
@@ -79,6 +91,10 @@ async def guarded(chat: ChatKey, call: Callable[[], Awaitable[T]]) -> T:
         code = getattr(error, "code", None)
         if isinstance(translated, ChatGone):
             log.warning("discord_chat_gone", chat=str(chat), status=status, code=code)
+        elif isinstance(translated, NoRights):
+            log.warning("discord_no_rights", chat=str(chat), status=status, code=code)
+        elif isinstance(translated, TokenRejected):
+            log.error("discord_token_rejected", setting=TOKEN_SETTING)
         else:
             log.warning(
                 "discord_delivery_failed",
@@ -114,16 +130,23 @@ class DiscordPlatform:
         self._client = client
         self._token = token
         self._login_lock = asyncio.Lock()
+        self._rejected: TokenRejected | None = None
 
     async def _ready(self, chat: ChatKey) -> discord.Client:
         if self._client.user is not None:
             return self._client
         async with self._login_lock:
+            if self._rejected is not None:
+                raise self._rejected  # a refused token stays refused: no login per channel
             if self._client.user is None:
                 if self._token is None:
                     raise DeliveryFailed("the Discord client is not logged in")
                 token = self._token
-                await guarded(chat, lambda: self._client.login(token))
+                try:
+                    await guarded(chat, lambda: self._client.login(token))
+                except TokenRejected as rejected:
+                    self._rejected = rejected
+                    raise
         return self._client
 
     async def verify(self) -> str:
@@ -135,6 +158,7 @@ class DiscordPlatform:
                     try:
                         await self._client.login(self._token)
                     except discord.LoginFailure:
+                        self._rejected = TokenRejected("Discord", TOKEN_SETTING)
                         raise token_rejected() from None
         return str(self._client.user) if self._client.user is not None else "not logged in"
 

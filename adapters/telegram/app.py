@@ -10,7 +10,9 @@ change its settings, pass the text to ``Commands.handle``, and deliver the reply
   may change subscriptions or settings; anonymous admins (posting as the group) count as admins.
   In channels only admins can post, so a channel post may change them.
 * The bot removed, kicked or blocked (``my_chat_member``) → the chat is unsubscribed; a group that
-  became a supergroup (``migrate_to_chat_id``) keeps its subscription under the new id.
+  became a supergroup (``migrate_to_chat_id``) keeps its subscription under the new id. A bot muted
+  or without the right to post is never unsubscribed: its delivery is paused (``bot.paused``), and
+  when ``my_chat_member`` says it may post again the pause ends and the chat is pushed at once.
 * Long polling by default; with ``TELEGRAM_WEBHOOK_URL`` a webhook server (secret token checked),
   so several replicas can sit behind one load balancer.
 """
@@ -27,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Message, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -42,12 +44,22 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply, parse_command
-from bot.errors import ChatGone, ChatMigrated, DeliveryFailed
+from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
+from bot.metrics import Metrics
 from bot.models import ChatKey
 from bot.settings import Settings
 from bot.store.base import Store
 
-from .delivery import PLATFORM, RetryPolicy, Sleep, TelegramPlatform, chat_key, chat_target, token_rejected
+from .delivery import (
+    PLATFORM,
+    SEND_READ_TIMEOUT,
+    RetryPolicy,
+    Sleep,
+    TelegramPlatform,
+    chat_key,
+    chat_target,
+    token_rejected,
+)
 from .limits import CommandOrder, FloodControl, TelegramRateLimiter
 
 log = structlog.get_logger(__name__)
@@ -96,6 +108,15 @@ class AdminCache:
                 self._entries.clear()
         self._entries[(chat_id, user_id)] = (now + self.ttl, admin)
         return admin
+
+
+def may_post(member: ChatMember) -> bool:
+    """Whether the bot, as this member of a chat, may send messages there."""
+    if member.status in REMOVED:
+        return False
+    if isinstance(member, ChatMemberRestricted):
+        return member.can_send_messages
+    return not (isinstance(member, ChatMemberAdministrator) and member.can_post_messages is False)
 
 
 def message_chat(message: Message) -> ChatKey:
@@ -204,29 +225,40 @@ class Handlers:
             await self.remove_chat(chat)
         except ChatMigrated as error:
             await self.commands.chat_migrated(chat, chat_key(error.new_chat_id))
-        except DeliveryFailed as error:
+        except NoRights as error:
+            log.warning("telegram_reply_no_rights", chat=str(chat), reason=error.reason)
+        except (DeliveryFailed, TokenRejected) as error:
             log.warning("telegram_reply_failed", chat=str(chat), reason=str(error))
 
     async def on_my_chat_member(self, update: Update, context: Context) -> None:
         change = update.my_chat_member
-        if change is None or change.new_chat_member.status not in REMOVED:
+        if change is None:
             return
-        log.info("telegram_bot_removed", chat_id=change.chat.id, status=change.new_chat_member.status)
-        await self.remove_chat(chat_key(change.chat.id), forum=bool(change.chat.is_forum))
+        member = change.new_chat_member
+        chat = chat_key(change.chat.id)
+        if member.status in REMOVED:
+            log.info("telegram_bot_removed", chat_id=change.chat.id, status=member.status)
+            await self.remove_chat(chat, forum=bool(change.chat.is_forum))
+        elif may_post(member) and not may_post(change.old_chat_member):
+            for each in await self.with_topics(chat, forum=bool(change.chat.is_forum)):
+                await self.commands.chat_may_post(each)
 
     async def remove_chat(self, chat: ChatKey, forum: bool = False) -> None:
         """Unsubscribe a chat; for a forum supergroup, every topic of it too."""
-        await self.commands.chat_removed(chat)
+        for each in await self.with_topics(chat, forum):
+            await self.commands.chat_removed(each)
+
+    async def with_topics(self, chat: ChatKey, forum: bool) -> list[ChatKey]:
+        """The chat, and for a forum supergroup every subscribed topic of it."""
         if not forum:
-            return
+            return [chat]
         prefix = f"{chat.chat_id}:"
         topics = [
             settings.chat
             async for settings in self.store.iter_chats()
             if settings.chat.platform == PLATFORM and settings.chat.chat_id.startswith(prefix)
         ]
-        for topic in topics:
-            await self.commands.chat_removed(topic)
+        return [chat, *topics]
 
     async def on_migrate(self, update: Update, context: Context) -> None:
         message = update.message
@@ -263,12 +295,13 @@ def _file_url(api_url: str) -> str:
 
 
 def make_bot(settings: Settings, flood: FloodControl | None = None) -> ExtBot[None]:
-    """A bot on ``TELEGRAM_API_URL`` whose messages go through the flood limiter."""
+    """A bot on ``TELEGRAM_API_URL`` whose messages go through the flood limiter, waiting
+    ``SEND_READ_TIMEOUT`` seconds for each answer."""
     return ExtBot(
         token=_token(settings),
         base_url=settings.telegram_api_url,
         base_file_url=_file_url(settings.telegram_api_url),
-        request=HTTPXRequest(connection_pool_size=64),
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=SEND_READ_TIMEOUT),
         rate_limiter=TelegramRateLimiter(flood or FloodControl()),
     )
 
@@ -278,9 +311,12 @@ def build_platform(
     flood: FloodControl | None = None,
     policy: RetryPolicy | None = None,
     sleep: Sleep = asyncio.sleep,
+    metrics: Metrics | None = None,
 ) -> TelegramPlatform:
     """The platform the push sends through; share ``flood`` with ``run_telegram`` in one process."""
-    return TelegramPlatform(make_bot(settings, flood), policy=policy, sleep=sleep, owns_bot=True)
+    return TelegramPlatform(
+        make_bot(settings, flood), policy=policy, sleep=sleep, owns_bot=True, metrics=metrics
+    )
 
 
 def build_application(
@@ -293,12 +329,13 @@ def build_application(
     admins: AdminCache | None = None,
     sleep: Sleep = asyncio.sleep,
     typing_every: float = TYPING_EVERY,
+    metrics: Metrics | None = None,
 ) -> TelegramApp:
     """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
     application: TelegramApp = (
         ApplicationBuilder().bot(make_bot(settings, flood)).concurrent_updates(True).job_queue(None).build()
     )
-    platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep)
+    platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep, metrics=metrics)
     handlers = Handlers(commands, store, platform, admins or AdminCache(), typing_every=typing_every)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     application.add_handler(
@@ -343,6 +380,7 @@ class TelegramService:
         sleep: Sleep = asyncio.sleep,
         poll_timeout: int = 10,
         typing_every: float = TYPING_EVERY,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
@@ -355,6 +393,7 @@ class TelegramService:
             admins=admins,
             sleep=sleep,
             typing_every=typing_every,
+            metrics=metrics,
         )
         self.mode = "webhook" if settings.telegram_webhook_url else "polling"
         self._running = False
@@ -410,10 +449,14 @@ async def run_telegram(
     *,
     flood: FloodControl | None = None,
     poll_timeout: int = 10,
+    metrics: Metrics | None = None,
 ) -> None:
     """Serve Telegram until ``stop_event`` is set: long polling, or a webhook when
-    ``TELEGRAM_WEBHOOK_URL`` is set."""
-    service = TelegramService(settings, commands, store, flood=flood, poll_timeout=poll_timeout)
+    ``TELEGRAM_WEBHOOK_URL`` is set. A token Telegram refuses is ``BadSetting`` naming it; any other
+    failure to start propagates for the caller's supervisor to retry."""
+    service = TelegramService(
+        settings, commands, store, flood=flood, poll_timeout=poll_timeout, metrics=metrics
+    )
     try:
         await service.start()
         await stop_event.wait()

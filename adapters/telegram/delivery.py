@@ -4,14 +4,23 @@
 order, and awaits ``on_sent`` after each message Telegram acknowledged. The Bot API's answers are
 handled as the API defines them:
 
-* 429 ``RetryAfter``: wait ``retry_after`` seconds, then send the same message again (it was not
-  delivered, so it is neither dropped nor doubled);
+* 429 ``RetryAfter``: a short ``retry_after`` (at most ``RetryPolicy.max_flood_wait``, 10 s) is
+  waited out and the same message sent again (it was not delivered, so it is neither dropped nor
+  doubled); a longer one is ``DeliveryFailed`` carrying ``retry_after``, so the push reschedules the
+  chat instead of holding anything for minutes;
 * 403 ``Forbidden`` (blocked, kicked, user deactivated) and 400 "chat not found" → ``ChatGone``;
+* 400/403 saying the bot may not post ("not enough rights to send text messages", "have no rights
+  to send a message", ``CHAT_WRITE_FORBIDDEN``, "need administrator rights in the channel chat", a
+  closed topic) → ``NoRights``: a muted bot is paused, never removed;
 * 400 with ``migrate_to_chat_id`` → ``ChatMigrated(new id)``;
+* 401/404 on the bot itself (``InvalidToken``) → ``TokenRejected`` naming ``TELEGRAM_BOT_TOKEN``;
 * 400 "can't parse entities" → the message once more as plain text (the renderer is tested so this
   never happens);
 * timeouts, connection errors and 5xx → retried with exponential backoff (stamina), then
-  ``DeliveryFailed``.
+  ``DeliveryFailed``. A send whose request went out but whose answer never came (a read timeout, a
+  dropped connection) may have been delivered: its retry is counted in
+  ``arxiv_digest_possible_repeats_total``. Sends read for ``SEND_READ_TIMEOUT`` seconds (20), well
+  past the Bot API's usual answer time, so such retries stay rare.
 
 A chat is a ``ChatKey("telegram", "<chat id>")``; a forum topic is ``"<chat id>:<message_thread_id>"``.
 """
@@ -24,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 import stamina
 import structlog
 from telegram import Bot, LinkPreviewOptions, Message
@@ -42,7 +52,8 @@ from telegram.error import (
 )
 
 from bot.delivery import OnSent
-from bot.errors import BadSetting, ChatGone, ChatMigrated, DeliveryFailed
+from bot.errors import BadSetting, ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
+from bot.metrics import Metrics
 from bot.models import ChatKey, Digest
 
 from .render import RenderedMessage, render_digest, render_reply
@@ -50,19 +61,30 @@ from .render import RenderedMessage, render_digest, render_reply
 log = structlog.get_logger(__name__)
 
 PLATFORM = "telegram"
+TOKEN_SETTING = "TELEGRAM_BOT_TOKEN"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SEND_READ_TIMEOUT = 20.0
+"""Seconds a send waits for the Bot API's answer (python-telegram-bot's default is 5): long enough
+for Telegram's slow moments, so a message it accepted is rarely sent again after a timeout."""
 GONE_REASONS = (
     "chat not found",
     "message thread not found",
     "topic_deleted",
     "topic deleted",
-    "have no rights to send",
-    "not enough rights to send",
-    "need administrator rights in the channel chat",
-    "chat_write_forbidden",
     "peer_id_invalid",
 )
-"""Lower-case fragments of 400 descriptions that mean the chat (or topic) cannot receive messages."""
+"""Lower-case fragments of 400 descriptions that mean the chat (or topic) no longer exists for the bot."""
+NO_RIGHTS_REASONS = (
+    "not enough rights to send",
+    "have no rights to send",
+    "need administrator rights in the channel chat",
+    "chat_write_forbidden",
+    "chat_restricted",
+    "chat_admin_required",
+    "topic_closed",
+)
+"""Lower-case fragments of 400/403 descriptions that mean the bot is there but may not post (a muted
+or restricted bot, a channel admin without the posting right, a closed forum topic)."""
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -71,12 +93,15 @@ Sleep = Callable[[float], Awaitable[None]]
 class RetryPolicy:
     """Backoff for transient failures (timeouts, network errors, 5xx) and the patience for 429s."""
 
-    attempts: int = 5
+    attempts: int = 3
     wait_initial: float = 0.5
-    wait_max: float = 30.0
+    wait_max: float = 5.0
     wait_jitter: float = 1.0
-    timeout: float = 300.0
-    max_flood_waits: int = 10
+    timeout: float = 60.0
+    """Seconds all attempts of one message may take together."""
+    max_flood_wait: float = 10.0
+    """Longest ``retry_after`` waited out in place; a longer one fails the send with it."""
+    max_flood_waits: int = 3
 
 
 def chat_key(chat_id: int | str, thread_id: int | None = None) -> ChatKey:
@@ -129,6 +154,28 @@ def _gone(description: str) -> bool:
     return any(reason in lowered for reason in GONE_REASONS)
 
 
+def no_rights(description: str) -> bool:
+    """Whether a refusal's description says the bot may not post (rather than that the chat is gone)."""
+    lowered = description.lower()
+    return any(reason in lowered for reason in NO_RIGHTS_REASONS)
+
+
+_SENT_ERRORS = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
+def maybe_delivered(error: BaseException) -> bool:
+    """Whether a failed send may have reached Telegram anyway: the request went out and the answer
+    was lost (a read timeout, a connection dropped while waiting), as opposed to a connection that
+    was never made."""
+    return isinstance(error, TimedOut | NetworkError) and isinstance(error.__cause__, _SENT_ERRORS)
+
+
 class TelegramPlatform:
     """``bot.delivery.Platform`` for Telegram on one ``telegram.Bot`` (or PTB's ``ExtBot`` with the
     flood limiter, so replies and the push share the same windows)."""
@@ -141,32 +188,53 @@ class TelegramPlatform:
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         owns_bot: bool = False,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot = bot
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._owns_bot = owns_bot
+        self._metrics = metrics
         self._started = False
         self._start_lock = asyncio.Lock()
+        self._rejected: TokenRejected | None = None
+        self.possible_repeats = 0
+        """Sends retried after their request went out unanswered (the chat may have them twice)."""
 
     async def start(self) -> None:
-        """Open the bot's HTTP client (only when this platform owns the bot); a token Telegram
-        refuses raises ``BadSetting`` (the token is never in the message)."""
+        """Open the bot's HTTP client (only when this platform owns the bot): ``TokenRejected`` if
+        Telegram refuses the token (remembered: every later send fails the same way at once),
+        ``DeliveryFailed`` if it cannot be reached."""
         async with self._start_lock:
+            if self._rejected is not None:
+                raise self._rejected
             if self._owns_bot and not self._started:
                 try:
                     await self.bot.initialize()
                 except InvalidToken:
-                    raise token_rejected() from None
+                    raise self._reject() from None
+                except TelegramError as error:
+                    log.warning("telegram_unreachable", reason=str(error))
+                    raise DeliveryFailed(f"Telegram unreachable: {error}") from None
             self._started = True
+
+    def _reject(self) -> TokenRejected:
+        if self._rejected is None:
+            self._rejected = TokenRejected("Telegram", TOKEN_SETTING)
+            log.error("telegram_token_rejected", setting=TOKEN_SETTING)
+        return self._rejected
 
     async def verify(self) -> str:
         """Whether Telegram accepts the token (``getMe``): the bot's ``@username``; ``BadSetting``
-        when the token is refused, Telegram's own errors when it cannot be reached."""
-        await self.start()
+        when the token is refused, ``DeliveryFailed`` or Telegram's own errors when it cannot be
+        reached."""
         try:
+            await self.start()
             me = await self.bot.get_me()
         except InvalidToken:
+            self._reject()
+            raise token_rejected() from None
+        except TokenRejected:
             raise token_rejected() from None
         return f"@{me.username}"
 
@@ -196,7 +264,7 @@ class TelegramPlatform:
     # -- one message ----------------------------------------------------------------------------------------
     async def send_message(self, chat: ChatKey, message: RenderedMessage) -> Message:
         """Deliver one rendered message, handling Telegram's errors as described in the module."""
-        if not self._started:
+        if not self._started or self._rejected is not None:
             await self.start()
         chat_id, thread_id = chat_target(chat)
         as_html = True
@@ -207,6 +275,11 @@ class TelegramPlatform:
             except RetryAfter as error:
                 seconds = retry_seconds(error)
                 flood_waits += 1
+                if seconds > self.policy.max_flood_wait:
+                    log.warning("telegram_retry_after", chat=str(chat), retry_after=seconds, waited=False)
+                    raise DeliveryFailed(
+                        f"Telegram asked to wait {seconds:g} s before sending to {chat}", retry_after=seconds
+                    ) from None
                 if flood_waits > self.policy.max_flood_waits:
                     raise DeliveryFailed(
                         f"Telegram kept asking to slow down for {chat}", retry_after=seconds
@@ -217,7 +290,12 @@ class TelegramPlatform:
                 new_id = str(error.new_chat_id)
                 log.info("telegram_chat_migrated", chat=str(chat), new_chat_id=new_id)
                 raise ChatMigrated(new_id) from None
+            except InvalidToken:
+                raise self._reject() from None
             except Forbidden as error:
+                if no_rights(error.message):
+                    log.info("telegram_no_rights", chat=str(chat), reason=error.message)
+                    raise NoRights(error.message) from None
                 log.info("telegram_chat_gone", chat=str(chat), reason=error.message)
                 raise ChatGone(f"{chat}: {error.message}") from None
             except BadRequest as error:
@@ -226,6 +304,9 @@ class TelegramPlatform:
                     log.error("telegram_entities_rejected", chat=str(chat), reason=description)
                     as_html = False
                     continue
+                if no_rights(description):
+                    log.info("telegram_no_rights", chat=str(chat), reason=description)
+                    raise NoRights(description) from None
                 if _gone(description):
                     log.info("telegram_chat_gone", chat=str(chat), reason=description)
                     raise ChatGone(f"{chat}: {description}") from None
@@ -242,6 +323,7 @@ class TelegramPlatform:
         self, chat_id: int | str, thread_id: int | None, message: RenderedMessage, as_html: bool
     ) -> Message:
         policy = self.policy
+        uncertain = False
         async for attempt in stamina.retry_context(
             on=_transient,
             attempts=policy.attempts,
@@ -251,11 +333,23 @@ class TelegramPlatform:
             wait_jitter=policy.wait_jitter,
         ):
             with attempt:
-                return await self.bot.send_message(
-                    chat_id=chat_id,
-                    text=message.html if as_html else message.plain,
-                    parse_mode=ParseMode.HTML if as_html else None,
-                    message_thread_id=thread_id,
-                    link_preview_options=NO_PREVIEW,
-                )
+                if uncertain:
+                    self._possible_repeat(chat_id)
+                try:
+                    return await self.bot.send_message(
+                        chat_id=chat_id,
+                        text=message.html if as_html else message.plain,
+                        parse_mode=ParseMode.HTML if as_html else None,
+                        message_thread_id=thread_id,
+                        link_preview_options=NO_PREVIEW,
+                    )
+                except (TimedOut, NetworkError) as error:
+                    uncertain = maybe_delivered(error)
+                    raise
         raise AssertionError("unreachable: stamina re-raises the last error")
+
+    def _possible_repeat(self, chat_id: int | str) -> None:
+        self.possible_repeats += 1
+        if self._metrics is not None:
+            self._metrics.possible_repeats.labels(PLATFORM).inc()
+        log.warning("telegram_possible_repeat", chat_id=str(chat_id))

@@ -193,6 +193,10 @@ def missing_access() -> Scripted:
     return Scripted(403, {"message": "Missing Access", "code": 50001})
 
 
+def missing_permissions() -> Scripted:
+    return Scripted(403, {"message": "Missing Permissions", "code": 50013})
+
+
 def unknown_channel() -> Scripted:
     return Scripted(404, {"message": "Unknown Channel", "code": 10003})
 

@@ -243,11 +243,13 @@ def error_body(code: int, description: str, **parameters: Any) -> dict[str, Any]
 @dataclass(frozen=True)
 class FakeError:
     """One error response: HTTP status and body (JSON, or raw text for a gateway page), answered
-    after ``delay`` seconds (longer than the client's read timeout: a timeout)."""
+    after ``delay`` seconds (longer than the client's read timeout: a timeout). With ``accept`` the
+    call is carried out as usual (a message is delivered) and only its answer comes ``delay`` late."""
 
     status: int
     body: dict[str, Any] | str
     delay: float = 0.0
+    accept: bool = False
 
 
 def too_many_requests(retry_after: int = 14) -> FakeError:
@@ -288,6 +290,17 @@ def cant_parse_entities() -> FakeError:
 def stall(seconds: float) -> FakeError:
     """No answer for ``seconds`` (then a 504): the client times out first."""
     return FakeError(504, error_body(504, "Gateway Timeout"), delay=seconds)
+
+
+def accepted_late(seconds: float) -> FakeError:
+    """The message is delivered, but the answer comes only after ``seconds``: a client whose read
+    timeout is shorter gives up on a message that did arrive."""
+    return FakeError(200, {}, delay=seconds, accept=True)
+
+
+def not_enough_rights() -> FakeError:
+    """A muted bot in a group (or a group that forbids plain text), as the Bot API words it."""
+    return FakeError(400, error_body(400, "Bad Request: not enough rights to send text messages to the chat"))
 
 
 def server_error(status: int = 500) -> FakeError:
@@ -402,6 +415,10 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.flood_violations = 0
         self.polls = 0
+        self.unauthorized = 0
+        """Requests refused for a wrong token."""
+        self.send_latency = 0.0
+        """Seconds every ``sendMessage`` takes before it is delivered and answered."""
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(100_000)
         self._message_ids = itertools.count(1)
@@ -523,6 +540,7 @@ class FakeTelegram:
     # -- HTTP ----------------------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
+            self.unauthorized += 1
             status, body = 401, fixture("62bot_testdata_2020/getMe.json")["unauthorized"]["body"]
             return web.json_response(body, status=status)
         method = request.match_info["method"]
@@ -550,6 +568,11 @@ class FakeTelegram:
     async def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | str]:
         chat_id = _chat_id(params.get("chat_id"))
         injected = self._injected(method, chat_id)
+        if injected is not None and injected.accept:
+            handler = getattr(self, f"_m_{method}")
+            result: tuple[int, dict[str, Any] | str] = await handler(params)
+            await asyncio.sleep(injected.delay)
+            return result
         if injected is not None:
             if injected.delay:
                 await asyncio.sleep(injected.delay)
@@ -559,8 +582,8 @@ class FakeTelegram:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, error_body(404, "Not Found: method not found")
-        result: tuple[int, dict[str, Any] | str] = await handler(params)
-        return result
+        answer: tuple[int, dict[str, Any] | str] = await handler(params)
+        return answer
 
     def _injected(self, method: str, chat_id: int | str | None) -> FakeError | None:
         for injection in self._injections:
@@ -674,6 +697,8 @@ class FakeTelegram:
         return 200, json.loads(body)
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.send_latency:
+            await asyncio.sleep(self.send_latency)
         chat_id = _chat_id(params.get("chat_id"))
         if chat_id is None:
             return 400, error_body(400, "Bad Request: chat_id is empty")
@@ -904,6 +929,7 @@ __all__ = [
     "FakeTelegram",
     "FloodLimits",
     "SentMessage",
+    "accepted_late",
     "bot_blocked",
     "bot_kicked",
     "bot_user",
@@ -916,6 +942,7 @@ __all__ = [
     "message_update",
     "migrate_update",
     "my_chat_member_update",
+    "not_enough_rights",
     "parse_html",
     "private_chat",
     "recorded_updates",
