@@ -609,7 +609,9 @@ async def test_redis_store_unavailable_when_its_server_is_gone(redis_url: str) -
     """A Redis store whose server refuses connections raises an error it classifies as unavailable."""
     port = free_port()
     store = await RedisStore.connect(redis_url, "p:")
-    other = RedisStore(redis.Redis.from_url(f"redis://127.0.0.1:{port}/0"), f"redis://127.0.0.1:{port}/0", "p:")
+    other = RedisStore(
+        redis.Redis.from_url(f"redis://127.0.0.1:{port}/0"), f"redis://127.0.0.1:{port}/0", "p:"
+    )
     try:
         with pytest.raises(Exception) as caught:
             await other.get_chat(TG)
