@@ -22,6 +22,7 @@ from bot.commands import (
 from bot.engine import DigestEngine
 from bot.i18n import t
 from bot.models import ChatKey
+from bot.paused import pause, resume
 from bot.schedule import scheduler_hook
 from bot.source import ArxivSource
 from bot.store.base import Store
@@ -354,3 +355,19 @@ async def test_terminal_greets_and_prompts(commands: Commands) -> None:
     replies = piped.getvalue().split(REPLY_END + "\n")
     assert replies[0] == t("en", "help") + "\n" and replies[1] == t("en", "following_none") + "\n"
     assert replies[2] == "" and PROMPT not in piped.getvalue()
+
+
+async def test_status_shows_a_paused_delivery(commands: Commands, store: Store) -> None:
+    """/status of a chat the bot may not post in says since when, why and the next try, in the
+    chat's language; its settings stay as they were."""
+    assert (await text(commands, "/subscribe cs.DC")).ok
+    await pause(store, CHAT, "not enough rights to send text messages to the chat", NOW)
+    before = await snapshot(store)
+    reply = await text(commands, "/status")
+    assert "not enough rights to send text messages" in reply.text
+    assert "since 2026-09-24 16:00 UTC" in reply.text and "next try 2026-09-24 16:10 UTC" in reply.text
+    assert await snapshot(store) == before
+    await text(commands, "/lang zh")
+    assert "暂停" in (await text(commands, "/status")).text
+    await resume(store, CHAT)
+    assert "暂停" not in (await text(commands, "/status")).text

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from structlog.testing import capture_logs
 
 from adapters.app import App, build_app
 from adapters.discord import run_discord
@@ -31,6 +32,7 @@ from tests.fakes.discord import (
     validate_message,
 )
 from tests.fakes.feeds import make_papers, make_rss
+from tests.own_redis import OwnRedis
 
 LISTING = date(2026, 9, 24)
 NOW = listing.feed_ready_at(LISTING) + timedelta(hours=2)
@@ -461,3 +463,25 @@ async def test_non_admin_corpus(bot: Running, name: str, value: str) -> None:
     assert await snapshot(bot) == before
     time_entry = await bot.slash("time", time="09:00", permissions=MEMBER_PERMISSIONS)
     assert time_entry.ephemeral and await snapshot(bot) == before
+
+
+async def test_a_failing_event_handler_is_one_line_and_the_bot_goes_on(tmp_path: Path) -> None:
+    """An event handler that fails (the store is down when a channel is deleted) is one log line
+    with no traceback; the gateway stays connected and later commands are answered."""
+    server = OwnRedis(tmp_path)
+    await server.start()
+    async with running_discord(tmp_path, store_url=server.url, prefix="handler-fault:") as bot:
+        fake = bot.discord
+        await bot.slash("subscribe", category="cs.DC")
+        second = fake.guilds[fake.default_guild]["channels"][1]
+        await server.kill()
+        with capture_logs() as logs:
+            await fake.dispatch("CHANNEL_DELETE", second)
+            await fake.wait_for(lambda: any(e["event"] == "discord_handler_failed" for e in logs), 10)
+        await server.start()
+        entry = await bot.slash("help")
+        assert "/subscribe" in entry.texts[0]
+        assert not bot.task.done()
+    failed = [e for e in logs if e["event"] == "discord_handler_failed"]
+    assert len(failed) == 1 and failed[0]["handler"] == "on_guild_channel_delete"
+    assert not any("exc_info" in e for e in logs)

@@ -19,6 +19,7 @@ from adapters.runner import push_once, run_forever
 from bot import listing
 from bot.errors import ChatGone, DeliveryFailed, NoRights, TokenRejected
 from bot.models import ChatKey, ChatSettings, Digest
+from bot.paused import FIRST_RETRY, paused
 from bot.settings import Settings
 from bot.store import open_store
 from tests.conftest import settings_for
@@ -301,3 +302,30 @@ async def test_run_serves_slash_commands_and_pushes(
     finally:
         stop.set()
         assert await asyncio.wait_for(task, 20) == 0
+
+
+async def test_missing_permission_pauses_the_channel_until_it_returns(
+    fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    """A channel answering 403 Missing Permissions keeps its subscription, zone and language, is
+    paused and due again after the backoff; once the permission is back, that push delivers."""
+    settings = full_settings(fake, arxiv, tmp_path)
+    channel = fake.default_channel
+    fake.script(channel, missing_permissions())
+    base = ChatSettings(chat(channel), categories=tuple(CATEGORIES), timezone="Asia/Tokyo", language="zh")
+    await subscribe(settings, base)
+    store = await open_store(settings.store_url, settings.store_prefix)
+    try:
+        await store.set_due(chat(channel), NOW.timestamp())
+        assert await push_once(settings, clock=lambda: NOW) == 0
+        assert channel not in fake.messages
+        assert await store.get_chat(chat(channel)) == base
+        assert await paused(store, chat(channel)) is not None
+        retry = NOW + FIRST_RETRY
+        assert await store.get_due(chat(channel)) == retry.timestamp()
+        assert await push_once(settings, clock=lambda: retry) == 0
+        assert len(fake.messages[channel]) >= 1
+        assert await paused(store, chat(channel)) is None
+        assert await store.get_chat(chat(channel)) == base
+    finally:
+        await store.close()

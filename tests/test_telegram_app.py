@@ -15,6 +15,7 @@ from adapters.telegram.app import ALLOWED_UPDATES, AdminCache, webhook_secret
 from bot.commands import COMMANDS
 from bot.i18n import t
 from bot.models import ChatKey
+from bot.paused import pause, paused
 from tests.fakes.telegram import (
     bot_blocked,
     bot_user,
@@ -24,13 +25,14 @@ from tests.fakes.telegram import (
     message_update,
     migrate_update,
     my_chat_member_update,
+    not_enough_rights,
     private_chat,
     recorded_updates,
     supergroup_chat,
     too_many_requests,
     user,
 )
-from tests.fakes.telegram_harness import RunningBot, running_bot
+from tests.fakes.telegram_harness import NOW, RunningBot, running_bot
 
 ADMIN, MEMBER = 111, 222
 GROUP = group_chat(-4012345678)
@@ -324,6 +326,28 @@ async def test_promotion_is_not_removal(tmp_path: Path) -> None:
         await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN)))
         before = await bot.chats()
         await bot.send(my_chat_member_update(GROUP, bot_user(bot.tg), "member", "administrator"))
+        assert await bot.chats() == before
+
+
+async def test_muted_bot_is_paused_not_removed_and_resumes_when_unmuted(tmp_path: Path) -> None:
+    """A reply refused for lack of rights leaves the chat subscribed; a paused chat whose bot is
+    unmuted (my_chat_member restricted → member) is due at once, its pause over."""
+    async with running_bot(tmp_path) as bot:
+        bot.tg.set_member(GROUP["id"], ADMIN, "administrator")
+        await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN)))
+        before = await bot.chats()
+        chat = key(GROUP["id"])
+        bot.tg.fail(not_enough_rights(), chat_id=GROUP["id"], times=None)
+        await bot.send(message_update("/list", chat=GROUP, sender=user(ADMIN)))
+        assert await bot.chats() == before
+        await bot.store.set_due(chat, NOW.timestamp() + 86_400)
+        await pause(bot.store, chat, "not enough rights to send text messages to the chat", NOW)
+        await bot.send(my_chat_member_update(GROUP, bot_user(bot.tg), "member", "restricted"))
+        assert await paused(bot.store, chat) is not None
+        bot.tg.clear_failures()
+        await bot.send(my_chat_member_update(GROUP, bot_user(bot.tg), "restricted", "member"))
+        assert await paused(bot.store, chat) is None
+        assert await bot.store.get_due(chat) == NOW.timestamp()
         assert await bot.chats() == before
 
 

@@ -283,6 +283,8 @@ class FakeDiscord:
         self.guilds: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.scripts: dict[str, list[Scripted]] = {}
+        self.sync_failures: list[Scripted] = []
+        """Replies the next command syncs (PUT .../commands) get instead of succeeding."""
         self.ready = asyncio.Event()
         self._connections: list[_Connection] = []
         self._changed = asyncio.Condition()
@@ -494,6 +496,11 @@ class FakeDiscord:
         )
         return ready
 
+    @property
+    def connected(self) -> int:
+        """Gateway connections open now."""
+        return len(self._connections)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH to every connected client."""
         if not self._connections:
@@ -632,6 +639,10 @@ class FakeDiscord:
         self._record(request)
         if not self._authorized(request):
             return self._unauthorized()
+        if self.sync_failures:
+            reply = self.sync_failures.pop(0)
+            await self._notify()
+            return json_response(reply.body, reply.status, reply.headers)
         body = await request.json()
         if not isinstance(body, list) or len(body) > 100:
             return json_response(

@@ -417,6 +417,8 @@ class FakeTelegram:
         self.polls = 0
         self.unauthorized = 0
         """Requests refused for a wrong token."""
+        self.sends_started = 0
+        """``sendMessage`` calls received so far, answered or not."""
         self.send_latency = 0.0
         """Seconds every ``sendMessage`` takes before it is delivered and answered."""
         self._updates: list[dict[str, Any]] = []
@@ -697,6 +699,7 @@ class FakeTelegram:
         return 200, json.loads(body)
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.sends_started += 1
         if self.send_latency:
             await asyncio.sleep(self.send_latency)
         chat_id = _chat_id(params.get("chat_id"))
@@ -808,7 +811,19 @@ def _member(user_id: int, status: str) -> dict[str, Any]:
         return {**recorded[1], "user": user}
     if status == "kicked":
         return {"user": user, "status": "kicked", "until_date": 0}
+    if status == "restricted":  # muted: in the chat, every sending right taken away
+        rights = dict.fromkeys(RESTRICTED_RIGHTS, False)
+        return {"user": user, "status": "restricted", "is_member": True, **rights, "until_date": 0}
     return {"user": user, "status": status}
+
+
+RESTRICTED_RIGHTS = (
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+    "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+    "can_add_web_page_previews", "can_change_info", "can_invite_users", "can_pin_messages",
+    "can_manage_topics", "can_edit_tag", "can_react_to_messages",
+)  # fmt: skip
+"""The rights of a ChatMemberRestricted (Bot API), all False for a muted member."""
 
 
 # -- update builders -------------------------------------------------------------------------------------------------
