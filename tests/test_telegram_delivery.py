@@ -283,7 +283,10 @@ async def test_missing_right_is_no_rights_not_gone(setup: Setup, error: FakeErro
 
 @pytest.mark.parametrize(
     "description",
-    ["Forbidden: bot is not a member of the channel chat", "Forbidden: bot can't initiate conversation with a user"],
+    [
+        "Forbidden: bot is not a member of the channel chat",
+        "Forbidden: bot can't initiate conversation with a user",
+    ],
 )
 async def test_not_a_member_is_gone(setup: Setup, description: str) -> None:
     """403s that say the bot is not in the chat (or may never write to that user) are removals."""
@@ -336,7 +339,9 @@ async def test_accepted_but_late_answer_counts_a_possible_repeat() -> None:
             tg.fail(server_error(502))
             await platform.send_text(PRIVATE, "again")
             assert platform.possible_repeats == 1
-    counted = metrics.registry.get_sample_value("arxiv_digest_possible_repeats_total", {"platform": "telegram"})
+    counted = metrics.registry.get_sample_value(
+        "arxiv_digest_possible_repeats_total", {"platform": "telegram"}
+    )
     assert counted == 1.0
 
 
