@@ -15,8 +15,8 @@
 
 ``push_once`` runs one cycle through the platforms' REST APIs (no gateway, no polling) and exits:
 0; 2 when every chat failed because a platform refused its token (the line names the setting); 3
-when arXiv was unreachable and nothing was sent, when every chat failed because the store stopped
-answering, or when acknowledged deliveries could not be recorded before exit. SIGTERM/SIGINT stop it
+when arXiv was unreachable and nothing was sent, when every chat failed because the store or the
+platform could not be reached, or when acknowledged deliveries could not be recorded before exit. SIGTERM/SIGINT stop it
 the same way as ``run`` (one line, exit 0). It says in one line which chats it left for later.
 """
 
@@ -253,6 +253,7 @@ def _exit_code(report: PushReport, recorded: bool) -> int:
             "push_failed",
             chats=report.chats,
             store_errors=report.store_errors,
+            undelivered=report.undelivered,
             rejected=report.rejected,
             errors=report.errors,
         )

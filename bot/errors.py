@@ -21,7 +21,8 @@
     │                           pause delivery, keep the chat and its settings; carries ``reason``
     ├── TokenRejected           the platform refused the bot's token: nothing can be sent through it
     │                           until the setting is fixed; carries ``setting``
-    └── DeliveryFailed          transient failure after retries; carries ``retry_after``
+    └── DeliveryFailed          transient failure after retries; carries ``retry_after``, and
+                                ``unreachable`` when the platform itself could not be reached
 
 Every message is written for the person who reads it: what is wrong and what is accepted.
 No message ever contains a secret.
@@ -257,10 +258,16 @@ class TokenRejected(DeliveryError):
 
 
 class DeliveryFailed(DeliveryError):
-    """A transient failure that outlasted the retries; try the chat again later."""
+    """A transient failure that outlasted the retries; try the chat again later.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``retry_after`` is the platform's own wait (seconds), if it gave one; ``unreachable`` says the
+    platform could not be reached at all (network, timeouts, 5xx), which concerns every chat of it,
+    as opposed to a refusal of this one message.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, unreachable: bool = False) -> None:
         self.retry_after = retry_after
+        self.unreachable = unreachable
         super().__init__(message)
 
 

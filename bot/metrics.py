@@ -5,7 +5,7 @@
 
     arxiv_digest_messages_sent_total{platform}            messages a platform acknowledged (push and replies)
     arxiv_digest_messages_failed_total{platform,reason}   deliveries that failed (gone, migrated, no_rights,
-                                                          failed, token_rejected)
+                                                          failed, unreachable, token_rejected)
     arxiv_digest_possible_repeats_total{platform}         messages sent again after a send timed out once
                                                           its request was out (the chat may have it twice)
     arxiv_digest_arxiv_requests_total                     HTTP requests to arXiv (read from the sources)
@@ -72,7 +72,8 @@ class Metrics:
         )
         self.messages_failed = Counter(
             "arxiv_digest_messages_failed",
-            "Deliveries that failed, by platform and reason (gone, migrated, no_rights, failed, token_rejected).",
+            "Deliveries that failed, by platform and reason (gone, migrated, no_rights, failed, unreachable, "
+            "token_rejected).",
             ["platform", "reason"],
             registry=r,
         )
@@ -109,7 +110,7 @@ class Metrics:
         )
         self.push_chats = Counter(
             "arxiv_digest_push_chats",
-            "Chats handled by push cycles, by outcome (sent, nothing_new, waiting, retry, paused, gone, "
+            "Chats handled by push cycles, by outcome (sent, nothing_new, waiting, retry, undelivered, paused, gone, "
             "migrated, skipped, handed_back, rejected, source_errors, store_errors, errors).",
             ["outcome"],
             registry=r,

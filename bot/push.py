@@ -85,6 +85,7 @@ COUNTS = (
     "nothing_new",
     "waiting",
     "retry",
+    "undelivered",
     "paused",
     "gone",
     "migrated",
@@ -127,7 +128,10 @@ class PushReport:
     waiting: int = 0
     """Chats whose batch is not in the feed yet; they are due again shortly."""
     retry: int = 0
-    """Chats whose delivery failed or must wait (``retry_after``); due again at their retry time."""
+    """Chats whose platform asked them to wait (``retry_after``) or refused one message; due again at
+    their retry time."""
+    undelivered: int = 0
+    """Chats whose platform could not be reached; due again after the retry wait."""
     paused: int = 0
     """Chats where the bot may not post (``NoRights``); kept, and retried with backoff."""
     gone: int = 0
@@ -166,7 +170,7 @@ class PushReport:
     @property
     def all_failed(self) -> bool:
         """Something failed (the store, a token, an error) and no chat had any other outcome."""
-        failed = self.errors + self.store_errors + self.rejected
+        failed = self.errors + self.store_errors + self.rejected + self.undelivered
         handled = (
             self.sent + self.nothing_new + self.retry + self.paused + self.gone + self.migrated + self.waiting
         )
@@ -623,10 +627,11 @@ class Pusher:
                 return
             except DeliveryFailed as error:
                 wait = max(self._retry.total_seconds(), error.retry_after or 0.0)
-                self._failed(platform, "failed", cycle)
-                log.warning("push_delivery_failed", chat=str(chat), error=str(error), retry_in=wait)
+                self._failed(platform, "unreachable" if error.unreachable else "failed", cycle)
+                if not error.unreachable:  # an unreachable platform logged its outage once
+                    log.warning("push_delivery_failed", chat=str(chat), error=str(error), retry_in=wait)
                 await self._retry_later(chat, timedelta(seconds=wait), cycle)
-                self._count(cycle, "retry")
+                self._count(cycle, "undelivered" if error.unreachable else "retry")
                 return
         else:
             log.warning("push_too_many_migrations", chat=str(chat))

@@ -17,7 +17,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.discord.endpoints import current_endpoints, restore_endpoints
-from adapters.runner import _exit_code, restart_delay, run_forever, supervise
+from adapters.runner import _exit_code, push_once, restart_delay, run_forever, supervise
 from bot.errors import BadInput
 from bot.models import ChatKey, ChatSettings
 from bot.push import PushReport
@@ -28,7 +28,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.discord import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord import FakeDiscord, Scripted
 from tests.fakes.feeds import make_rss
-from tests.fakes.telegram import FakeTelegram, message_update
+from tests.fakes.telegram import FakeTelegram, message_update, server_error
 from tests.push_rig import THU, THU_0800, ids, thursday_items
 
 ABS = re.compile(r"https://arxiv\.org/abs/([0-9]{4}\.[0-9]{5})")
@@ -61,13 +61,15 @@ def report(**counts: Any) -> PushReport:
         (report(store_errors=1), True, 3),
         (report(chats=4, store_errors=4), True, 3),
         (report(chats=2, errors=2), True, 3),
+        (report(chats=2, undelivered=2), True, 3),
+        (report(chats=2, sent=1, undelivered=1), True, 0),
         (report(chats=2, source_errors=2), True, 3),
         (report(chats=2, sent=2), False, 3),
     ],
 )
 def test_push_exit_codes(made: PushReport, recorded: bool, code: int) -> None:
-    """``push`` exits 0 unless every chat failed (store gone, errors), arXiv was unreachable, or
-    acknowledged deliveries could not be recorded: then 3."""
+    """``push`` exits 0 unless every chat failed (store gone, platform unreachable, errors), arXiv was
+    unreachable, or acknowledged deliveries could not be recorded: then 3."""
     assert _exit_code(made, recorded) == code
 
 
@@ -291,5 +293,30 @@ async def test_stopping_run_lets_the_chats_in_progress_finish(both: Both) -> Non
                 assert papers == []
                 assert await store.get_due(ChatKey("telegram", str(chat_id))) == THU_0800.timestamp()
             assert await store.holder(f"push:telegram:{chat_id}") is None
+    finally:
+        await store.close()
+
+
+async def test_push_with_telegram_unreachable_is_one_line_and_exit_3(
+    both: Both, stamina_testing: None
+) -> None:
+    """Telegram answering 502 to every send: ``push`` says so in one line (not one per chat), keeps
+    every chat due for a retry, and exits 3."""
+    chats = [1001, 1002, 1003]
+    for chat_id in chats:
+        await both.subscribe_telegram(chat_id, THU_0800)
+    both.tg.fail(server_error(502), times=None)
+    settings = both.settings.model_copy(update={"discord_bot_token": None})
+    with capture_logs() as logs:
+        assert await push_once(settings, clock=lambda: THU_0800) == 3
+    assert [e["service"] for e in logs if e["event"] == "service_unavailable"] == ["telegram"]
+    assert [e["event"] for e in logs].count("push_failed") == 1
+    assert not [e for e in logs if e["event"] == "push_delivery_failed"]
+    store = await open_store(settings.store_url, settings.store_prefix)
+    try:
+        for chat_id in chats:
+            chat = ChatKey("telegram", str(chat_id))
+            assert await store.get_chat(chat) is not None
+            assert await store.get_due(chat) == (THU_0800 + timedelta(minutes=2)).timestamp()
     finally:
         await store.close()

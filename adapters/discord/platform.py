@@ -23,6 +23,7 @@ from adapters.discord.render import render_digest, render_text
 from bot.delivery import OnSent
 from bot.errors import BadSetting, ChatGone, DeliveryError, DeliveryFailed, NoRights, TokenRejected
 from bot.models import ChatKey, Digest
+from bot.outage import Outage
 
 log = structlog.get_logger(__name__)
 
@@ -72,24 +73,27 @@ def delivery_error(chat: ChatKey, error: Exception) -> DeliveryError:
             f"Discord refused {chat}: {error.status} {error.text or ''} (code {error.code})".strip()
         )
     if isinstance(error, discord.DiscordServerError):
-        return DeliveryFailed(f"Discord server error {error.status} for {chat}")
+        return DeliveryFailed(f"Discord server error {error.status} for {chat}", unreachable=True)
     if isinstance(error, discord.HTTPException):
         return DeliveryFailed(f"Discord rejected a message to {chat}: {error.status} (code {error.code})")
-    return DeliveryFailed(f"Discord unreachable for {chat}: {type(error).__name__}")
+    return DeliveryFailed(f"Discord unreachable for {chat}: {type(error).__name__}", unreachable=True)
 
 
 _TRANSLATED = (discord.DiscordException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
-async def guarded(chat: ChatKey, call: Callable[[], Awaitable[T]]) -> T:
-    """Run one Discord call, translating its failure into a delivery error (logged once)."""
+async def guarded(chat: ChatKey, call: Callable[[], Awaitable[T]], outage: Outage | None = None) -> T:
+    """Run one Discord call, translating its failure into a delivery error (logged once; Discord
+    being unreachable is counted in ``outage``: one line per outage)."""
     try:
-        return await call()
+        result = await call()
     except _TRANSLATED as error:
         translated = delivery_error(chat, error)
         status = getattr(error, "status", None)
         code = getattr(error, "code", None)
-        if isinstance(translated, ChatGone):
+        if isinstance(translated, DeliveryFailed) and translated.unreachable and outage is not None:
+            outage.failed(error)
+        elif isinstance(translated, ChatGone):
             log.warning("discord_chat_gone", chat=str(chat), status=status, code=code)
         elif isinstance(translated, NoRights):
             log.warning("discord_no_rights", chat=str(chat), status=status, code=code)
@@ -105,6 +109,9 @@ async def guarded(chat: ChatKey, call: Callable[[], Awaitable[T]]) -> T:
                 retry_after=getattr(translated, "retry_after", None),
             )
         raise translated from error
+    if outage is not None:
+        outage.answered()
+    return result
 
 
 def push_client(**options: object) -> discord.Client:
@@ -131,6 +138,8 @@ class DiscordPlatform:
         self._token = token
         self._login_lock = asyncio.Lock()
         self._rejected: TokenRejected | None = None
+        self.outage = Outage("discord")
+        """Discord unreachable (network, 5xx): one line when it goes, one when it is back."""
 
     async def _ready(self, chat: ChatKey) -> discord.Client:
         if self._client.user is not None:
@@ -143,7 +152,7 @@ class DiscordPlatform:
                     raise DeliveryFailed("the Discord client is not logged in")
                 token = self._token
                 try:
-                    await guarded(chat, lambda: self._client.login(token))
+                    await guarded(chat, lambda: self._client.login(token), self.outage)
                 except TokenRejected as rejected:
                     self._rejected = rejected
                     raise
@@ -172,6 +181,7 @@ class DiscordPlatform:
                 embeds=embeds,
                 allowed_mentions=discord.AllowedMentions.none(),
             ),
+            self.outage,
         )
 
     async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:

@@ -55,6 +55,7 @@ from bot.delivery import OnSent
 from bot.errors import BadSetting, ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
 from bot.metrics import Metrics
 from bot.models import ChatKey, Digest
+from bot.outage import Outage
 
 from .render import RenderedMessage, render_digest, render_reply
 
@@ -198,6 +199,8 @@ class TelegramPlatform:
         self._started = False
         self._start_lock = asyncio.Lock()
         self._rejected: TokenRejected | None = None
+        self.outage = Outage("telegram")
+        """Telegram unreachable (network, timeouts, 5xx): one line when it goes, one when it is back."""
         self.possible_repeats = 0
         """Sends retried after their request went out unanswered (the chat may have them twice)."""
 
@@ -214,8 +217,8 @@ class TelegramPlatform:
                 except InvalidToken:
                     raise self._reject() from None
                 except TelegramError as error:
-                    log.warning("telegram_unreachable", reason=str(error))
-                    raise DeliveryFailed(f"Telegram unreachable: {error}") from None
+                    self.outage.failed(error)
+                    raise DeliveryFailed(f"Telegram unreachable: {error}", unreachable=True) from None
             self._started = True
 
     def _reject(self) -> TokenRejected:
@@ -271,7 +274,7 @@ class TelegramPlatform:
         flood_waits = 0
         while True:
             try:
-                return await self._send_retrying(chat_id, thread_id, message, as_html)
+                sent = await self._send_retrying(chat_id, thread_id, message, as_html)
             except RetryAfter as error:
                 seconds = retry_seconds(error)
                 flood_waits += 1
@@ -313,11 +316,14 @@ class TelegramPlatform:
                 log.error("telegram_bad_request", chat=str(chat), reason=description)
                 raise DeliveryFailed(f"Telegram refused a message to {chat}: {description}") from None
             except (TimedOut, NetworkError) as error:
-                log.warning("telegram_unreachable", chat=str(chat), reason=str(error))
-                raise DeliveryFailed(f"Telegram unreachable for {chat}: {error}") from None
+                self.outage.failed(error)
+                raise DeliveryFailed(f"Telegram unreachable for {chat}: {error}", unreachable=True) from None
             except TelegramError as error:
                 log.error("telegram_error", chat=str(chat), reason=str(error))
                 raise DeliveryFailed(f"Telegram error for {chat}: {error}") from None
+            else:
+                self.outage.answered()
+                return sent
 
     async def _send_retrying(
         self, chat_id: int | str, thread_id: int | None, message: RenderedMessage, as_html: bool
