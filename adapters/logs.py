@@ -183,6 +183,11 @@ def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
     for noisy in _NOISY:
         logging.getLogger(noisy).setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
     stamina.instrumentation.set_on_retry_hooks([retry_at_debug])
+    # python-telegram-bot logs a non-JSON answer (a gateway's 502 page) with a traceback on every
+    # attempt; the Telegram platform reports the outage once, so these lines show only at DEBUG.
+    logging.getLogger("telegram.request").setLevel(
+        logging.DEBUG if numeric <= logging.DEBUG else logging.CRITICAL
+    )
     logging.captureWarnings(True)
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_thread_exception
