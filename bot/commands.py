@@ -682,8 +682,10 @@ class Commands:
         pause = await pauses.paused(self._store, caller.chat)
         if pause is not None:
             shown = ZoneInfo(zone)
-            since, retry = (format_moment(datetime.fromtimestamp(at, shown)) for at in (pause.since, pause.retry_at))
-            text += "\n" + t(lang, "status_paused", reason=pause.reason, since=since, retry=retry)
+            since, retry = (
+                format_moment(datetime.fromtimestamp(at, shown)) for at in (pause.since, pause.retry_at)
+            )
+            text += "\n" + t(lang, "status_paused", since=since, retry=retry)
         return TextReply(text)
 
 

@@ -594,7 +594,9 @@ class Pusher:
             try:
                 sent = 0
                 for each in (*backlog, digest):
-                    sent += await self._deliver(platform, chat, each.for_chat(settings), lag_from, cycle, leases)
+                    sent += await self._deliver(
+                        platform, chat, each.for_chat(settings), lag_from, cycle, leases
+                    )
                 if not sent and self._owes_note(settings, due, cycle):
                     await platform.send_text(chat, t(settings.language, "no_announcement"))
                     log.info("push_no_announcement_note", chat=str(chat))

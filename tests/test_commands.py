@@ -364,7 +364,7 @@ async def test_status_shows_a_paused_delivery(commands: Commands, store: Store) 
     await pause(store, CHAT, "not enough rights to send text messages to the chat", NOW)
     before = await snapshot(store)
     reply = await text(commands, "/status")
-    assert "not enough rights to send text messages" in reply.text
+    assert "may not post here" in reply.text
     assert "since 2026-09-24 16:00 UTC" in reply.text and "next try 2026-09-24 16:10 UTC" in reply.text
     assert await snapshot(store) == before
     await text(commands, "/lang zh")

@@ -77,6 +77,8 @@ SAMPLE = {
     "why": "arXiv 订阅源出错",
     "when": "2026-09-24 08:35 UTC+8",
     "hosts": "rss.arxiv.org、export.arxiv.org",
+    "since": "2026-09-24 08:00 UTC+8",
+    "retry": "2026-09-24 08:10 UTC+8",
 }
 
 

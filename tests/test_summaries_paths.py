@@ -28,10 +28,10 @@ from tests.fakes.feeds import make_rss
 from tests.fakes.openai import Behaviour, FakeOpenAI
 from tests.fakes.telegram import message_update, private_chat, user
 from tests.fakes.telegram_harness import running_bot
+from tests.push_rig import THU, THU_0800, Clock, thursday_items
 from tests.test_cli import cli
 from tests.test_cli import env as env
 from tests.test_discord_bot import eventually, running_discord
-from tests.test_push import THU, THU_0800, Clock, thursday_items
 
 PLATFORM = "test"
 TELEGRAM_LANGUAGE_CODES = ["zh", "zh-CN", "zh-hans"]
