@@ -394,6 +394,19 @@ async def test_reply_waits_out_flood_control(tmp_path: Path) -> None:
         assert texts(bot) == [t("en", "help")]
 
 
+async def test_reply_never_waits_minutes(tmp_path: Path) -> None:
+    """A reply that draws 429 retry_after 120 is not waited for: the handler gives up at once (one
+    line) and the next command is answered."""
+    async with running_bot(tmp_path) as bot:
+        bot.tg.fail(too_many_requests(120), chat_id=10081232)
+        with capture_logs() as logs:
+            await bot.send(message_update("/help"))
+        assert bot.sleeps == []
+        assert [e["event"] for e in logs].count("telegram_reply_failed") == 1
+        await bot.send(message_update("/help"))
+        assert texts(bot) == [t("en", "help")]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
