@@ -289,6 +289,12 @@ async def discord_start_fails(world: World, outcome: Outcome) -> None:
 async def discord_missing_permissions(world: World, outcome: Outcome) -> None:
     assert world.discord is not None
     channel = world.discord.default_channel
+    store = await open_store(world.store_url, "arxiv-digest:")
+    try:
+        for chat_id in CHATS:  # this push runs Discord alone
+            await store.delete_chat(ChatKey("telegram", str(chat_id)))
+    finally:
+        await store.close()
     await subscribe(world.store_url, [ChatKey("discord", channel)])
     world.discord.script(channel, Scripted(403, {"message": "Missing Permissions", "code": 50013}))
     await world.push(outcome, telegram=False)
