@@ -20,6 +20,8 @@ from tests.push_rig import (
     THU,
     THU_0800,
     WED,
+    Clock,
+    RecordingPlatform,
     Rig,
     ids,
     item,
@@ -27,6 +29,21 @@ from tests.push_rig import (
     thursday_items,
     wednesday_items,
 )
+
+__all__ = [  # the rig's names, as other test modules and benches import them from here
+    "FRI_0800",
+    "PLATFORM",
+    "THU",
+    "THU_0800",
+    "WED",
+    "Clock",
+    "RecordingPlatform",
+    "Rig",
+    "ids",
+    "item",
+    "thursday_items",
+    "wednesday_items",
+]
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ async def deployment(
 
 async def test_three_replicas_deliver_each_paper_once(deployment: Deployment) -> None:
     """Three processes pushing the same chats together deliver every (chat, paper) exactly once, with one arXiv request."""
-    configs = [deployment.config(f"r{n}") for n in range(3)]
+    configs = [deployment.config(f"r{n}", delay=0.03) for n in range(3)]  # long enough for all three to join
     processes = [await deployment.start(config) for config in configs]
     for process in processes:
         await ready(process)

@@ -98,7 +98,7 @@ async def guarded(chat: ChatKey, call: Callable[[], Awaitable[T]], outage: Outag
         elif isinstance(translated, NoRights):
             log.warning("discord_no_rights", chat=str(chat), status=status, code=code)
         elif isinstance(translated, TokenRejected):
-            log.error("discord_token_rejected", setting=TOKEN_SETTING)
+            pass  # the push says it once per cycle
         else:
             log.warning(
                 "discord_delivery_failed",

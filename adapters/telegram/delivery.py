@@ -222,9 +222,9 @@ class TelegramPlatform:
             self._started = True
 
     def _reject(self) -> TokenRejected:
+        """The refusal, remembered (the push says it once per cycle)."""
         if self._rejected is None:
             self._rejected = TokenRejected("Telegram", TOKEN_SETTING)
-            log.error("telegram_token_rejected", setting=TOKEN_SETTING)
         return self._rejected
 
     async def verify(self) -> str:
