@@ -40,6 +40,7 @@ from bot.metrics import Metrics, serve_metrics
 from bot.outage import detail
 from bot.push import Pusher, PushReport
 from bot.settings import Settings
+from bot.store import as_unavailable
 from bot.store.base import Store
 
 if TYPE_CHECKING:
@@ -350,7 +351,7 @@ async def _push_when_due(
         try:
             upcoming = await store.next_due(now)
         except Exception as error:
-            if store.unavailable(error):
+            if as_unavailable(error) is not None:
                 pusher.outage.failed(error)
             else:
                 log.warning("push_schedule_read_failed", error=type(error).__name__, detail=detail(error))

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import structlog
 
 from bot.outage import Outage, detail
+from bot.store import as_unavailable
 from bot.store.base import Store
 
 log = structlog.get_logger(__name__)
@@ -199,7 +200,7 @@ class Leases:
             await self.renew()
 
     def _failed(self, error: BaseException, name: str) -> None:
-        if self.store.unavailable(error):
+        if as_unavailable(error) is not None:
             self.outage.failed(error)
         else:
             log.warning("lease_store_error", lease=name, error=type(error).__name__, detail=detail(error))

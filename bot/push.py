@@ -61,6 +61,7 @@ from bot.metrics import Metrics
 from bot.models import Batch, ChatKey, ChatSettings, Digest
 from bot.outage import Outage, detail
 from bot.schedule import awaiting_batch, brings_batch, last_instant, mark_retry, reschedule
+from bot.store import as_unavailable
 from bot.store.base import Store
 
 log = structlog.get_logger(__name__)
@@ -532,7 +533,7 @@ class Pusher:
             log.warning("push_lease_lost", chat=str(job.chat), lease=lost.name)
         except Exception as error:
             self._trouble(cycle, job.chat, error)
-            if not self._store.unavailable(error):
+            if not as_unavailable(error) is not None:
                 await self._retry_later(job.chat, self._retry, cycle)
         finally:
             for held in leases:
@@ -802,7 +803,7 @@ class Pusher:
     # -- faults and counting -------------------------------------------------------------------------------
     def _trouble(self, cycle: _Cycle, chat: ChatKey | None, error: Exception) -> None:
         """One chat's push (or the cycle's reading of the due index) failed with ``error``."""
-        if self._store.unavailable(error):
+        if as_unavailable(error) is not None:
             self.outage.failed(error)
             self._count(cycle, "store_errors")
             return
@@ -815,7 +816,7 @@ class Pusher:
         self._count(cycle, "errors")
 
     def _store_failed(self, error: Exception, chat: ChatKey) -> None:
-        if self._store.unavailable(error):
+        if as_unavailable(error) is not None:
             self.outage.failed(error)
         else:
             log.warning("push_store_error", chat=str(chat), error=type(error).__name__, detail=detail(error))

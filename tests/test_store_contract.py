@@ -13,7 +13,7 @@ import redis.asyncio as redis
 
 from bot.errors import BadInput
 from bot.models import DISLIKE, LIKE, ChatKey, ChatSettings, Feedback
-from bot.store import open_store
+from bot.store import as_unavailable, open_store
 from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store
 from bot.store.redis import RedisStore, redact_url
 from bot.store.sqlite import SQLiteStore, next_slot, sqlite_path
@@ -379,14 +379,6 @@ async def test_next_due_after(store: Store) -> None:
     assert await store.next_due(250.0) is None
 
 
-async def test_unavailable_tells_outages_from_bugs(store: Store) -> None:
-    """Connection failures count as the store being unavailable; programming errors do not."""
-    assert store.unavailable(ConnectionRefusedError()) is True
-    assert store.unavailable(TimeoutError()) is True
-    assert store.unavailable(KeyError("x")) is False
-    assert store.unavailable(ValueError("x")) is False
-
-
 async def test_concurrent_claims_one_winner(store: Store) -> None:
     """Twenty concurrent claims by different owners: exactly one succeeds."""
     results = await asyncio.gather(*(store.claim("race", f"owner-{i}", 30) for i in range(20)))
@@ -615,7 +607,7 @@ async def test_redis_store_unavailable_when_its_server_is_gone(redis_url: str) -
     try:
         with pytest.raises(Exception) as caught:
             await other.get_chat(TG)
-        assert store.unavailable(caught.value)
+        assert as_unavailable(caught.value) is not None
     finally:
         await other.close()
         await store.close()

@@ -151,11 +151,6 @@ class Store(ABC):
     async def ping(self) -> bool:
         """True if the backend answers."""
 
-    def unavailable(self, error: BaseException) -> bool:
-        """Whether ``error`` (raised by one of this store's calls) means the backend cannot be
-        reached right now (down, restarting, locked), as opposed to a bug or bad data."""
-        return isinstance(error, OSError | TimeoutError)
-
     @abstractmethod
     async def close(self) -> None:
         """Release connections."""

@@ -29,8 +29,6 @@ from urllib.parse import urlsplit, urlunsplit
 import redis.asyncio as redis
 import redis.exceptions as redis_errors
 import structlog
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.errors import BadSetting, DigestError, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
@@ -499,9 +497,6 @@ class RedisStore(Store):
         except Exception as exc:
             log.warning("store_ping_failed", backend="redis", error=type(exc).__name__)
             return False
-
-    def unavailable(self, error: BaseException) -> bool:
-        return isinstance(error, RedisConnectionError | RedisTimeoutError | OSError | TimeoutError)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -505,8 +505,5 @@ class SQLiteStore(Store):
             return False
         return bool(rows and rows[0][0] == 1)
 
-    def unavailable(self, error: BaseException) -> bool:
-        return isinstance(error, sqlite3.OperationalError | OSError | TimeoutError)
-
     async def close(self) -> None:
         await self._db.close()
