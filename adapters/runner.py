@@ -35,7 +35,7 @@ import structlog
 from adapters.check import verify_platforms
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
-from bot.errors import BadInput
+from bot.errors import BadInput, BadSetting
 from bot.metrics import Metrics, serve_metrics
 from bot.outage import detail
 from bot.push import Pusher, PushReport
@@ -238,11 +238,13 @@ async def _flush(pusher: Pusher, patience: float, sleep: Sleep = asyncio.sleep) 
 
 
 def _exit_code(report: PushReport, recorded: bool) -> int:
-    """``push``'s exit code for what its cycle did; raises ``BadInput`` for a refused token."""
+    """``push``'s exit code for what its cycle did; raises ``BadSetting`` (exit 2) when every chat
+    failed because a platform refused its token."""
     if report.all_failed and report.rejected and not report.store_errors and not report.errors:
-        raise BadInput(
-            f"every chat failed: the platform refused {' and '.join(report.token_settings)}; "
-            "check the bot token"
+        settings = " and ".join(report.token_settings) or "the bot token"
+        raise BadSetting(
+            report.token_settings[0] if report.token_settings else "TELEGRAM_BOT_TOKEN",
+            f"every chat failed: the platform refused {settings}; set the bot token again",
         )
     if not recorded:
         log.error(
