@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.lease import Leases, default_owner
+from bot.lease import Leases
 from bot.store.base import Store
 
-__all__ = ["SingleFlight", "default_owner"]
+__all__ = ["SingleFlight"]
 
 T = TypeVar("T")
 

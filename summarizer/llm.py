@@ -4,7 +4,7 @@ Each (paper version, language, prompt version, model) is summarized once, ever: 
 the store's ``summary`` cache and shared by every chat, process and replica; the language is its
 canonical tag (``bot.language``), so ``zh``, ``zh-CN`` and ``zh-hans`` share one summary. Concurrent
 requests for the same key wait for one computation: within a process through a shared task, across
-processes through the store's claim.
+processes through a lease (``bot.lease``), renewed while the model answers.
 
 An answer is kept only when it is whole and usable:
 
@@ -41,8 +41,8 @@ import openai
 import structlog
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from bot.flight import default_owner
 from bot.language import canonical_language, primary_subtag
+from bot.lease import Leases
 from bot.metrics import Metrics
 from bot.models import Paper
 from bot.settings import Settings
@@ -283,6 +283,7 @@ class LLMSummarizer:
         poll_interval: float = 0.05,
         max_poll_interval: float = 1.0,
         owner: str | None = None,
+        leases: Leases | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], float] = time.time,
@@ -314,7 +315,8 @@ class LLMSummarizer:
         )
         self._poll_interval = poll_interval
         self._max_poll_interval = max_poll_interval
-        self._owner = owner or default_owner()
+        self._owns_leases = leases is None
+        self._leases = leases if leases is not None else Leases(store, owner, ttl=claim_ttl)
         self._sleep = sleep
         self._clock = clock
         self._now = now
@@ -334,6 +336,8 @@ class LLMSummarizer:
         for flight in flights:
             flight.task.cancel()
         await asyncio.gather(*(f.task for f in flights), return_exceptions=True)
+        if self._owns_leases:
+            await self._leases.close()
         if self._owns_client and self._client is not None:
             await self._client.close()
 
@@ -498,12 +502,9 @@ class LLMSummarizer:
         deadline = self._clock() + self._wait_timeout
         delay = self._poll_interval
         while True:
-            async with self._semaphore:
-                if await self._store.claim(claim, self._owner, self._claim_ttl):
-                    try:
-                        return await self._compute(key, claim, paper, language)
-                    finally:
-                        await self._store.release(claim, self._owner)
+            async with self._semaphore, self._leases.hold(claim) as lease:
+                if lease is not None:
+                    return await self._compute(key, paper, language)
             # Another process is computing this key: wait for its result without holding a slot,
             # so this process's other papers go ahead meanwhile.
             if self._clock() >= deadline:
@@ -517,7 +518,7 @@ class LLMSummarizer:
             if failed is not None:
                 return self._failed(paper, language, "failed_elsewhere", detail=failed)
 
-    async def _compute(self, key: str, claim: str, paper: Paper, language: str) -> _Outcome:
+    async def _compute(self, key: str, paper: Paper, language: str) -> _Outcome:
         cached = await self._store.cache_get(CACHE_NAMESPACE, key)
         if cached is not None:
             return _Outcome(cached)
@@ -528,11 +529,9 @@ class LLMSummarizer:
         flight = self._flights.get(key)
         if flight is not None:
             flight.asking = True
-        heartbeat = asyncio.create_task(self._keep_claim(claim))
         try:
             outcome = await self._ask_model(paper, language)
         finally:
-            heartbeat.cancel()
             if flight is not None:
                 flight.asking = False
         if outcome.summary is not None:
@@ -554,11 +553,6 @@ class LLMSummarizer:
             return Rejection.from_json(raw)
         except (ValueError, KeyError, TypeError):
             return None
-
-    async def _keep_claim(self, claim: str) -> None:
-        while True:
-            await asyncio.sleep(self._claim_ttl / 3)
-            await self._store.claim(claim, self._owner, self._claim_ttl)
 
     async def _ask_model(self, paper: Paper, language: str) -> _Outcome:
         started = time.monotonic()

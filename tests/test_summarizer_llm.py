@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
+from bot.lease import Leases
 from bot.metrics import Metrics
 from bot.models import AnnounceType, Paper
 from bot.settings import Settings
@@ -26,7 +27,7 @@ from summarizer.llm import (
     system_prompt,
     user_prompt,
 )
-from tests.clocks import WallClock
+from tests.clocks import WallClock, wait_until
 from tests.fakes.openai import Behaviour, FakeOpenAI
 
 ABSTRACT = (
@@ -511,3 +512,29 @@ async def test_metrics_count_calls_and_cache_hits(fake: FakeOpenAI, sqlite_store
     assert sample("arxiv_digest_llm_calls_total", {"outcome": "rejected"}) == 1
     assert sample("arxiv_digest_llm_cache_hits_total") == 2
     assert len(fake.requests) == 3
+
+
+async def test_summary_is_computed_under_a_lease_renewed_while_the_model_answers(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    """While the model answers, the key's lease is this summarizer's and renewals keep it past its
+    ttl; another owner cannot take it; it is given back once the summary is cached."""
+    now = [1_000.0]
+    leases = Leases(store, "summarizer-a", ttl=30.0, clock=lambda: now[0], auto_renew=False)
+    other = Leases(store, "summarizer-b", ttl=30.0, clock=lambda: now[0], auto_renew=False)
+    summarizer = LLMSummarizer(settings_for(fake), store, leases=leases)
+    name = f"summary:{cache_key(paper(), 'en', 'gpt-4o-mini')}"
+    fake.hold()
+    building = asyncio.create_task(summarizer.summarize([paper()], "en"))
+    await wait_until(lambda: fake.calls == 1)
+    for _ in range(3):  # 60 s of a slow answer, renewed every 20 s
+        now[0] += 20.0
+        await leases.renew()
+        assert await other.acquire(name) is None
+    holder = await leases.holder(name)
+    assert holder is not None and holder[0] == "summarizer-a"
+    fake.release()
+    (result,) = await building
+    assert result.summary_source == "llm"
+    assert await leases.holder(name) is None
+    await summarizer.close()
