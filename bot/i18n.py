@@ -209,6 +209,8 @@ _EN: dict[str, str] = {
         "Subscriptions and settings are kept; next try {retry}. "
         "Give the bot the right to send messages and delivery resumes."
     ),
+    "btn_invalid": "Unknown button: nothing changed. Use the buttons under a digest, or send /like ID, /dislike ID or /more.",
+    "btn_too_old": "This message is too old for its buttons: nothing changed. Send {command} in the chat instead.",
 }
 
 _ZH: dict[str, str] = {
@@ -359,6 +361,8 @@ _ZH: dict[str, str] = {
         "推送自 {since} 起暂停：机器人在此被禁言或没有发送消息的权限。"
         "订阅和设置都已保留；下次尝试：{retry}。恢复机器人的发言权限后，推送将自动继续。"
     ),
+    "btn_invalid": "无法识别的按钮，未做任何更改。请使用日报下方的按钮，或发送 /like ID、/dislike ID 或 /more。",
+    "btn_too_old": "这条消息太旧，按钮已失效，未做任何更改。请在聊天中发送 {command}。",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

@@ -156,8 +156,9 @@ def category_text(paper: Paper, language: str) -> str:
 
 
 def numbered(digest: Digest) -> list[tuple[int, Paper]]:
-    """Papers with their running number across the main and the updated section."""
-    return list(enumerate(digest.all_papers, start=1))
+    """The papers shown in full (``digest.full``) with their running number across the main and the
+    updated section, from ``digest.first`` (a later page continues the day's numbering)."""
+    return list(enumerate(digest.full, start=digest.first))
 
 
 def more_text(digest: Digest) -> str:

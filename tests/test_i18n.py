@@ -79,6 +79,7 @@ SAMPLE = {
     "hosts": "rss.arxiv.org、export.arxiv.org",
     "since": "2026-09-24 08:00 UTC+8",
     "retry": "2026-09-24 08:10 UTC+8",
+    "command": "/like 2606.12345",
 }
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
+from adapters.telegram.buttons import MAX_BUTTONS, Button
+from adapters.telegram.delivery import inline_markup
 from adapters.telegram.render import (
     ELLIPSIS,
     MAX_MESSAGE,
+    MAX_PAPERS,
     RenderedMessage,
     clean,
     render_digest,
@@ -19,18 +25,28 @@ from adapters.telegram.render import (
 )
 from adapters.text import utf16_len
 from bot.models import AnnounceType, Digest, Paper
+from bot.render import header_fields
 from tests.factories import digest, paper
-from tests.fakes.telegram import parse_html
+from tests.fakes.telegram import check_reply_markup, parse_html
 from tests.fakes.telegram import utf16_len as fake_utf16_len
 
 PART = re.compile(r"\((\d+)/(\d+)\)")
 
 
+def markup(message: RenderedMessage) -> dict[str, Any] | None:
+    """The message's keyboard as the Bot API's ``reply_markup`` JSON (what python-telegram-bot sends)."""
+    return None if not message.keyboard else inline_markup(message.keyboard).to_dict()  # type: ignore[union-attr]
+
+
 def check(messages: list[RenderedMessage], limit: int = MAX_MESSAGE) -> None:
-    """Every message parses as Telegram's HTML, shows exactly ``plain`` and fits the limit."""
+    """Every message parses as Telegram's HTML, shows exactly ``plain`` and fits the limit; its
+    keyboard passes the fake Bot API's checks and has a 👍/👎 row for each of its papers."""
     for message in messages:
         assert parse_html(message.html) == message.plain
         assert fake_utf16_len(message.plain) == message.length <= limit
+        assert check_reply_markup(markup(message)) is None
+        votes = [row for row in message.keyboard if row[0].data.startswith("like:")]
+        assert [row[0].data.removeprefix("like:") for row in votes] == list(message.paper_ids)
 
 
 def big_digest(n: int, language: str = "en", summary: str = "A short summary.") -> Digest:
@@ -330,3 +346,153 @@ def test_render_text_fits() -> None:
     message = render_reply("😀 long line " * 1000)
     assert message.length <= MAX_MESSAGE
     assert parse_html(message.html) == message.plain
+
+
+# -- keyboards, pages and the message budget --------------------------------------------------------------
+
+
+def votes(*numbers: int) -> list[tuple[Button, ...]]:
+    return [
+        (Button(f"👍 {n}", f"like:2609.{n:05d}"), Button(f"👎 {n}", f"dislike:2609.{n:05d}")) for n in numbers
+    ]
+
+
+def page(
+    n: int, *, shown: int | None, first: int = 1, matched: int | None = None, language: str = "en"
+) -> Digest:
+    """Papers numbered from ``first`` (ids follow the numbers), ``shown`` of them in full."""
+    papers = [paper(i, summary="A short summary.", source="llm") for i in range(first, first + n)]
+    return replace(digest(papers, language=language), shown=shown, first=first, matched=matched)
+
+
+@pytest.mark.parametrize(
+    ("d", "rows", "more_line"),
+    [
+        (page(3, shown=None), votes(1, 2, 3), None),
+        (page(3, shown=3, matched=3), votes(1, 2, 3), None),
+        (page(12, shown=10), [*votes(*range(1, 11)), (Button("More (2)", "more:2026-09-24"),)],
+         "2 more papers of this day: /more"),
+        (page(5, shown=2, first=11, matched=40),
+         [*votes(11, 12), (Button("More (28)", "more:2026-09-24"),)], "28 more papers of this day: /more"),
+        (page(4, shown=1, first=21, matched=24, language="zh"),
+         [(Button("👍 21", "like:2609.00021"), Button("👎 21", "dislike:2609.00021")),
+          (Button("更多（3）", "more:2026-09-24"),)], "当天还有 3 篇：/more"),
+    ],
+)  # fmt: skip
+def test_keyboard_of_one_message(d: Digest, rows: list[tuple[Button, ...]], more_line: str | None) -> None:
+    """A row 👍 n / 👎 n per paper shown in full, numbered from the page's first number; "More (n)"
+    with the listing date and the more line when papers of the day follow."""
+    [message] = render_digest(d)
+    check([message])
+    assert list(message.keyboard) == rows
+    assert len(message.paper_ids) == len(d.full)
+    numbers = [int(m[1]) for line in message.plain.split("\n") if (m := re.match(r"(\d+)\. ", line))]
+    assert numbers == [d.first + i for i in range(len(d.full))]
+    if more_line is None:
+        assert "/more" not in message.plain
+    else:
+        assert message.plain.endswith("\n\n" + more_line)
+
+
+def test_only_the_last_part_has_more() -> None:
+    """A digest split in parts has each part's 👍/👎 under that part, "More (n)" on the last only."""
+    d = replace(big_digest(45, summary="A long enough summary sentence. " * 12), shown=40)
+    messages = render_digest(d)
+    assert len(messages) > 2
+    check(messages)
+    more = [(Button("More (5)", "more:2026-09-24"),)]
+    for message in messages[:-1]:
+        assert "/more" not in message.plain
+        assert all(row[0].data.startswith("like:") for row in message.keyboard)
+    assert list(messages[-1].keyboard[-1:]) == more
+    assert messages[-1].plain.endswith("\n\n5 more papers of this day: /more")
+    assert [pid for m in messages for pid in m.paper_ids] == [p.id for p in d.full]
+
+
+def test_nothing_in_full_but_more_to_come() -> None:
+    """A page with no paper in full still says how many follow, with the More button."""
+    [message] = render_digest(replace(big_digest(7), shown=0))
+    check([message])
+    assert message.paper_ids == ()
+    assert list(message.keyboard) == [(Button("More (7)", "more:2026-09-24"),)]
+    assert message.plain.endswith("\n\n7 more papers of this day: /more")
+    assert "No new papers" not in message.plain
+
+
+def test_updated_heading_on_a_later_page() -> None:
+    """On a page that starts later in the day, the updated section's heading still precedes its first paper."""
+    new = [paper(i) for i in range(31, 33)]
+    replaced = [paper(i, announce=AnnounceType.REPLACE, version=2) for i in range(33, 35)]
+    d = replace(digest(new, replaced), first=31, shown=3)
+    [message] = render_digest(d)
+    check([message])
+    assert "\n\n32. Paper number 32\n" in message.plain
+    assert "\n\nUpdated papers\n33. Paper number 33\n" in message.plain
+    assert "34." not in message.plain
+    assert list(message.keyboard) == [*votes(31, 32, 33), (Button("More (1)", "more:2026-09-24"),)]
+
+
+def test_keyboard_stays_within_telegram_limits() -> None:
+    """However many short papers would fit a message's text, a message carries at most MAX_PAPERS of
+    them, so its keyboard stays within 100 buttons, More included."""
+    tiny = [paper(i, title="T", authors=()) for i in range(1, 151)]
+    d = replace(digest(tiny), shown=120)
+    messages = render_digest(d, limit=1_000_000)
+    assert max(len(m.paper_ids) for m in messages) == MAX_PAPERS
+    assert all(sum(len(row) for row in m.keyboard) <= MAX_BUTTONS for m in messages)
+    assert all(check_reply_markup(json.dumps(markup(m))) is None for m in messages)
+    assert sum(len(m.paper_ids) for m in messages) == 120
+
+
+def test_an_id_too_long_for_a_payload_gets_no_buttons() -> None:
+    """A paper whose id cannot fit in 64 bytes of callback_data is shown without buttons, never with a
+    payload Telegram would refuse."""
+    odd = Paper.from_dict({**paper(2).to_dict(), "id": "x" * 70})
+    [message] = render_digest(digest([paper(1), odd]))
+    assert list(message.keyboard) == votes(1)
+    assert message.paper_ids == ("2609.00001", "x" * 70)
+    assert check_reply_markup(markup(message)) is None
+
+
+@pytest.mark.parametrize(
+    ("n", "summary", "max_messages"),
+    [
+        (499, "A long enough summary sentence. " * 12, 3),
+        (499, "A long enough summary sentence. " * 12, 1),
+        (60, "我们提出了一种用于大规模分布式训练的新调度方法。" * 6, 2),
+        (120, "Emoji heavy 😀👍🏽🚀 " * 20, 3),
+        (400, "", 3),
+    ],
+)
+def test_max_messages_leaves_papers_out_from_the_end(n: int, summary: str, max_messages: int) -> None:
+    """At most ``max_messages`` messages, as full as they can be: the papers left out are the last
+    ones, the more line and the More button count them, and the header is the one of the page shown."""
+    d = big_digest(n, "zh" if "我们" in summary else "en", summary)
+    messages = render_digest(d, max_messages=max_messages)
+    assert len(messages) == max_messages
+    check(messages)
+    ids = [pid for m in messages for pid in m.paper_ids]
+    shown = len(ids)
+    assert ids == [p.id for p in d.all_papers[:shown]]
+    rest = n - shown
+    assert rest > 0
+    label = "更多（{}）" if d.language == "zh" else "More ({})"
+    assert list(messages[-1].keyboard[-1]) == [Button(label.format(rest), "more:2026-09-24")]
+    assert str(rest) in messages[-1].plain.rsplit("\n\n", 1)[1]
+    colon = "：" if d.language == "zh" else ": "
+    for key, value in header_fields(replace(d, shown=shown)):
+        assert f"\n{key}{colon}{value}" in messages[0].plain
+    assert len(render_digest(replace(d, shown=shown + 1))) > max_messages
+
+
+def test_max_messages_changes_nothing_that_fits() -> None:
+    """A digest that already fits is rendered exactly as without the budget."""
+    d = big_digest(5)
+    assert render_digest(d, max_messages=3) == render_digest(d)
+    assert render_digest(d, max_messages=1) == render_digest(d)
+
+
+def test_max_messages_must_allow_one() -> None:
+    """A budget of no message is a programming error, not an empty digest."""
+    with pytest.raises(ValueError, match="at least 1"):
+        render_digest(big_digest(200, summary="Long summary. " * 40), max_messages=0)

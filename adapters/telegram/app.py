@@ -13,6 +13,13 @@ change its settings, pass the text to ``Commands.handle``, and deliver the reply
   became a supergroup (``migrate_to_chat_id``) keeps its subscription under the new id. A bot muted
   or without the right to post is never unsubscribed: its delivery is paused (``bot.paused``), and
   when ``my_chat_member`` says it may post again the pause ends and the chat is pushed at once.
+* A pressed button (``callback_query``) acts on the chat of the message that carries it, never on
+  another: its payload (``like:<id>``, ``dislike:<id>``, ``more:<date>``, see ``buttons``) becomes
+  the text command the core handles, for that chat, with the presser's language. A payload that does
+  not parse, or a press without its message (inline mode, a message too old to access), changes
+  nothing. Every press is answered (``answerCallbackQuery``): a vote with a short toast and, when it
+  was taken, its mark on the pressed row (``editMessageReplyMarkup``); a failed command is also
+  posted in the chat; a "More" press is answered at once and the next page follows as a digest.
 * Long polling by default; with ``TELEGRAM_WEBHOOK_URL`` a webhook server (secret token checked),
   so several replicas can sit behind one load balancer.
 """
@@ -29,13 +36,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from telegram import BotCommand, ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Message, Update
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    Chat,
+    ChatMember,
+    ChatMemberAdministrator,
+    ChatMemberRestricted,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackContext,
+    CallbackQueryHandler,
     ChatMemberHandler,
     ExtBot,
     MessageHandler,
@@ -45,11 +63,13 @@ from telegram.request import HTTPXRequest
 
 from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply, parse_command
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
+from bot.i18n import normalize_language, t
 from bot.metrics import Metrics
 from bot.models import ChatKey
 from bot.settings import Settings
 from bot.store.base import Store
 
+from .buttons import MORE, VOTES, ButtonAction, mark_vote, parse_payload
 from .delivery import (
     PLATFORM,
     SEND_READ_TIMEOUT,
@@ -58,26 +78,34 @@ from .delivery import (
     TelegramPlatform,
     chat_key,
     chat_target,
+    inline_markup,
+    keyboard_of,
     token_rejected,
 )
 from .limits import CommandOrder, FloodControl, TelegramRateLimiter
+from .render import truncate
 
 log = structlog.get_logger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 Context = CallbackContext[Any, Any, Any, Any]
 
-SLOW_COMMANDS = frozenset({"today"})
+SLOW_COMMANDS = frozenset({"today", "more"})
 """Commands that may take a while (arXiv, the LLM): the chat sees "typing…" meanwhile."""
 TYPING_EVERY = 4.0
 """Seconds between two "typing…" actions; Telegram shows one for up to 5 seconds."""
 TYPING_GRACE = 1.0
 """Seconds a finished command waits for a "typing…" request in flight before cancelling it."""
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.MY_CHAT_MEMBER, Update.CALLBACK_QUERY]
 """The update kinds the bot asks Telegram for (edits and the rest are never even delivered)."""
 ADMINS = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 REMOVED = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+MAX_TOAST = 200
+"""Characters of an ``answerCallbackQuery`` text."""
+ANSWER_WITHIN = 3.0
+"""Seconds a vote's command may take before its press is answered without waiting for it (Telegram
+drops an answer that comes too late, and the presser sees a spinner until then)."""
 
 
 class AdminCache:
@@ -126,6 +154,31 @@ def message_chat(message: Message) -> ChatKey:
     return chat_key(message.chat.id)
 
 
+class _Press:
+    """The answer to one button press: sent once, by whichever comes first, the command's result or
+    the deadline (an empty answer, so the presser's spinner stops in time)."""
+
+    def __init__(self, handlers: Handlers, query: CallbackQuery) -> None:
+        self.handlers = handlers
+        self.query = query
+        self.answered = False
+        self.late = False
+
+    async def answer(self, text: str | None) -> bool:
+        """Answer with ``text`` unless already answered; whether this call answered."""
+        if self.answered:
+            return False
+        self.answered = True
+        await self.handlers.answer(self.query, text)
+        return True
+
+    async def answer_after(self, seconds: float) -> None:
+        """The deadline: after ``seconds``, an empty answer if none was given yet."""
+        await asyncio.sleep(seconds)
+        self.late = not self.answered
+        await self.answer(None)
+
+
 class Handlers:
     """The update handlers of one bot.
 
@@ -143,6 +196,8 @@ class Handlers:
         platform: TelegramPlatform,
         admins: AdminCache,
         typing_every: float = TYPING_EVERY,
+        default_language: str = "en",
+        answer_within: float = ANSWER_WITHIN,
     ) -> None:
         self.commands = commands
         self.store = store
@@ -150,6 +205,8 @@ class Handlers:
         self.admins = admins
         self.order = CommandOrder()
         self.typing_every = typing_every
+        self.default_language = default_language
+        self.answer_within = answer_within
 
     async def may_manage(self, bot: ExtBot[Any], message: Message) -> bool:
         """May the sender change this chat's subscription and settings?"""
@@ -179,6 +236,96 @@ class Handlers:
                 reply = await self.commands.handle(caller, message.text, username)
             if reply is not None:
                 await self.deliver(chat, reply)
+
+    # -- buttons ----------------------------------------------------------------------------------------
+    async def may_press(self, bot: ExtBot[Any], chat: Chat, presser: User | None) -> bool:
+        """May the presser of a button change this chat's settings? As for messages, in private chats
+        anyone; in groups and channels (where anyone may press a button) only administrators."""
+        if chat.type == ChatType.PRIVATE:
+            return True
+        if presser is None:
+            return False
+        return await self.admins.is_admin(bot, chat.id, presser.id)
+
+    async def on_callback(self, update: Update, context: Context) -> None:
+        """A pressed inline button; see the module's docstring."""
+        query = update.callback_query
+        if query is None:
+            return
+        language = query.from_user.language_code if query.from_user else None
+        action = parse_payload(query.data)
+        message = query.message
+        if action is None or not isinstance(message, Message) or not message.is_accessible:
+            lang = normalize_language(language or "") or self.default_language
+            key = "btn_invalid" if action is None else "btn_too_old"
+            log.info("telegram_button_refused", reason=key, chat_id=message.chat.id if message else None)
+            await self.answer(query, t(lang, key, command=action.command if action else ""))
+            return
+        chat = message_chat(message)
+        press = _Press(self, query)
+        late = asyncio.create_task(press.answer_after(self.answer_within), name=f"answer:{query.id}")
+        try:
+            async with self.order.turn(chat, changes=action.name in MUTATING or action.name in VOTES):
+                if action.name in MUTATING:
+                    can_manage = await self.may_press(context.bot, message.chat, query.from_user)
+                else:
+                    can_manage = True
+                caller = Caller(chat=chat, can_manage=can_manage, user_language=language)
+                await self.run_press(context.bot, press, message, caller, action)
+        finally:
+            if press.late:
+                await late
+            else:
+                late.cancel()
+
+    async def run_press(
+        self, bot: ExtBot[Any], press: _Press, message: Message, caller: Caller, action: ButtonAction
+    ) -> None:
+        """Run a press's command. "More": answered at once, then the next page as a digest. A vote:
+        its reply as the toast (posted in the chat as well when the command failed or the toast had
+        to go before the reply was ready), and its mark on the pressed row when it was taken."""
+        chat = caller.chat
+        try:
+            if action.name == MORE:
+                await press.answer(None)
+                async with self.typing(bot, chat, True):
+                    reply = await self.commands.handle(caller, action.command, bot.username)
+            else:
+                reply = await self.commands.handle(caller, action.command, bot.username)
+        except Exception:
+            await press.answer(t(await self.commands.language_of(caller), "failed"))
+            raise
+        if isinstance(reply, TextReply):
+            toasted = await press.answer(reply.text)
+            if not reply.ok or not toasted:
+                await self.deliver(chat, reply)
+            if reply.ok and action.name in VOTES:
+                await self.show_vote(bot, message, action)
+            return
+        await press.answer(None)
+        if reply is not None:
+            await self.deliver(chat, reply)
+
+    async def answer(self, query: CallbackQuery, text: str | None) -> None:
+        """Answer a press (the client's spinner stops), with ``text`` as a short toast."""
+        toast = truncate(" ".join(text.split()), MAX_TOAST) if text else None
+        try:
+            await query.answer(toast)
+        except TelegramError as error:
+            log.warning("telegram_answer_failed", reason=str(error))
+
+    async def show_vote(self, bot: ExtBot[Any], message: Message, action: ButtonAction) -> None:
+        """Mark the vote on the pressed row of the message's keyboard (left as it is when unchanged)."""
+        keyboard = keyboard_of(message.reply_markup)
+        marked = mark_vote(keyboard, action)
+        if marked == keyboard:
+            return
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id, reply_markup=inline_markup(marked)
+            )
+        except TelegramError as error:
+            log.debug("telegram_vote_mark_failed", chat_id=message.chat.id, reason=str(error))
 
     @asynccontextmanager
     async def typing(self, bot: ExtBot[Any], chat: ChatKey, slow: bool) -> AsyncIterator[None]:
@@ -336,7 +483,14 @@ def build_application(
         ApplicationBuilder().bot(make_bot(settings, flood)).concurrent_updates(True).job_queue(None).build()
     )
     platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep, metrics=metrics)
-    handlers = Handlers(commands, store, platform, admins or AdminCache(), typing_every=typing_every)
+    handlers = Handlers(
+        commands,
+        store,
+        platform,
+        admins or AdminCache(),
+        typing_every=typing_every,
+        default_language=settings.default_language,
+    )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     application.add_handler(
         MessageHandler(
@@ -345,6 +499,7 @@ def build_application(
         )
     )
     application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(CallbackQueryHandler(handlers.on_callback))
     application.add_error_handler(handlers.on_error)
     return application
 

@@ -36,7 +36,7 @@ from datetime import timedelta
 import httpx
 import stamina
 import structlog
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -57,6 +57,7 @@ from bot.metrics import Metrics
 from bot.models import ChatKey, Digest
 from bot.outage import Outage
 
+from .buttons import Button, Keyboard
 from .render import RenderedMessage, render_digest, render_reply
 
 log = structlog.get_logger(__name__)
@@ -127,6 +128,26 @@ def token_rejected() -> BadSetting:
         "TELEGRAM_BOT_TOKEN",
         "Telegram rejected TELEGRAM_BOT_TOKEN: set the token @BotFather gave you (123456789:AAE…)",
     )
+
+
+def inline_markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """Keyboard data as python-telegram-bot's markup (None for no keyboard)."""
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button.text, callback_data=button.data) for button in row] for row in keyboard]
+    )
+
+
+def keyboard_of(markup: InlineKeyboardMarkup | None) -> Keyboard:
+    """The callback buttons of a message's markup as keyboard data (other kinds of button are left out)."""
+    if markup is None:
+        return ()
+    rows = (
+        tuple(Button(b.text, b.callback_data) for b in row if isinstance(b.callback_data, str))
+        for row in markup.inline_keyboard
+    )
+    return tuple(row for row in rows if row)
 
 
 def _is_int(text: str) -> bool:
@@ -254,9 +275,14 @@ class TelegramPlatform:
         await self.close()
 
     # -- Platform -----------------------------------------------------------------------------------------
-    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
-        """Send the digest's messages in order; ``on_sent`` after each acknowledged one."""
-        for message in render_digest(digest):
+    async def send_digest(
+        self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
+    ) -> None:
+        """Send the digest's messages in order, each with its 👍/👎 (and the last with "More (n)"
+        when papers of the day follow); ``on_sent`` after each acknowledged one, with the ids of the
+        papers in it. With ``max_messages``, at most that many messages: the papers that do not fit
+        are left out from the end and counted as remaining (see ``render_digest``)."""
+        for message in render_digest(digest, max_messages=max_messages):
             await self.send_message(chat, message)
             await on_sent(message.paper_ids)
 
@@ -348,6 +374,7 @@ class TelegramPlatform:
                         parse_mode=ParseMode.HTML if as_html else None,
                         message_thread_id=thread_id,
                         link_preview_options=NO_PREVIEW,
+                        reply_markup=inline_markup(message.keyboard),
                     )
                 except (TimedOut, NetworkError) as error:
                     uncertain = maybe_delivered(error)

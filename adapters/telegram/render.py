@@ -6,13 +6,18 @@ entity parsing, in UTF-16 code units, at most 4096 — is known exactly without 
 A digest too long for one message is split between papers only, and every part's header carries
 "(k/m)". A paper too long for a message of its own is shortened (summary first, then authors, then
 the title), always on the plain text before escaping, so no tag or entity is ever cut.
+
+Only the papers shown in full are rendered. Each message carries its inline keyboard as data
+(``RenderedMessage.keyboard``): a row ``👍 n  👎 n`` per paper in it, and on a digest's last message,
+when papers of the day follow, the more line and a "More (n)" button. A message holds at most
+``MAX_PAPERS`` papers, so its keyboard stays within Telegram's 100 buttons.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from adapters.text import utf16_head, utf16_len
@@ -21,6 +26,7 @@ from bot.models import Digest, Paper
 from bot.render import (
     category_name,
     header_fields,
+    more_text,
     no_papers_text,
     numbered,
     shorten_authors,
@@ -29,8 +35,12 @@ from bot.render import (
     type_marker,
 )
 
+from .buttons import DISLIKE, LIKE, MAX_BUTTONS, Button, Keyboard, Row, fits, more_data, vote_data
+
 MAX_MESSAGE = 4096
 """Telegram's limit for a message's text after entity parsing, in UTF-16 code units."""
+MAX_PAPERS = (MAX_BUTTONS - 1) // 2
+"""Papers in one message: each brings two buttons, and the last message may add "More (n)"."""
 
 ELLIPSIS = "…"
 _SEPARATOR = "\n\n"
@@ -43,11 +53,15 @@ Piece = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class RenderedMessage:
-    """One message: its HTML, the text a reader sees, and the papers it carries (ids, no version)."""
+    """One message: its HTML, the text a reader sees, the papers it carries (ids, no version) and its
+    inline keyboard."""
 
     html: str
     plain: str
     paper_ids: tuple[str, ...] = ()
+    keyboard: Keyboard = ()
+    """The message's inline keyboard: a 👍/👎 row per paper in it, and "More (n)" on a digest's last
+    message when papers of the day follow; ``()`` for none."""
 
     @property
     def length(self) -> int:
@@ -203,7 +217,7 @@ def _fit_paper(number: int, paper: Paper, language: str, budget: int, prefix: Pi
 
 
 def _header(digest: Digest, part: int | None, parts: int | None) -> Piece:
-    """The title line in bold (with "(k/m)" for a part), then the update time and the paper count."""
+    """The title line in bold (with "(k/m)" for a part), then the update time and the paper counts."""
     lines = [_tag("b", _text(clean(title_line(digest, part, parts))))]
     for key_text, value in header_fields(digest):
         colon = "：" if is_chinese(digest.language) else ": "
@@ -211,42 +225,78 @@ def _header(digest: Digest, part: int | None, parts: int | None) -> Piece:
     return _join(lines, "\n")
 
 
-def _blocks(digest: Digest, budget: int) -> list[tuple[Piece, str]]:
+def _more_line(digest: Digest) -> Piece | None:
+    """``110 more papers of this day: /more`` when papers follow those shown in full."""
+    text = clean(more_text(digest))
+    return _text(text) if text else None
+
+
+def _more_button(digest: Digest) -> Keyboard:
+    """The "More (n)" button, alone in its row, when papers of the day follow those shown in full."""
+    if not digest.remaining:
+        return ()
+    label = t(digest.language, "btn_more", n=digest.remaining)
+    return ((Button(label, more_data(digest.listing_date)),),)
+
+
+def paper_row(number: int, paper_id: str, language: str) -> Row:
+    """``👍 3`` and ``👎 3`` for the paper numbered ``number`` (empty if the id cannot be a payload)."""
+    like, dislike = vote_data(LIKE, paper_id), vote_data(DISLIKE, paper_id)
+    if not (fits(like) and fits(dislike)):
+        return ()
+    return (
+        Button(f"{t(language, 'btn_like')} {number}", like),
+        Button(f"{t(language, 'btn_dislike')} {number}", dislike),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    piece: Piece
+    number: int
+    paper_id: str
+
+
+def _blocks(digest: Digest, budget: int) -> list[_Block]:
+    """The papers shown in full, numbered from ``digest.first``, each shortened to ``budget``."""
     language = digest.language
     heading = _join([_tag("b", _text(clean(t(language, "updated")))), _text("\n")])
-    blocks: list[tuple[Piece, str]] = []
-    for number, paper in numbered(digest):
-        first_updated = bool(digest.updated) and number == len(digest.papers) + 1
-        prefix = heading if first_updated else ("", "")
-        blocks.append((_fit_paper(number, paper, language, budget, prefix), paper.id))
+    first_updated = len(digest.papers) if digest.updated else -1
+    blocks: list[_Block] = []
+    for index, (number, paper) in enumerate(numbered(digest)):
+        prefix = heading if index == first_updated else ("", "")
+        blocks.append(_Block(_fit_paper(number, paper, language, budget, prefix), number, paper.id))
     return blocks
 
 
-def _pack(blocks: list[tuple[Piece, str]], header_size: int, limit: int) -> list[list[tuple[Piece, str]]]:
-    parts: list[list[tuple[Piece, str]]] = [[]]
-    used = header_size
+def _pack(blocks: list[_Block], reserved: int, limit: int) -> list[list[_Block]]:
+    """Blocks into parts of at most ``limit`` units (``reserved`` of them taken by the header and the
+    more line) and at most ``MAX_PAPERS`` papers, in order."""
+    parts: list[list[_Block]] = [[]]
+    used = reserved
     for block in blocks:
-        cost = len(_SEPARATOR) + _size(block[0])
-        if parts[-1] and used + cost > limit:
+        cost = len(_SEPARATOR) + _size(block.piece)
+        if parts[-1] and (used + cost > limit or len(parts[-1]) >= MAX_PAPERS):
             parts.append([])
-            used = header_size
+            used = reserved
         parts[-1].append(block)
         used += cost
     return parts
 
 
-def render_digest(digest: Digest, limit: int = MAX_MESSAGE) -> list[RenderedMessage]:
-    """The digest as messages of at most ``limit`` visible UTF-16 units, split between papers."""
-    if not digest.all_papers:
-        note = no_papers_text(digest)
-        piece = _join([_header(digest, None, None), _text(truncate(clean(note), limit // 2))], _SEPARATOR)
-        return [RenderedMessage(piece[0], piece[1], ())]
+def _render(digest: Digest, limit: int) -> list[RenderedMessage]:
+    more = _more_line(digest)
+    more_size = len(_SEPARATOR) + _size(more) if more else 0
+    if not digest.full:
+        note = more or _text(truncate(clean(no_papers_text(digest)), limit // 2))
+        piece = _join([_header(digest, None, None), note], _SEPARATOR)
+        return [RenderedMessage(piece[0], piece[1], (), _more_button(digest))]
     guess = 1
     while True:
         widest = _header(digest, guess, guess) if guess > 1 else _header(digest, None, None)
-        header_size = _size(widest)
-        budget = limit - header_size - len(_SEPARATOR)
-        parts = _pack(_blocks(digest, budget), header_size, limit)
+        reserved = _size(widest) + more_size
+        budget = limit - reserved - len(_SEPARATOR)
+        parts = _pack(_blocks(digest, budget), reserved, limit)
         if len(parts) <= guess:
             break
         guess = len(parts)
@@ -254,9 +304,39 @@ def render_digest(digest: Digest, limit: int = MAX_MESSAGE) -> list[RenderedMess
     messages = []
     for index, part in enumerate(parts, start=1):
         header = _header(digest, index, total) if total > 1 else _header(digest, None, None)
-        piece = _join([header, *(block for block, _ in part)], _SEPARATOR)
-        messages.append(RenderedMessage(piece[0], piece[1], tuple(pid for _, pid in part)))
+        pieces = [header, *(block.piece for block in part)]
+        rows = [row for block in part if (row := paper_row(block.number, block.paper_id, digest.language))]
+        if index == total and more:
+            pieces.append(more)
+            rows += _more_button(digest)
+        piece = _join(pieces, _SEPARATOR)
+        ids = tuple(block.paper_id for block in part)
+        messages.append(RenderedMessage(piece[0], piece[1], ids, tuple(rows)))
     return messages
+
+
+def render_digest(
+    digest: Digest, limit: int = MAX_MESSAGE, max_messages: int | None = None
+) -> list[RenderedMessage]:
+    """The digest as messages of at most ``limit`` visible UTF-16 units, split between papers.
+
+    Only the papers shown in full (``digest.full``) are rendered, numbered from ``digest.first``;
+    each carries its 👍/👎 row in the message's keyboard, and when papers of the day follow, the last
+    message ends with the more line and a "More (n)" button. With ``max_messages``, papers that do
+    not fit in that many messages are left out from the end (``shown`` lowered), so the header's
+    counts, the more line and the button's count stay true.
+    """
+    messages = _render(digest, limit)
+    if max_messages is None or len(messages) <= max_messages:
+        return messages
+    if max_messages < 1:
+        raise ValueError(f"max_messages must be at least 1, not {max_messages}")
+    shown = sum(len(message.paper_ids) for message in messages[:max_messages])
+    while True:
+        messages = _render(replace(digest, shown=shown), limit)
+        if len(messages) <= max_messages or shown <= 1:
+            return messages
+        shown -= 1
 
 
 def render_reply(text: str, limit: int = MAX_MESSAGE) -> RenderedMessage:

@@ -5,9 +5,14 @@ Serves ``/bot{token}/{method}`` the way api.telegram.org does (form or JSON para
 ``add_update`` and handed out by ``getUpdates`` (long polling honouring ``offset``, ``limit`` and
 ``timeout``) or pushed to a registered webhook with ``deliver_webhook``. ``sendMessage`` checks the
 text the way Telegram does for ``parse_mode=HTML`` (allowed tags, well-formedness, the 4096 UTF-16
-code unit limit after entity parsing) and records every accepted message. Errors recorded from the
-real API (``tests/fixtures/telegram``) can be injected per method, per chat and per call, and the
-flood limits (30 messages/s overall, 20/min per group, 1/s per chat) can be enforced.
+code unit limit after entity parsing) and records every accepted message, with its ``reply_markup``
+checked as Telegram checks it (a keyboard object; ``callback_data`` of 1–64 bytes; at most 100 buttons,
+8 in a row). Button presses are queued as ``callback_query`` updates (``press`` for a button of a
+message the bot sent, ``callback_update`` for anything else); ``answerCallbackQuery`` accepts one
+answer per query and ``editMessageReplyMarkup`` edits a sent message's keyboard, both recorded.
+Errors recorded from the real API (``tests/fixtures/telegram``) can be injected per method, per chat
+and per call, and the flood limits (30 messages/s overall, 20/min per group, 1/s per chat) can be
+enforced.
 """
 
 from __future__ import annotations
@@ -40,6 +45,21 @@ ALLOWED_TAGS = frozenset(
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
 DEFAULT_TOKEN = "123456789:AAE-fake-token-for-tests"
+MAX_CALLBACK_DATA = 64
+"""``callback_data`` bytes (UTF-8), as the Bot API documents them."""
+MAX_BUTTONS = 100
+MAX_ROW = 8
+MAX_MARKUP_BYTES = 10_000
+"""A keyboard's JSON past this size is refused even under 100 buttons."""
+MAX_ANSWER = 200
+"""Characters of an ``answerCallbackQuery`` text."""
+BUTTON_ACTIONS = frozenset(
+    {
+        "url", "callback_data", "web_app", "login_url", "switch_inline_query",
+        "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
+        "callback_game", "pay",
+    }
+)  # fmt: skip
 CHAT_ACTIONS = frozenset(
     {
         "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
@@ -230,6 +250,54 @@ def check_text(text: str, parse_mode: str | None) -> tuple[int, dict[str, Any]] 
     return None
 
 
+def check_reply_markup(value: Any) -> tuple[int, dict[str, Any]] | None:
+    """The error response Telegram gives for this ``reply_markup`` parameter, or None if accepted.
+
+    An inline keyboard must be ``{"inline_keyboard": [[button, …], …]}``, each button a label and
+    exactly one action; ``callback_data`` is 1–64 bytes; at most 100 buttons, 8 in a row, and about
+    10 kB of JSON in all."""
+    if value is None or value == "":
+        return None
+    unparsable = 400, fixture("from_github_issues/sendMessage_400_cant_parse_reply_markup.json")
+    try:
+        markup = _json(value)
+    except ValueError:
+        return unparsable
+    if not isinstance(markup, dict):
+        return unparsable
+    if "inline_keyboard" not in markup:
+        return None
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return unparsable
+    buttons = [button for row in rows for button in row]
+    for button in buttons:
+        if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+            return unparsable
+        actions = BUTTON_ACTIONS & set(button)
+        if len(actions) != 1 or not button["text"]:
+            return 400, error_body(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        data = button.get("callback_data")
+        if data is not None and (
+            not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA
+        ):
+            return 400, fixture("from_github_issues/sendMessage_400_button_data_invalid.json")
+    size = len(json.dumps(markup, ensure_ascii=False).encode("utf-8"))
+    if len(buttons) > MAX_BUTTONS or any(len(row) > MAX_ROW for row in rows) or size > MAX_MARKUP_BYTES:
+        return 400, fixture("from_github_issues/sendMessage_400_reply_markup_too_long.json")
+    return None
+
+
+def keyboard_rows(markup: dict[str, Any] | None) -> list[list[tuple[str, str]]]:
+    """An inline keyboard as rows of (label, callback_data); ``[]`` for none."""
+    if not markup:
+        return []
+    return [
+        [(str(b.get("text")), str(b.get("callback_data", ""))) for b in row]
+        for row in markup.get("inline_keyboard", [])
+    ]
+
+
 # -- injected errors ------------------------------------------------------------------------------------
 
 
@@ -303,6 +371,15 @@ def not_enough_rights() -> FakeError:
     return FakeError(400, error_body(400, "Bad Request: not enough rights to send text messages to the chat"))
 
 
+def query_too_old() -> FakeError:
+    return FakeError(400, fixture("from_github_issues/answerCallbackQuery_400_query_too_old.json"))
+
+
+def not_modified() -> dict[str, Any]:
+    description = TELEGRAM / "from_github_issues" / "editMessage_400_not_modified_description.txt"
+    return error_body(400, description.read_text(encoding="utf-8").strip())
+
+
 def server_error(status: int = 500) -> FakeError:
     if status == 502:
         page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -333,6 +410,7 @@ class SentMessage:
     link_preview_options: dict[str, Any] | None
     message_id: int
     at: float
+    reply_markup: dict[str, Any] | None = None
 
     @property
     def visible(self) -> str:
@@ -340,6 +418,41 @@ class SentMessage:
         if self.parse_mode and self.parse_mode.upper() == "HTML":
             return parse_html(self.text)
         return self.text
+
+    @property
+    def keyboard(self) -> list[list[tuple[str, str]]]:
+        """The inline keyboard it was sent with, as rows of (label, callback_data)."""
+        return keyboard_rows(self.reply_markup)
+
+    @property
+    def payloads(self) -> list[str]:
+        """Every ``callback_data`` of its keyboard, in order."""
+        return [data for row in self.keyboard for _, data in row]
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """An accepted ``answerCallbackQuery``: the query, the toast text (None: none) and whether it was
+    an alert."""
+
+    query_id: str
+    text: str | None
+    show_alert: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class KeyboardEdit:
+    """An accepted ``editMessageReplyMarkup``: the message and the keyboard it has now."""
+
+    chat_id: int | str
+    message_id: int
+    reply_markup: dict[str, Any] | None
+    at: float
+
+    @property
+    def keyboard(self) -> list[list[tuple[str, str]]]:
+        return keyboard_rows(self.reply_markup)
 
 
 @dataclass(frozen=True)
@@ -406,6 +519,11 @@ class FakeTelegram:
         self.allowed_updates: list[str] | None = None
         self.clock = clock
         self.sent: list[SentMessage] = []
+        self.answers: list[CallbackAnswer] = []
+        self.edits: list[KeyboardEdit] = []
+        self.markups: dict[tuple[int | str, int], dict[str, Any] | None] = {}
+        self.open_queries: set[str] = set()
+        self.queries: dict[str, dict[str, Any]] = {}
         self.rejected: list[tuple[dict[str, Any], dict[str, Any] | str]] = []
         self.calls: list[ApiCall] = []
         self.handed_at: dict[int, float] = {}
@@ -424,6 +542,7 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(100_000)
         self._message_ids = itertools.count(1)
+        self._query_ids = itertools.count(666728699048485871)
         self._injections: list[_Injection] = []
         self._overall: _Window | None = None
         self._groups: dict[int, _Window] = {}
@@ -470,9 +589,45 @@ class FakeTelegram:
         """Queue an update (a copy, renumbered so ids increase as Telegram's do); its new update_id."""
         queued = copy.deepcopy(update)
         queued["update_id"] = next(self._update_ids)
+        query = queued.get("callback_query")
+        if query is not None:
+            query["id"] = str(next(self._query_ids))
+            self.open_queries.add(query["id"])
+            self.queries[query["id"]] = query
         self._updates.append(queued)
         self._notify_soon()
         return int(queued["update_id"])
+
+    def press(self, message: SentMessage, data: str, by: dict[str, Any] | None = None) -> str:
+        """A reader (``by``, a user) presses the button with ``data`` under ``message``, as a client
+        does: a ``callback_query`` update carrying the message with its current keyboard. The query's id."""
+        markup = self.markups.get((message.chat_id, message.message_id), message.reply_markup)
+        if data not in [d for row in keyboard_rows(markup) for _, d in row]:
+            raise ValueError(f"no button {data!r} under message {message.message_id}")
+        update = callback_update(data, message=self.message_json(message), sender=by)
+        self.add_update(update)
+        return str(self._updates[-1]["callback_query"]["id"])
+
+    def message_json(self, message: SentMessage) -> dict[str, Any]:
+        """A sent message as the Bot API shows it in updates, with its current keyboard."""
+        shown: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": {k: self.me[k] for k in ("id", "is_bot", "first_name", "username")},
+            "chat": self._chat(message.chat_id),
+            "date": int(time.time()),
+            "text": message.visible,
+        }
+        if message.message_thread_id is not None:
+            shown["message_thread_id"] = message.message_thread_id
+            shown["is_topic_message"] = True
+        markup = self.markups.get((message.chat_id, message.message_id), message.reply_markup)
+        if markup:
+            shown["reply_markup"] = markup
+        return shown
+
+    def answer_to(self, query_id: str) -> CallbackAnswer | None:
+        """The answer given to a callback query, if any."""
+        return next((a for a in self.answers if a.query_id == query_id), None)
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         """What getChatMember answers for (chat, user): creator, administrator, member, left, kicked."""
@@ -714,7 +869,7 @@ class FakeTelegram:
             error = too_many_requests(max(1, math.ceil(flood)))
             self.rejected.append((params, error.body))
             return error.status, error.body  # type: ignore[return-value]
-        problem = check_text(text, parse_mode)
+        problem = check_text(text, parse_mode) or check_reply_markup(params.get("reply_markup"))
         if problem is not None:
             self.rejected.append((params, problem[1]))
             return problem
@@ -730,19 +885,42 @@ class FakeTelegram:
             link_preview_options=_json(params.get("link_preview_options")),
             message_id=message_id,
             at=now,
+            reply_markup=_json(params.get("reply_markup")),
         )
         self.sent.append(record)
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "from": {k: self.me[k] for k in ("id", "is_bot", "first_name", "username")},
-            "chat": self._chat(chat_id),
-            "date": int(time.time()),
-            "text": record.visible,
-        }
-        if record.message_thread_id is not None:
-            message["message_thread_id"] = record.message_thread_id
-            message["is_topic_message"] = True
-        return 200, {"ok": True, "result": message}
+        self.markups[(chat_id, message_id)] = record.reply_markup
+        return 200, {"ok": True, "result": self.message_json(record)}
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        query_id = str(params.get("callback_query_id") or "")
+        if query_id not in self.open_queries:
+            error = query_too_old()
+            return error.status, error.body  # type: ignore[return-value]
+        text = params.get("text")
+        if text is not None and len(str(text)) > MAX_ANSWER:
+            return 400, error_body(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.open_queries.discard(query_id)
+        alert = _flag(params.get("show_alert"))
+        self.answers.append(
+            CallbackAnswer(query_id, None if text in (None, "") else str(text), alert, self.clock())
+        )
+        return 200, {"ok": True, "result": True}
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        chat_id = _chat_id(params.get("chat_id"))
+        message_id = int(params.get("message_id") or 0)
+        record = next((m for m in self.sent if m.chat_id == chat_id and m.message_id == message_id), None)
+        if chat_id is None or record is None:
+            return 400, error_body(400, "Bad Request: message to edit not found")
+        problem = check_reply_markup(params.get("reply_markup"))
+        if problem is not None:
+            return problem
+        markup = _json(params.get("reply_markup")) or None
+        if keyboard_rows(markup) == keyboard_rows(self.markups.get((chat_id, message_id))):
+            return 400, not_modified()
+        self.markups[(chat_id, message_id)] = markup
+        self.edits.append(KeyboardEdit(chat_id, message_id, markup, self.clock()))
+        return 200, {"ok": True, "result": self.message_json(record)}
 
     def _chat(self, chat_id: int | str) -> dict[str, Any]:
         if isinstance(chat_id, str):
@@ -917,6 +1095,36 @@ def my_chat_member_update(
     }
 
 
+def callback_update(
+    data: str | None,
+    *,
+    message: dict[str, Any] | None = None,
+    sender: dict[str, Any] | None = None,
+    inline_message_id: str | None = None,
+) -> dict[str, Any]:
+    """A button press (the recorded nutgram ``callback_query`` shape): ``message`` is the message
+    with the button (None: none, as for inline mode); ``{"chat": …, "message_id": n, "date": 0}`` is
+    an inaccessible (too old) message. The fake gives the query its id when queued."""
+    recorded = fixture("nutgram/updates/callback_query.json")["callback_query"]
+    query: dict[str, Any] = {
+        "id": recorded["id"],
+        "from": sender or user(),
+        "chat_instance": recorded["chat_instance"],
+    }
+    if message is not None:
+        query["message"] = message
+    if inline_message_id is not None:
+        query["inline_message_id"] = inline_message_id
+    if data is not None:
+        query["data"] = data
+    return {"update_id": 0, "callback_query": query}
+
+
+def old_message(chat: dict[str, Any], message_id: int = 41) -> dict[str, Any]:
+    """A message the bot can no longer access (Bot API ``InaccessibleMessage``: date 0)."""
+    return {"chat": chat, "message_id": message_id, "date": 0}
+
+
 def migrate_update(old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
     """The service message in the old group when it becomes a supergroup (recorded nutgram shape)."""
     update = fixture("nutgram/updates/migrate_to_chat_id.json")
@@ -939,27 +1147,34 @@ __all__ = [
     "ALLOWED_TAGS",
     "MAX_LENGTH",
     "ApiCall",
+    "CallbackAnswer",
     "EntityError",
     "FakeError",
     "FakeTelegram",
     "FloodLimits",
+    "KeyboardEdit",
     "SentMessage",
     "accepted_late",
     "bot_blocked",
     "bot_kicked",
     "bot_user",
+    "callback_update",
     "cant_parse_entities",
     "channel_chat",
     "chat_not_found",
+    "check_reply_markup",
     "check_text",
     "group_chat",
     "group_migrated",
+    "keyboard_rows",
     "message_update",
     "migrate_update",
     "my_chat_member_update",
     "not_enough_rights",
+    "old_message",
     "parse_html",
     "private_chat",
+    "query_too_old",
     "recorded_updates",
     "server_error",
     "stall",
