@@ -210,7 +210,7 @@ _EN: dict[str, str] = {
         "Give the bot the right to send messages and delivery resumes."
     ),
     "btn_invalid": "Unknown button: nothing changed. Use the buttons under a digest, or send /like ID, /dislike ID or /more.",
-    "btn_too_old": "This message is too old for its buttons: nothing changed. Send {command} in the chat instead.",
+    "btn_stale": "This button no longer works here: nothing changed. Send {command} in the chat instead.",
 }
 
 _ZH: dict[str, str] = {
@@ -362,7 +362,7 @@ _ZH: dict[str, str] = {
         "订阅和设置都已保留；下次尝试：{retry}。恢复机器人的发言权限后，推送将自动继续。"
     ),
     "btn_invalid": "无法识别的按钮，未做任何更改。请使用日报下方的按钮，或发送 /like ID、/dislike ID 或 /more。",
-    "btn_too_old": "这条消息太旧，按钮已失效，未做任何更改。请在聊天中发送 {command}。",
+    "btn_stale": "此按钮在这里已失效，未做任何更改。请在聊天中发送 {command}。",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

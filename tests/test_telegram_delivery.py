@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from telegram.ext import ExtBot
@@ -11,16 +12,18 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram.app import build_platform, make_bot
 from adapters.telegram.delivery import SEND_READ_TIMEOUT, TelegramPlatform, chat_key, chat_target
-from adapters.telegram.limits import FloodControl, TelegramRateLimiter
+from adapters.telegram.limits import FloodControl, Limits, TelegramRateLimiter
 from adapters.telegram.render import render_digest
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
 from bot.metrics import Metrics
-from bot.models import ChatKey
+from bot.models import AnnounceType, ChatKey, Digest, Paper
 from bot.settings import Settings
 from tests.factories import digest, paper
+from tests.fakes.real_day import BUSY_DAY, busy_day_papers
 from tests.fakes.telegram import (
     FakeError,
     FakeTelegram,
+    FloodLimits,
     accepted_late,
     bot_blocked,
     bot_kicked,
@@ -355,3 +358,61 @@ def test_sends_wait_long_enough_for_telegram() -> None:
     request = make_bot(settings).request
     assert isinstance(request, HTTPXRequest)
     assert request.read_timeout == SEND_READ_TIMEOUT >= 20.0
+
+
+def busy_day() -> Digest:
+    """The recorded 499-paper day as one digest, each paper with an extract as its summary."""
+    papers = tuple(
+        Paper(
+            id=item["id"],
+            version=1,
+            title=item["title"],
+            authors=tuple(item["authors"]),
+            categories=tuple(item["categories"]),
+            primary_category=item["categories"][0],
+            announce_type=AnnounceType.NEW,
+            abstract=item["abstract"],
+            summary=" ".join(item["abstract"].split())[:400],
+            summary_source="extractive",
+        )
+        for item in busy_day_papers()
+    )
+    return Digest(BUSY_DAY, ("cs.CV", "cs.CL", "cs.AI"), "en", papers)
+
+
+async def test_busy_day_fits_three_messages_per_chat_under_telegrams_limits() -> None:
+    """A 499-paper day sent to private chats and groups at once with ``max_messages=3``: at most three
+    messages per chat, every one accepted under the flood windows (scaled in time) with its keyboard;
+    the ledger gets exactly the papers sent, the rest is counted on the More button."""
+    windows = FloodLimits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), tolerance=0.0)
+    limits = Limits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), margin=0.05)
+    day = busy_day()
+    async with FakeTelegram(flood_limits=windows) as tg:
+        bot = ExtBot(tg.token, base_url=tg.api_url, rate_limiter=TelegramRateLimiter(FloodControl(limits)))
+        async with TelegramPlatform(bot, owns_bot=True) as platform:
+            chats = [chat_key(c) for c in (1001, 1002, 1003, -4001, -4002, -1001557912345)]
+            ledgers = {chat: Sent(tg) for chat in chats}
+            await asyncio.gather(*(platform.send_digest(c, day, ledgers[c], max_messages=3) for c in chats))
+    assert tg.flood_violations == 0 and tg.rejected == []
+    for chat in chats:
+        target = chat_target(chat)[0]
+        messages = [m for m in tg.sent if m.chat_id == target]
+        assert 1 <= len(messages) <= 3
+        received = [pid for ids, _ in ledgers[chat].calls for pid in ids]
+        assert received == [p.id for p in day.papers[: len(received)]]
+        assert [pid for m in messages for pid in m.payloads if pid.startswith("like:")] == [
+            f"like:{pid}" for pid in received
+        ]
+        assert messages[-1].keyboard[-1] == [(f"More ({499 - len(received)})", "more:2026-06-23")]
+
+
+async def test_replies_and_push_messages_carry_their_keyboards(setup: Setup) -> None:
+    """Each message of a split digest goes out with its own keyboard, exactly as rendered."""
+    page = replace(BIG, shown=30)
+    await setup.platform.send_digest(PRIVATE, page, Sent(setup.tg))
+    expected = render_digest(page)
+    assert len(expected) > 1
+    assert [m.keyboard for m in setup.tg.sent] == [
+        [[(b.text, b.data) for b in row] for row in message.keyboard] for message in expected
+    ]
+    assert setup.tg.sent[-1].keyboard[-1] == [("More (9)", "more:2026-09-24")]

@@ -1,23 +1,30 @@
-"""The fake Bot API itself: its HTML rules match Telegram's, its payloads are the recorded ones and
-python-telegram-bot reads them."""
+"""The fake Bot API itself: its HTML and keyboard rules match Telegram's, its payloads are the recorded
+ones and python-telegram-bot reads them."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from telegram import Bot, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from tests.fakes.telegram import (
     DEFAULT_TOKEN,
     EntityError,
     FakeTelegram,
+    callback_update,
+    check_reply_markup,
     check_text,
     message_update,
+    old_message,
     parse_html,
+    private_chat,
     recorded_updates,
+    user,
 )
 
 
@@ -153,3 +160,96 @@ async def test_get_updates_long_polling() -> None:
         third = tg.add_update(message_update("/list"))
         assert [u.update_id for u in await waiting] == [third]
         assert set(tg.handed_at) == {first, second, third}
+
+
+def keyboard(*rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"inline_keyboard": list(rows)}
+
+
+def button(data: str = "like:2606.12345", text: str = "👍 1") -> dict[str, Any]:
+    return {"text": text, "callback_data": data}
+
+
+@pytest.mark.parametrize(
+    ("markup", "error"),
+    [
+        (None, None),
+        (keyboard([button(), button("dislike:2606.12345", "👎 1")], [button("more:2026-09-24", "More (3)")]), None),
+        (keyboard([button("x" * 64)]), None),
+        (keyboard([button("分" * 21 + "x")]), None),
+        (keyboard([button("x" * 65)]), "Bad Request: BUTTON_DATA_INVALID"),
+        (keyboard([button("分" * 22)]), "Bad Request: BUTTON_DATA_INVALID"),
+        (keyboard([button("")]), "Bad Request: BUTTON_DATA_INVALID"),
+        (keyboard(*([button(f"like:{i}")] for i in range(100))), None),
+        (keyboard(*([button(f"like:{i}")] for i in range(101))), "Bad Request: reply markup is too long"),
+        (keyboard([button(f"like:{i}") for i in range(8)]), None),
+        (keyboard([button(f"like:{i}") for i in range(9)]), "Bad Request: reply markup is too long"),
+        (keyboard(*([button("x" * 64, "y" * 64)] for i in range(90))), "Bad Request: reply markup is too long"),
+        ("not json", "Bad Request: can't parse reply keyboard markup JSON object"),
+        ([[button()]], "Bad Request: can't parse reply keyboard markup JSON object"),
+        ({"inline_keyboard": [button()]}, "Bad Request: can't parse reply keyboard markup JSON object"),
+        (keyboard([{"text": "no action"}]), "Bad Request: text buttons are unallowed in the inline keyboard"),
+        (keyboard([{"text": "", "callback_data": "a"}]), "Bad Request: text buttons are unallowed in the inline keyboard"),
+        ({"remove_keyboard": True}, None),
+    ],
+)  # fmt: skip
+def test_reply_markup_rules(markup: Any, error: str | None) -> None:
+    """Keyboards are checked as Telegram does: a keyboard object, 1–64 bytes of callback_data, at most
+    100 buttons and 8 in a row, and a bounded size."""
+    problem = check_reply_markup(markup if isinstance(markup, str) or markup is None else json.dumps(markup))
+    if error is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert problem == (400, {"ok": False, "error_code": 400, "description": error})
+
+
+async def test_buttons_through_the_bot_api() -> None:
+    """python-telegram-bot sends a keyboard the fake records; an invalid one is refused with Telegram's
+    words; a press carries the message with its keyboard and is answered once; a keyboard edit needs a
+    change."""
+    async with FakeTelegram() as tg, Bot(tg.token, base_url=tg.api_url) as bot:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍 1", callback_data="like:2606.12345")]])
+        await bot.send_message(10081232, "digest", reply_markup=markup)
+        [sent] = tg.sent
+        assert sent.keyboard == [[("👍 1", "like:2606.12345")]]
+        too_long = InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data="x" * 65)]])
+        with pytest.raises(BadRequest, match="Button_data_invalid"):
+            await bot.send_message(10081232, "digest", reply_markup=too_long)
+        assert len(tg.sent) == 1
+
+        query_id = tg.press(sent, "like:2606.12345", by=user(777, "de"))
+        [update] = await bot.get_updates(timeout=0)
+        query = update.callback_query
+        assert query is not None and query.id == query_id and query.data == "like:2606.12345"
+        assert query.from_user.id == 777 and query.message is not None
+        assert query.message.chat.id == 10081232 and query.message.message_id == sent.message_id
+        assert query.message.reply_markup == markup
+        assert await query.answer("noted")
+        with pytest.raises(BadRequest, match="Query is too old"):
+            await query.answer("again")
+        with pytest.raises(BadRequest, match="Query is too old"):
+            await bot.answer_callback_query("12345")
+        assert [(a.query_id, a.text) for a in tg.answers] == [(query_id, "noted")]
+
+        marked = InlineKeyboardMarkup([[InlineKeyboardButton("👍 1 ✓", callback_data="like:2606.12345")]])
+        with pytest.raises(BadRequest, match="Message is not modified"):
+            await bot.edit_message_reply_markup(10081232, sent.message_id, reply_markup=markup)
+        await bot.edit_message_reply_markup(10081232, sent.message_id, reply_markup=marked)
+        with pytest.raises(BadRequest, match="Message to edit not found"):
+            await bot.edit_message_reply_markup(-100, sent.message_id, reply_markup=marked)
+        assert [e.keyboard for e in tg.edits] == [[[("👍 1 ✓", "like:2606.12345")]]]
+        with pytest.raises(ValueError, match="no button"):
+            tg.press(sent, "like:forged")
+
+
+def test_callback_shapes_are_read_by_ptb() -> None:
+    """Built presses read as python-telegram-bot reads Telegram's: without a message (inline mode),
+    with an inaccessible (too old) message, without data."""
+    bot = Bot(DEFAULT_TOKEN)
+    inline = Update.de_json(callback_update("like:1", inline_message_id="AAAA"), bot).callback_query
+    assert inline is not None and inline.message is None and inline.inline_message_id == "AAAA"
+    old = Update.de_json(callback_update("like:1", message=old_message(private_chat())), bot).callback_query
+    assert old is not None and old.message is not None and not old.message.is_accessible
+    bare = Update.de_json(callback_update(None, message=old_message(private_chat())), bot).callback_query
+    assert bare is not None and bare.data is None

@@ -247,6 +247,13 @@ class Handlers:
             return False
         return await self.admins.is_admin(bot, chat.id, presser.id)
 
+    @staticmethod
+    def ours(message: object, bot: ExtBot[Any]) -> bool:
+        """Whether a press came with its message, one the bot can still access and sent itself."""
+        if not isinstance(message, Message) or not message.is_accessible:
+            return False
+        return message.from_user is None or message.from_user.id == bot.id
+
     async def on_callback(self, update: Update, context: Context) -> None:
         """A pressed inline button; see the module's docstring."""
         query = update.callback_query
@@ -255,12 +262,13 @@ class Handlers:
         language = query.from_user.language_code if query.from_user else None
         action = parse_payload(query.data)
         message = query.message
-        if action is None or not isinstance(message, Message) or not message.is_accessible:
+        if action is None or not self.ours(message, context.bot):
             lang = normalize_language(language or "") or self.default_language
-            key = "btn_invalid" if action is None else "btn_too_old"
+            key = "btn_invalid" if action is None else "btn_stale"
             log.info("telegram_button_refused", reason=key, chat_id=message.chat.id if message else None)
             await self.answer(query, t(lang, key, command=action.command if action else ""))
             return
+        assert isinstance(message, Message)
         chat = message_chat(message)
         press = _Press(self, query)
         late = asyncio.create_task(press.answer_after(self.answer_within), name=f"answer:{query.id}")
@@ -477,8 +485,9 @@ def build_application(
     sleep: Sleep = asyncio.sleep,
     typing_every: float = TYPING_EVERY,
     metrics: Metrics | None = None,
-) -> TelegramApp:
-    """python-telegram-bot's Application with every handler, on ``TELEGRAM_API_URL``."""
+    answer_within: float = ANSWER_WITHIN,
+) -> tuple[TelegramApp, Handlers]:
+    """python-telegram-bot's Application on ``TELEGRAM_API_URL``, and the handlers it calls."""
     application: TelegramApp = (
         ApplicationBuilder().bot(make_bot(settings, flood)).concurrent_updates(True).job_queue(None).build()
     )
@@ -490,6 +499,7 @@ def build_application(
         admins or AdminCache(),
         typing_every=typing_every,
         default_language=settings.default_language,
+        answer_within=answer_within,
     )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     application.add_handler(
@@ -501,7 +511,7 @@ def build_application(
     application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(handlers.on_callback))
     application.add_error_handler(handlers.on_error)
-    return application
+    return application, handlers
 
 
 async def register_commands(bot: ExtBot[Any]) -> None:
@@ -536,10 +546,11 @@ class TelegramService:
         poll_timeout: int = 10,
         typing_every: float = TYPING_EVERY,
         metrics: Metrics | None = None,
+        answer_within: float = ANSWER_WITHIN,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
-        self.application = build_application(
+        self.application, self.handlers = build_application(
             settings,
             commands,
             store,
@@ -549,6 +560,7 @@ class TelegramService:
             sleep=sleep,
             typing_every=typing_every,
             metrics=metrics,
+            answer_within=answer_within,
         )
         self.mode = "webhook" if settings.telegram_webhook_url else "polling"
         self._running = False

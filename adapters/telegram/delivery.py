@@ -281,8 +281,11 @@ class TelegramPlatform:
         """Send the digest's messages in order, each with its 👍/👎 (and the last with "More (n)"
         when papers of the day follow); ``on_sent`` after each acknowledged one, with the ids of the
         papers in it. With ``max_messages``, at most that many messages: the papers that do not fit
-        are left out from the end and counted as remaining (see ``render_digest``)."""
-        for message in render_digest(digest, max_messages=max_messages):
+        are left out from the end and counted as remaining (see ``render_digest``). Rendering runs in
+        a worker thread, so a long digest never holds up the event loop (and the flood windows'
+        timing) of other chats' sends."""
+        messages = await asyncio.to_thread(render_digest, digest, max_messages=max_messages)
+        for message in messages:
             await self.send_message(chat, message)
             await on_sent(message.paper_ids)
 

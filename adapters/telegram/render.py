@@ -41,6 +41,9 @@ MAX_MESSAGE = 4096
 """Telegram's limit for a message's text after entity parsing, in UTF-16 code units."""
 MAX_PAPERS = (MAX_BUTTONS - 1) // 2
 """Papers in one message: each brings two buttons, and the last message may add "More (n)"."""
+_PROBE = 8
+"""Papers per allowed message rendered first when a digest must fit ``max_messages``: a busy day is
+measured on a prefix, never rendered whole."""
 
 ELLIPSIS = "…"
 _SEPARATOR = "\n\n"
@@ -326,11 +329,19 @@ def render_digest(
     not fit in that many messages are left out from the end (``shown`` lowered), so the header's
     counts, the more line and the button's count stay true.
     """
-    messages = _render(digest, limit)
-    if max_messages is None or len(messages) <= max_messages:
-        return messages
+    if max_messages is None:
+        return _render(digest, limit)
     if max_messages < 1:
         raise ValueError(f"max_messages must be at least 1, not {max_messages}")
+    full = len(digest.full)
+    probe = min(full, max_messages * _PROBE)
+    while True:
+        messages = _render(replace(digest, shown=probe), limit)
+        if len(messages) > max_messages or probe >= full:
+            break
+        probe = min(full, probe * 2)
+    if len(messages) <= max_messages:
+        return messages
     shown = sum(len(message.paper_ids) for message in messages[:max_messages])
     while True:
         messages = _render(replace(digest, shown=shown), limit)

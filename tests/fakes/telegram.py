@@ -620,6 +620,7 @@ class FakeTelegram:
         if message.message_thread_id is not None:
             shown["message_thread_id"] = message.message_thread_id
             shown["is_topic_message"] = True
+            shown["chat"]["is_forum"] = True
         markup = self.markups.get((message.chat_id, message.message_id), message.reply_markup)
         if markup:
             shown["reply_markup"] = markup

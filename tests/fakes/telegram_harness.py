@@ -9,7 +9,7 @@ core's ``Commands``, driven by the real python-telegram-bot through ``TelegramSe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,10 +18,11 @@ from typing import Any
 from uuid import uuid4
 
 from adapters.app import App, build_app
-from adapters.telegram.app import AdminCache, TelegramService
-from adapters.telegram.delivery import RetryPolicy
+from adapters.telegram.app import AdminCache, Handlers, TelegramService
+from adapters.telegram.delivery import RetryPolicy, TelegramPlatform
 from adapters.telegram.limits import FloodControl, Limits
 from bot import listing
+from bot.commands import Caller, Commands, Reply
 from bot.models import ChatKey, ChatSettings
 from bot.settings import Settings
 from tests.fakes.arxiv import FakeArxiv
@@ -49,6 +50,16 @@ class RunningBot:
     @property
     def store(self) -> Any:
         return self.app.store
+
+    @property
+    def handlers(self) -> Handlers:
+        """The bot's update handlers (its commands, store and platform)."""
+        return self.service.handlers
+
+    @property
+    def platform(self) -> TelegramPlatform:
+        """The platform the bot replies through (the push uses one like it)."""
+        return self.handlers.platform
 
     async def send(self, update: dict[str, Any], within: float = 10.0) -> int:
         """Queue an update and return once the bot has fully handled it."""
@@ -82,6 +93,7 @@ async def running_bot(
     settings_overrides: dict[str, Any] | None = None,
     fake_options: dict[str, Any] | None = None,
     typing_every: float = 4.0,
+    answer_within: float = 3.0,
 ) -> AsyncIterator[RunningBot]:
     """Start the fakes, the core on a fresh SQLite store, and the Telegram bot polling the fake.
     ``settings_overrides`` replace any of the settings, the store included."""
@@ -117,6 +129,7 @@ async def running_bot(
             sleep=sleep,
             poll_timeout=2,
             typing_every=typing_every,
+            answer_within=answer_within,
         )
         try:
             await service.start()
@@ -126,3 +139,25 @@ async def running_bot(
         finally:
             await service.stop()
             await app.aclose()
+
+
+Handle = Callable[[Caller, str, "str | None"], Awaitable["Reply | None"]]
+
+
+def record_handled(
+    commands: Commands, hold: Callable[[str], asyncio.Event | None] | None = None
+) -> list[tuple[Caller, str]]:
+    """Record every (caller, text) the bot passes to ``commands.handle``, in order; the real handling
+    still runs. ``hold(text)`` may return an event the command then waits for before it runs."""
+    seen: list[tuple[Caller, str]] = []
+    handle: Handle = commands.handle
+
+    async def recording(caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
+        seen.append((caller, text))
+        gate = hold(text) if hold is not None else None
+        if gate is not None:
+            await gate.wait()
+        return await handle(caller, text, bot_username)
+
+    setattr(commands, "handle", recording)  # noqa: B010
+    return seen
