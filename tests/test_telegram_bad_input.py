@@ -142,8 +142,8 @@ async def test_bad_input_corpus(tmp_path: Path, context_name: str) -> None:
 
 
 async def test_update_kinds_we_do_not_handle(tmp_path: Path) -> None:
-    """Updates the bot does not handle (callbacks, inline queries, reactions, service messages, media)
-    are ignored without error even when Telegram delivers them."""
+    """Updates the bot does not handle (inline queries, reactions, service messages, media) are ignored
+    without error even when Telegram delivers them, and a callback it never made changes nothing."""
     chat = group_chat(-4012345678)
     base = message_update("x", chat=chat)["message"]
     odd: list[dict[str, Any]] = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +289,114 @@ async def test_press_handling_never_logs_an_error(tmp_path: Path) -> None:
         assert [e for e in logs if e["log_level"] == "error"] == []
         assert len(bot.tg.answers) == len(messages[0].payloads) + len(FORGED) + 1
         assert bot.tg.open_queries == set()
+
+
+# -- with the core's commands ------------------------------------------------------------------------------
+
+WAITS_FOR_CORE = pytest.mark.xfail(
+    strict=True,
+    reason="needs the core's /like, /dislike, /top and /more and its push's max_messages=3 (branch busycore)",
+)
+
+
+@WAITS_FOR_CORE
+async def test_a_vote_is_stored_for_the_chat_of_its_button(tmp_path: Path) -> None:
+    """A member's 👍 under a group's digest is the group's vote (never the member's own chat's), taken
+    with a toast alone and marked on its row; a 👎 on the same paper replaces it."""
+    async with running_bot(tmp_path) as bot:
+        bot.tg.set_member(GROUP["id"], ADMIN, "administrator")
+        await bot.send(message_update("/subscribe cs.DC cs.LG", chat=GROUP, sender=user(ADMIN)))
+        await bot.send(message_update("/today", chat=GROUP, sender=user(ADMIN)))
+        first = next(m for m in bot.tg.sent if m.payloads)
+        like, dislike = first.payloads[:2]
+        paper_id = like.removeprefix("like:")
+        sent = len(bot.tg.sent)
+        query = bot.tg.press(first, like, by=user(MEMBER))
+        await bot.settle()
+        votes = await bot.store.get_feedback(key(GROUP["id"]))
+        assert [(v.paper_id, v.vote) for v in votes] == [(paper_id, 1)]
+        assert await bot.store.get_feedback(key(MEMBER)) == []
+        assert len(bot.tg.sent) == sent
+        assert bot.tg.answer_to(query).text  # type: ignore[union-attr]
+        assert bot.tg.edits[-1].keyboard[0][0][0].endswith("✓")
+        bot.tg.press(first, dislike, by=user(ADMIN))
+        await bot.settle()
+        votes = await bot.store.get_feedback(key(GROUP["id"]))
+        assert [(v.paper_id, v.vote) for v in votes] == [(paper_id, -1)]
+        assert len(bot.tg.sent) == sent
+
+
+@WAITS_FOR_CORE
+async def test_more_by_button_until_the_day_is_exhausted(tmp_path: Path) -> None:
+    """With /top 3, each More press brings the next three papers of the day, numbered on from the last
+    page, each page with its own More until the day is exhausted; every paper arrives once, and an old
+    More pressed again brings none twice."""
+    chat = key(10081232)
+    async with running_bot(tmp_path) as bot:
+        for text in ("/subscribe cs.DC cs.LG", "/top 3", "/today"):
+            await bot.send(message_update(text))
+        pages = 1
+        while more := [d for d in bot.tg.sent[-1].payloads if d.startswith("more:")]:
+            bot.tg.press(bot.tg.sent[-1], more[0])
+            await bot.settle()
+            pages += 1
+            assert pages <= 10
+        digests = [m for m in bot.tg.sent if m.payloads]
+        ids = [pid for m in digests for pid in ids_in(m)]
+        numbers = [int(n) for m in digests for n in re.findall(r"^(\d+)\. ", m.visible, re.MULTILINE)]
+        assert pages == 4
+        assert len(ids) == len(set(ids)) == 12
+        assert numbers == list(range(1, 13))
+        assert await bot.store.filter_received(chat, ids) == set(ids)
+        first_more = next(m for m in bot.tg.sent if any(d.startswith("more:") for d in m.payloads))
+        sent = len(bot.tg.sent)
+        bot.tg.press(first_more, f"more:{LISTING.isoformat()}")
+        await bot.settle()
+        assert [ids_in(m) for m in bot.tg.sent[sent:]] == [[]]
+        assert len(bot.tg.answers) == pages
+
+
+@WAITS_FOR_CORE
+async def test_a_busy_day_push_sends_at_most_three_messages_per_chat(tmp_path: Path) -> None:
+    """``push`` on the recorded 499-paper day, with Telegram's flood windows enforced (scaled in time):
+    each chat gets at most three messages, the last with its More button, and the rest stays unsent."""
+    from adapters.runner import push_once
+    from adapters.telegram.app import build_platform
+    from adapters.telegram.limits import FloodControl, Limits
+    from bot import listing
+    from bot.models import ChatSettings
+    from bot.store import open_store
+    from tests.conftest import settings_for
+    from tests.fakes.arxiv import FakeArxiv
+    from tests.fakes.feeds import make_rss
+    from tests.fakes.real_day import BUSY_DAY, busy_day_papers
+    from tests.fakes.telegram import FakeTelegram, FloodLimits
+
+    categories = ("cs.CV", "cs.CL")
+    now = listing.feed_ready_at(BUSY_DAY) + timedelta(hours=8)
+    windows = FloodLimits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), tolerance=0.0)
+    limits = Limits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), margin=0.05)
+    async with FakeArxiv() as arxiv, FakeTelegram(flood_limits=windows) as tg:
+        arxiv.set_feed(make_rss(BUSY_DAY, busy_day_papers(categories), list(categories)))
+        config = settings_for(
+            arxiv,
+            telegram_bot_token=tg.token,
+            telegram_api_url=tg.api_url,
+            store_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        )
+        chats = [key(1001), key(-1001557912345)]
+        store = await open_store(config.store_url, config.store_prefix)
+        try:
+            for chat in chats:
+                await store.put_chat(ChatSettings(chat, categories))
+                await store.set_due(chat, now.timestamp())
+        finally:
+            await store.close()
+        platform = build_platform(config, flood=FloodControl(limits))
+        async with platform:
+            assert await push_once(config, clock=lambda: now, platforms={"telegram": platform}) == 0
+    assert tg.flood_violations == 0
+    for chat in chats:
+        messages = [m for m in tg.sent if str(m.chat_id) == chat.chat_id]
+        assert 1 <= len(messages) <= 3
+        assert any(d.startswith("more:") for d in messages[-1].payloads)
