@@ -382,10 +382,11 @@ def busy_day() -> Digest:
 
 async def test_busy_day_fits_three_messages_per_chat_under_telegrams_limits() -> None:
     """A 499-paper day sent to private chats and groups at once with ``max_messages=3``: at most three
-    messages per chat, every one accepted under the flood windows (scaled in time) with its keyboard;
+    messages per chat, every one accepted under the flood windows (scaled in time; the limiter's margins
+    stand for the network between its clock and the server's) with its keyboard;
     the ledger gets exactly the papers sent, the rest is counted on the More button."""
     windows = FloodLimits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), tolerance=0.0)
-    limits = Limits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), margin=0.05)
+    limits = Limits(overall=(6, 0.3), group=(3, 0.4), chat=(1, 0.1), margin=0.3, pace_margin=0.3)
     day = busy_day()
     async with FakeTelegram(flood_limits=windows) as tg:
         bot = ExtBot(tg.token, base_url=tg.api_url, rate_limiter=TelegramRateLimiter(FloodControl(limits)))
