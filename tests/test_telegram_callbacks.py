@@ -403,3 +403,20 @@ async def test_a_busy_day_push_sends_at_most_three_messages_per_chat(tmp_path: P
         messages = [m for m in tg.sent if str(m.chat_id) == chat.chat_id]
         assert 1 <= len(messages) <= 3
         assert any(d.startswith("more:") for d in messages[-1].payloads)
+
+
+async def test_admin_rights_of_a_presser_as_for_messages(tmp_path: Path) -> None:
+    """Were a button to change settings, its presser would need the rights a message needs: anyone in
+    a private chat, administrators in groups and channels (where any subscriber may press a button)."""
+    from telegram import Chat, User
+
+    async with running_bot(tmp_path) as bot:
+        bot.tg.set_member(GROUP["id"], ADMIN, "administrator")
+        tg_bot = bot.service.application.bot
+        presser = User(MEMBER, "Reader", is_bot=False)
+        admin = User(ADMIN, "Admin", is_bot=False)
+        assert await bot.handlers.may_press(tg_bot, Chat(MEMBER, "private"), presser)
+        assert await bot.handlers.may_press(tg_bot, Chat(GROUP["id"], "group"), admin)
+        assert not await bot.handlers.may_press(tg_bot, Chat(GROUP["id"], "group"), presser)
+        assert not await bot.handlers.may_press(tg_bot, Chat(-1001999888777, "channel"), presser)
+        assert not await bot.handlers.may_press(tg_bot, Chat(GROUP["id"], "group"), None)
