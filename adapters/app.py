@@ -1,7 +1,9 @@
-"""The one place that wires everything: store, arXiv source, summarizer, engine, commands."""
+"""The one place that wires everything: store, arXiv source, summarizer, embeddings and translation
+for ranking, engine, commands."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.commands import Commands, OnChange
@@ -26,8 +28,12 @@ class App:
     commands: Commands
     clock: Clock = field(default=utc_now)
     metrics: Metrics = field(default_factory=Metrics)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Release the other clients (the embeddings and translation clients)."""
 
     async def aclose(self) -> None:
+        for close in self.closers:
+            await close()
         await self.summarizer.close()
         await self.source.aclose()
         await self.store.close()
@@ -42,16 +48,30 @@ async def build_app(
     """Open the store and build the core from ``settings``; ``metrics`` (a new set by default)
     counts the summaries and the command replies."""
     from summarizer import build_summarizer
+    from summarizer.embeddings import OpenAIEmbedder
+    from summarizer.translate import LLMTranslator
 
     metrics = metrics if metrics is not None else Metrics()
     store = await open_store(settings.store_url, settings.store_prefix)
     throttle = Throttle(store, "arxiv", settings.arxiv_min_interval)
     source = ArxivSource(settings, throttle)
     summarizer = build_summarizer(settings, store, metrics)
-    engine = DigestEngine(store, source, summarizer, clock=clock)
+    embedder = OpenAIEmbedder(settings, store) if settings.embeddings_enabled else None
+    translator = LLMTranslator(settings, store) if settings.llm_enabled else None
+    engine = DigestEngine(store, source, summarizer, clock=clock, embedder=embedder, translator=translator)
     if on_change is None:
         from bot.schedule import scheduler_hook
 
         on_change = scheduler_hook(store, clock)
     commands = Commands(settings, store, engine, on_change=on_change, clock=clock, metrics=metrics)
-    return App(settings, store, source, summarizer, engine, commands, clock, metrics)
+    return App(
+        settings,
+        store,
+        source,
+        summarizer,
+        engine,
+        commands,
+        clock,
+        metrics,
+        closers=[c.close for c in (embedder, translator) if c is not None],
+    )

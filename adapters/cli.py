@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -101,11 +102,12 @@ def main() -> None:
 @main.command(
     epilog=_epilog(
         "Uses ARXIV_RSS_URL and ARXIV_API_URL (arXiv's own by default), STORE_URL (an embedded "
-        "SQLite file by default), DEFAULT_LANGUAGE, and for LLM summaries OPENAI_API_KEY or "
-        "OPENAI_BASE_URL with OPENAI_MODEL (without them each summary is an extract of the abstract)."
+        "SQLite file by default), DEFAULT_LANGUAGE, DEFAULT_TOP, for LLM summaries OPENAI_API_KEY or "
+        "OPENAI_BASE_URL with OPENAI_MODEL (without them each summary is an extract of the abstract), "
+        "and OPENAI_EMBEDDING_MODEL to rank by meaning as well as by words."
     )
 )
-@click.argument("categories", nargs=-1, required=True)
+@click.argument("categories", nargs=-1)
 @click.option(
     "--date", "listing", metavar="YYYY-MM-DD", help="A past listing date instead of the latest batch."
 )
@@ -118,54 +120,127 @@ def main() -> None:
     show_default=True,
 )
 @click.option("--no-summary", is_flag=True, help="Skip summaries (summary_source none).")
+@click.option(
+    "--chat",
+    "chat_id",
+    metavar="ID",
+    help="Apply that terminal chat's categories (when none are given), filter, interests, 👍/👎, "
+    "announce types, top, language, title and time zone (see arxiv-digest chat --chat ID).",
+)
+@click.option("--interests", metavar="TEXT", help="Rank the papers for this text, most relevant first.")
+@click.option(
+    "--top",
+    "top",
+    metavar="N|all",
+    help="Papers shown in full (with summaries) in text and markdown; json lists every matching "
+    "paper, with summaries for these only. Default: the chat's, else DEFAULT_TOP.",
+)
 def today(
-    categories: tuple[str, ...], listing: str | None, language: str | None, fmt: str, no_summary: bool
-) -> None:
-    """Print the digest of the latest batch (or of --date) for CATEGORIES, e.g. cs.DC cs.LG."""
-    settings = load_settings(quiet=True)
-    run_async(lambda: _today(settings, categories, listing, language, fmt, no_summary))
-
-
-async def _today(
-    settings: Settings,
     categories: tuple[str, ...],
-    listing_text: str | None,
+    listing: str | None,
     language: str | None,
     fmt: str,
     no_summary: bool,
-) -> int:
+    chat_id: str | None,
+    interests: str | None,
+    top: str | None,
+) -> None:
+    """Print the digest of the latest batch (or of --date) for CATEGORIES, e.g. cs.DC cs.LG, or for
+    the categories of the terminal chat --chat ID."""
+    settings = load_settings(quiet=True)
+    options = TodayOptions(categories, listing, language, fmt, no_summary, chat_id, interests, top)
+    run_async(lambda: _today(settings, options))
+
+
+@dataclass(frozen=True)
+class TodayOptions:
+    """What ``arxiv-digest today`` was asked for, as given on the command line."""
+
+    categories: tuple[str, ...]
+    listing: str | None
+    language: str | None
+    fmt: str
+    no_summary: bool
+    chat_id: str | None
+    interests: str | None
+    top: str | None
+
+
+async def _today(settings: Settings, options: TodayOptions) -> int:
+    from dataclasses import replace
+
     from adapters.app import build_app
     from adapters.progress import progress_bar
     from bot import taxonomy
+    from bot.commands import MAX_INTERESTS, parse_top
     from bot.errors import BadInput
-    from bot.i18n import LANGUAGE_HINT, normalize_language
+    from bot.i18n import LANGUAGE_HINT, normalize_language, t
     from bot.listing import parse_listing_date
+    from bot.models import ChatKey, ChatSettings
     from bot.render import render_json, render_markdown, render_text
+    from bot.settings import MAX_TOP
     from bot.summary import NoSummarizer
 
-    cats = taxonomy.parse_categories(list(categories))
-    lang = settings.default_language
-    if language is not None:
-        found = normalize_language(language)
-        if found is None:
-            raise BadInput(f"--lang {language[:MAX_ARG]!r} is not a language code: use {LANGUAGE_HINT}")
-        lang = found
+    cats = taxonomy.parse_categories(list(options.categories)) if options.categories else ()
+    if not cats and options.chat_id is None:
+        raise BadInput("no categories: give some, e.g. arxiv-digest today cs.DC, or --chat ID")
+    lang: str | None = None
+    if options.language is not None:
+        lang = normalize_language(options.language)
+        if lang is None:
+            given = options.language[:MAX_ARG]
+            raise BadInput(f"--lang {given!r} is not a language code: use {LANGUAGE_HINT}")
+    top = parse_top(options.top) if options.top is not None else None
+    if options.top is not None and top is None:
+        raise BadInput(f"--top {options.top[:MAX_ARG]!r}: use a whole number from 1 to {MAX_TOP}, or all")
+    interests = " ".join((options.interests or "").split())
+    if len(interests) > MAX_INTERESTS:
+        raise BadInput(
+            f"--interests is {len(interests)} characters long; at most {MAX_INTERESTS} are accepted"
+        )
     app = await build_app(settings)
     try:
-        listing_date = parse_listing_date(listing_text, app.clock()) if listing_text else None
-        batch = await app.engine.batch(cats, listing_date)
-        with progress_bar(len(batch.papers), "summaries") as bar:
-            digest = await app.engine.build(
-                cats,
-                batch.listing_date,
-                lang,
-                summarizer=NoSummarizer() if no_summary else None,
-                progress=bar,
+        chat = ChatSettings(
+            ChatKey("terminal", "local"),
+            timezone=settings.default_timezone,
+            language=settings.default_language,
+        )
+        feedback = []
+        if options.chat_id is not None:
+            key = ChatKey("terminal", options.chat_id[:MAX_ARG])
+            found = await app.store.get_chat(key)
+            if found is None:
+                raise BadInput(
+                    f"no terminal chat {key.chat_id!r}: set one up with arxiv-digest chat --chat {key.chat_id}"
+                )
+            chat, feedback = found, await app.store.get_feedback(key)
+            if not cats and not chat.categories:
+                raise BadInput(f"the terminal chat {key.chat_id!r} follows no category: give some")
+        if options.interests is not None:
+            chat = replace(chat, interests=interests)
+        if top is not None:
+            chat = replace(chat, top=top)
+        lang = lang or chat.language
+        categories = cats or chat.categories
+        selection = chat.selection(feedback, settings.default_top)
+        listing_date = parse_listing_date(options.listing, app.clock()) if options.listing else None
+        batch = await app.engine.batch(categories, listing_date)
+        ranked = await app.engine.build(categories, batch.listing_date, lang, selection, summarize=False)
+        with progress_bar(len(ranked.full), "summaries") as bar:
+            digest = await app.engine.summarize_full(
+                ranked, NoSummarizer() if options.no_summary else None, progress=bar
             )
     finally:
         await app.aclose()
-    render = {"text": render_text, "markdown": render_markdown, "json": render_json}[fmt]
-    sys.stdout.write(render(digest))
+    own = chat.title if options.chat_id is not None and tuple(categories) == chat.categories else ""
+    digest = replace(digest, title=own, timezone=chat.timezone)
+    more = t(lang, "more_line_cli", n=digest.remaining) if digest.remaining else ""
+    if options.fmt == "json":
+        sys.stdout.write(render_json(digest))
+    elif options.fmt == "markdown":
+        sys.stdout.write(render_markdown(digest, more))
+    else:
+        sys.stdout.write(render_text(digest, more))
     return 0
 
 

@@ -300,7 +300,9 @@ async def push_once(
     stop = stop_event or asyncio.Event()
     received: list[str] = []
     undo_signals = _on_signals(stop, received)
-    pusher = Pusher(app.store, app.engine, senders, clock=clock, metrics=metrics)
+    pusher = Pusher(
+        app.store, app.engine, senders, clock=clock, metrics=metrics, default_top=settings.default_top
+    )
     try:
         settle_heap()
         cycle = asyncio.create_task(pusher.run_once(everyone=everyone))
@@ -394,7 +396,14 @@ async def run_forever(
         await app.aclose()
         raise
     metrics.track_arxiv_requests(lambda: app.source.requests)
-    pusher = Pusher(app.store, app.engine, platforms.senders, clock=clock, metrics=metrics)
+    pusher = Pusher(
+        app.store,
+        app.engine,
+        platforms.senders,
+        clock=clock,
+        metrics=metrics,
+        default_top=settings.default_top,
+    )
     cycles: set[asyncio.Task[Any]] = set()
     settle_heap()
 

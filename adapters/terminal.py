@@ -76,7 +76,7 @@ async def serve(
             reply = await commands.hint(caller, "not_a_command")
         write(render_reply(reply))
         if isinstance(reply, DigestReply):
-            await commands.delivered(chat, reply.digest.paper_ids())
+            await commands.delivered(chat, [p.id for p in reply.digest.full])
 
 
 async def run_terminal(settings: Settings, chat_id: str, lines: BinaryIO, out: TextIO) -> int:

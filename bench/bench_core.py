@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.logs import configure  # noqa: E402
 from bot import taxonomy  # noqa: E402
 from bot.engine import DigestEngine  # noqa: E402
+from bot.models import ANNOUNCE_TYPES, Selection  # noqa: E402
 from bot.source import ArxivSource, parse_feed  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.summary import NoSummarizer  # noqa: E402
@@ -48,7 +49,7 @@ async def cpu_build(body: bytes, categories: list[str], tmp: Path) -> tuple[floa
         source = ArxivSource(settings_for(server), Throttle(store, "arxiv", 0.0))
         engine = DigestEngine(store, source, NoSummarizer(), clock=lambda: NOW)
         start = time.process_time()
-        digest = await engine.build(categories, None, "en", include_replacements=True)
+        digest = await engine.build(categories, None, "en", Selection(types=ANNOUNCE_TYPES))
         spent = time.process_time() - start
         await source.aclose()
         await store.close()

@@ -141,8 +141,8 @@ class AckPlatform:
     def __init__(self) -> None:
         self.messages = 0
 
-    async def send_digest(self, chat: Any, digest: Any, on_sent: Any) -> None:
-        ids = [p.id for p in digest.all_papers]
+    async def send_digest(self, chat: Any, digest: Any, on_sent: Any, max_messages: Any = None) -> None:
+        ids = [p.id for p in digest.full]
         for start in range(0, len(ids), 10):
             self.messages += 1
             await on_sent(ids[start : start + 10])

@@ -13,16 +13,16 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 import structlog
 
+from bot import filters, listing, taxonomy
 from bot import paused as pauses
-from bot import taxonomy
-from bot.engine import BatchStatus, DigestEngine
+from bot.engine import BatchStatus, DigestEngine, parsed_filter
 from bot.errors import BatchNotReady, SourceError, StaleFeed, UnknownCategory, clip
 from bot.i18n import (
     format_moment,
@@ -34,9 +34,21 @@ from bot.i18n import (
     template,
     utc_offset,
 )
-from bot.models import ChatKey, ChatSettings, Digest
+from bot.models import (
+    DEFAULT_TYPES,
+    DISLIKE,
+    LIKE,
+    ChatKey,
+    ChatSettings,
+    Digest,
+    Feedback,
+    Selection,
+    canonical_types,
+)
+from bot.pages import MORE_DAYS, last_digest, remember_digest
+from bot.ranking import interest_words
 from bot.render import category_name, default_title
-from bot.settings import Settings
+from bot.settings import MAX_TOP, Settings
 from bot.store import as_unavailable
 from bot.store.base import Store
 
@@ -107,6 +119,13 @@ COMMANDS: list[CommandInfo] = [
         "unsubscribe",
         "list",
         "today",
+        "more",
+        "interests",
+        "like",
+        "dislike",
+        "filter",
+        "types",
+        "top",
         "time",
         "lang",
         "title",
@@ -114,11 +133,51 @@ COMMANDS: list[CommandInfo] = [
     )
 ]
 NAMES = frozenset(c.name for c in COMMANDS)
-MUTATING = frozenset({"subscribe", "unsubscribe", "time", "lang", "title"})
+MUTATING = frozenset(
+    {"subscribe", "unsubscribe", "time", "lang", "title", "interests", "filter", "types", "top"}
+)
+"""Commands that change a chat's settings: in groups, for admins only."""
+SHOWABLE = frozenset({"interests", "filter", "types", "top"})
+"""Settings commands that anyone may send without an argument, to see the setting."""
 PUSHLESS = frozenset({"terminal"})
 """Platforms the push does not deliver to: their replies promise no daily push."""
-RAW_ARGUMENT = frozenset({"title"})
+RAW_ARGUMENT = frozenset({"title", "interests", "filter"})
 """Commands that take the rest of the message as one argument, exactly as written."""
+MAX_INTERESTS = 300
+"""Longest interests text accepted, in characters."""
+VOTES_SHOWN = 20
+"""Votes listed by ``/like`` or ``/dislike`` alone; the rest are counted."""
+_ALL = frozenset({"all", "全部", "所有"})
+_TYPE_NAMES = {
+    "new": "new",
+    "cross": "cross",
+    "cross-list": "cross",
+    "cross-lists": "cross",
+    "crosslist": "cross",
+    "crosslists": "cross",
+    "replace": "replace",
+    "replaces": "replace",
+    "replaced": "replace",
+    "replacement": "replace",
+    "replacements": "replace",
+    "replace-cross": "replace",
+    "updated": "replace",
+    "新": "new",
+    "新论文": "new",
+    "交叉": "cross",
+    "交叉列表": "cross",
+    "更新": "replace",
+    "新版本": "replace",
+}
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?/\d{7}"
+_PAPER_ID = re.compile(rf"(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE)
+_PAPER_URL = re.compile(
+    rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>{_NEW_ID}|{_OLD_ID})"
+    r"(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?",
+    re.IGNORECASE,
+)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 OnChange = Callable[[ChatSettings], Awaitable[datetime | None]]
 """Called after a chat's settings change; returns the chat's next push time, if scheduled."""
@@ -172,6 +231,53 @@ def suggest_command(word: str) -> str | None:
         return found[0]
     prefixed = [name for name in sorted(NAMES) if len(word) >= 3 and name.startswith(word)]
     return prefixed[0] if prefixed else None
+
+
+def parse_paper_id(text: str) -> str | None:
+    """An arXiv id without version from what a user may paste: ``2606.12345``, ``2606.12345v2``,
+    ``arXiv:2606.12345``, an abs, PDF or HTML link, an old-style ``hep-th/9901001``; None for
+    anything else."""
+    given = unicodedata.normalize("NFKC", text[:300]).strip().strip("<>()[]“”\"'")
+    match = _PAPER_ID.fullmatch(given) or _PAPER_URL.fullmatch(given)
+    if match is None:
+        return None
+    found = match.group("id")
+    if "/" not in found:
+        return found
+    archive, number = found.split("/", 1)
+    return f"{archive.split('.', 1)[0].lower()}/{number}"
+
+
+def parse_top(text: str) -> int | Literal["all"] | None:
+    """A ``/top`` argument: a whole number from 1 to ``MAX_TOP``, or ``"all"``; None otherwise."""
+    value = unicodedata.normalize("NFKC", text).strip().lower()
+    if value in _ALL:
+        return "all"
+    if re.fullmatch(r"\d{1,4}", value) and 1 <= int(value) <= MAX_TOP:
+        return int(value)
+    return None
+
+
+def parse_types(args: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """``/types`` arguments as announce types in canonical order, and the first word that is none
+    (``(("new", "cross"), None)``; ``((), "foo")``)."""
+    found: list[str] = []
+    for token in category_tokens(args)[:50]:
+        kind = _TYPE_NAMES.get(token.lower())
+        if kind is None:
+            return (), token
+        found.append(kind)
+    return canonical_types(found), None
+
+
+def mostly_latin(text: str) -> bool:
+    """True when at least 80% of the letters of ``text`` are Latin (English, French, German…);
+    interests in another script match English papers only once translated."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for c in letters if ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF)
+    return latin >= 0.8 * len(letters)
 
 
 def parse_time(text: str) -> str | None:
@@ -356,7 +462,8 @@ class Commands:
             lang = self._reply_language(current, caller)
             if name not in NAMES:
                 return self._unknown_command(name, lang)
-            if name in MUTATING and not caller.can_manage:
+            showing = name in SHOWABLE and not args
+            if name in MUTATING and not caller.can_manage and not showing:
                 key = "not_admin_discord" if caller.chat.platform == "discord" else "not_admin"
                 return TextReply(t(lang, key), ok=False)
             if name in RAW_ARGUMENT:
@@ -392,7 +499,8 @@ class Commands:
         )
 
     async def delivered(self, chat: ChatKey, paper_ids: Sequence[str]) -> None:
-        """Record one digest message a platform acknowledged in ``chat``, and the papers in it."""
+        """Record one digest message a platform acknowledged in ``chat``, and the papers shown in
+        full in it (those it counts but does not show stay reachable with ``/more``)."""
         if paper_ids:
             await self._store.mark_received(chat, paper_ids)
         self.replied(chat)
@@ -431,6 +539,12 @@ class Commands:
         if caller.user_language:
             return normalize_language(caller.user_language) or self._settings.default_language
         return self._settings.default_language
+
+    async def _selection(self, chat: ChatKey, settings: ChatSettings | None) -> Selection:
+        """What ``chat`` wants of a day: its settings (or the defaults) and its 👍/👎."""
+        feedback = await self._store.get_feedback(chat)
+        own = settings or ChatSettings(chat)
+        return own.selection(feedback, self._settings.default_top)
 
     def _fresh(self, caller: Caller, lang: str) -> ChatSettings:
         return ChatSettings(
@@ -579,22 +693,229 @@ class Commands:
             categories = current.categories
         else:
             return TextReply(t(lang, "today_needs_category"), ok=False)
-        include = current.include_replacements if current else False
+        selection = await self._selection(caller.chat, current)
         try:
-            digest = await self._engine.build(categories, None, lang, include_replacements=include)
-        except StaleFeed as error:
+            digest = await self._engine.build(categories, None, lang, selection)
+        except SourceError as error:
+            return self._unavailable(error, current, lang)
+        await remember_digest(self._store, caller.chat, digest.listing_date)
+        return DigestReply(self._own(digest, categories, current))
+
+    def _unavailable(self, error: SourceError, current: ChatSettings | None, lang: str) -> TextReply:
+        """A batch that cannot be had, in the chat's language."""
+        if isinstance(error, StaleFeed):
             return TextReply(t(lang, "stale", shown=error.shown, expected=error.expected), ok=False)
-        except BatchNotReady as error:
+        if isinstance(error, BatchNotReady):
             zone = current.timezone if current else self._settings.default_timezone
             return TextReply(not_ready_text(lang, error, zone), ok=False)
-        except SourceError:
-            return TextReply(t(lang, "source_down"), ok=False)
-        if current is not None:
-            own = current.title if categories == current.categories else ""
-            digest = replace(digest, title=own, timezone=current.timezone)
+        return TextReply(t(lang, "source_down"), ok=False)
+
+    def _own(self, digest: Digest, categories: Sequence[str], current: ChatSettings | None) -> Digest:
+        """``digest`` with the chat's title (for its own categories) and time zone."""
+        if current is None:
+            return replace(digest, timezone=self._settings.default_timezone)
+        own = current.title if tuple(categories) == current.categories else ""
+        return replace(digest, title=own, timezone=current.timezone)
+
+    async def cmd_more(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        categories = current.categories if current else ()
+        if not categories:
+            return TextReply(t(lang, "more_needs_category"), ok=False)
+        now = self._clock()
+        latest = listing.latest_listing(now)
+        if len(args) > 1:
+            return TextReply(t(lang, "more_bad_date", given=shown(" ".join(args)), date=latest), ok=False)
+        if args:
+            day, problem = self._more_day(args[0], now, lang)
+            if day is None:
+                return TextReply(problem, ok=False)
         else:
-            digest = replace(digest, timezone=self._settings.default_timezone)
-        return DigestReply(digest)
+            day = await last_digest(self._store, caller.chat)
+            if day is None:
+                return TextReply(t(lang, "more_no_digest"), ok=False)
+        selection = await self._selection(caller.chat, current)
+        try:
+            ranked = await self._engine.build(categories, day, lang, selection, summarize=False)
+        except SourceError as error:
+            return self._unavailable(error, current, lang)
+        received = await self._store.filter_received(caller.chat, ranked.paper_ids())
+        page = ranked.next_page(received, selection.top)
+        if not page.all_papers:
+            return TextReply(t(lang, "more_done", date=day.isoformat(), n=len(ranked.all_papers)))
+        page = await self._engine.summarize_full(page)
+        await remember_digest(self._store, caller.chat, page.listing_date)
+        return DigestReply(self._own(page, categories, current))
+
+    def _more_day(self, text: str, now: datetime, lang: str) -> tuple[date | None, str]:
+        """The listing date a ``/more`` names, or None and the reply saying why it cannot be paged."""
+        latest = listing.latest_listing(now)
+        given = unicodedata.normalize("NFKC", text).strip()
+        day: date | None = None
+        if _ISO_DAY.fullmatch(given):
+            try:
+                day = date.fromisoformat(given)
+            except ValueError:
+                day = None
+        if day is None:
+            return None, t(lang, "more_bad_date", given=shown(text), date=latest)
+        if day > latest:
+            return None, t(lang, "more_future", date=day.isoformat())
+        if not listing.is_listing_day(day):
+            return None, t(lang, "more_not_listing", date=day.isoformat())
+        if (now.date() - day).days > MORE_DAYS:
+            return None, t(lang, "more_too_old", date=day.isoformat(), days=MORE_DAYS)
+        return day, ""
+
+    async def cmd_interests(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        if not args:
+            mine = current.interests if current else ""
+            now = t(lang, "interests_current", text=mine) if mine else t(lang, "interests_none")
+            return TextReply(now + "\n" + t(lang, "interests_usage"))
+        raw = args[0]
+        text = " ".join(raw.split())
+        settings = current or self._fresh(caller, lang)
+        if unicodedata.normalize("NFKC", text).lower() in _CLEAR:
+            await self._save(replace(settings, interests=""))
+            return TextReply(t(lang, "interests_cleared"))
+        if title_problem(text) == "title_bad_chars":
+            return TextReply(t(lang, "interests_bad_chars"), ok=False)
+        if len(text) > MAX_INTERESTS:
+            return TextReply(t(lang, "interests_too_long", n=len(text), limit=MAX_INTERESTS), ok=False)
+        if not interest_words(text):
+            return TextReply(t(lang, "interests_no_words", given=shown(text)), ok=False)
+        await self._save(replace(settings, interests=text))
+        reply = t(lang, "interests_set", text=text)
+        if not self._settings.llm_enabled and not mostly_latin(text):
+            reply += "\n" + t(lang, "interests_untranslated")
+        return TextReply(reply)
+
+    async def cmd_like(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        return await self._vote(caller, args, current, lang, LIKE)
+
+    async def cmd_dislike(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        return await self._vote(caller, args, current, lang, DISLIKE)
+
+    async def _vote(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str, vote: int
+    ) -> Reply:
+        cmd = "/like" if vote == LIKE else "/dislike"
+        mark = t(lang, "btn_like" if vote == LIKE else "btn_dislike")
+        usage = t(lang, "vote_usage", cmd=cmd)
+        if not args:
+            return await self._votes(caller.chat, vote, lang, cmd, mark)
+        if unicodedata.normalize("NFKC", args[0]).lower() in _CLEAR:
+            if len(args) == 1:
+                mine = [f for f in await self._store.get_feedback(caller.chat) if f.vote == vote]
+                for each in mine:
+                    await self._store.clear_feedback(caller.chat, each.paper_id)
+                return TextReply(t(lang, "votes_cleared", n=len(mine), vote=mark))
+            if len(args) > 2:
+                return TextReply(usage, ok=False)
+            paper_id = parse_paper_id(args[1])
+            if paper_id is None:
+                return TextReply(t(lang, "bad_paper_id", given=shown(args[1])), ok=False)
+            had = next(
+                (f for f in await self._store.get_feedback(caller.chat) if f.paper_id == paper_id), None
+            )
+            if had is None or had.vote != vote:
+                return TextReply(t(lang, "vote_absent", vote=mark, id=paper_id), ok=False)
+            await self._store.clear_feedback(caller.chat, paper_id)
+            return TextReply(t(lang, "vote_removed", vote=mark, id=paper_id))
+        if len(args) > 1:
+            return TextReply(usage, ok=False)
+        paper_id = parse_paper_id(args[0])
+        if paper_id is None:
+            return TextReply(t(lang, "bad_paper_id", given=shown(args[0])), ok=False)
+        had = next((f for f in await self._store.get_feedback(caller.chat) if f.paper_id == paper_id), None)
+        if had is not None and had.vote == vote:
+            return TextReply(t(lang, "vote_same", vote=mark, id=paper_id))
+        title, abstract = (had.title, had.abstract) if had is not None else ("", "")
+        if not title and not abstract:
+            try:
+                paper = await self._engine.find_paper(current.categories if current else (), paper_id)
+            except SourceError:
+                return TextReply(t(lang, "source_down"), ok=False)
+            if paper is None:
+                return TextReply(t(lang, "paper_unknown", id=paper_id), ok=False)
+            title, abstract = paper.title, paper.abstract
+        await self._store.set_feedback(
+            caller.chat, Feedback(paper_id, vote, title, abstract, at=self._clock().timestamp())
+        )
+        key = "voted_like" if vote == LIKE else "voted_dislike"
+        return TextReply(t(lang, key, id=paper_id, title=clip(" ".join(title.split()), 80)))
+
+    async def _votes(self, chat: ChatKey, vote: int, lang: str, cmd: str, mark: str) -> TextReply:
+        """The chat's 👍 (or 👎), newest first."""
+        mine = [f for f in await self._store.get_feedback(chat) if f.vote == vote]
+        if not mine:
+            return TextReply(t(lang, "votes_none", vote=mark, cmd=cmd))
+        sep = "：" if is_chinese(lang) else ": "
+        lines = [t(lang, "votes_list", vote=mark, n=len(mine))]
+        lines += [f"{f.paper_id}{sep}{clip(' '.join(f.title.split()), 70)}" for f in mine[:VOTES_SHOWN]]
+        if len(mine) > VOTES_SHOWN:
+            lines.append(t(lang, "votes_more", n=len(mine) - VOTES_SHOWN))
+        lines.append(t(lang, "votes_hint", cmd=cmd))
+        return TextReply("\n".join(lines))
+
+    async def cmd_filter(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        usage = t(lang, "filter_usage", max=filters.MAX_TERMS, chars=filters.MAX_TERM_CHARS)
+        if not args:
+            mine = parsed_filter(current.filters) if current else None
+            if mine is None:
+                return TextReply(t(lang, "filter_none") + "\n" + usage)
+            return TextReply(t(lang, "filter_current", filter=str(mine)) + "\n" + filter_text(mine, lang))
+        raw = args[0]
+        settings = current or self._fresh(caller, lang)
+        if unicodedata.normalize("NFKC", raw).strip().lower() in _CLEAR:
+            await self._save(replace(settings, filters=""))
+            return TextReply(t(lang, "filter_cleared"))
+        try:
+            flt = filters.parse(raw)
+        except filters.BadFilter as error:
+            return TextReply(bad_filter_text(error, lang), ok=False)
+        await self._save(replace(settings, filters=str(flt)))
+        return TextReply(t(lang, "filter_set", filter=str(flt)) + "\n" + filter_text(flt, lang))
+
+    async def cmd_types(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        if not args:
+            mine = current.types if current else DEFAULT_TYPES
+            now = t(lang, "types_current", types=types_text(mine, lang))
+            return TextReply(now + "\n" + t(lang, "types_usage"))
+        types, unknown = parse_types(args)
+        if unknown is not None or not types:
+            return TextReply(t(lang, "types_bad", given=shown(unknown or " ".join(args))), ok=False)
+        settings = current or self._fresh(caller, lang)
+        await self._save(replace(settings, types=types))
+        return TextReply(t(lang, "types_set", types=types_text(types, lang)))
+
+    async def cmd_top(
+        self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
+    ) -> Reply:
+        usage = t(lang, "top_usage", max=MAX_TOP)
+        if not args:
+            n = (current or ChatSettings(caller.chat)).top_or(self._settings.default_top)
+            now = t(lang, "top_current_all") if n is None else t(lang, "top_current", n=n)
+            return TextReply(now + "\n" + usage)
+        top = parse_top(args[0]) if len(args) == 1 else None
+        if top is None:
+            return TextReply(t(lang, "top_bad", given=shown(" ".join(args)), max=MAX_TOP), ok=False)
+        settings = current or self._fresh(caller, lang)
+        await self._save(replace(settings, top=top))
+        if top == "all":
+            return TextReply(t(lang, "top_set_all"))
+        return TextReply(t(lang, "top_set", n=top))
 
     async def cmd_time(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
@@ -749,3 +1070,35 @@ def status_feed_text(lang: str, status: BatchStatus, zone: str) -> str:
     if status.from_api:
         text += "; " + t(lang, "feed_from_api", cats=join_list(list(status.from_api), lang))
     return text
+
+
+def types_text(types: Sequence[str], lang: str) -> str:
+    """``new submissions, cross-lists`` / ``新论文、交叉列表``."""
+    return join_list((t(lang, f"type_{kind}") for kind in types), lang)
+
+
+def filter_text(flt: filters.Filter, lang: str) -> str:
+    """What a filter keeps and leaves out, in the chat's language."""
+    positive = join_list((str(term) for term in flt.positive), lang)
+    negative = join_list((str(replace(term, negative=False)) for term in flt.negative), lang)
+    if flt.only_negative:
+        return t(lang, "filter_only_negative", terms=negative)
+    text = t(lang, "filter_keeps", terms=positive)
+    if flt.negative:
+        text += ("" if is_chinese(lang) else " ") + t(lang, "filter_excludes", terms=negative)
+    return text
+
+
+def bad_filter_text(error: filters.BadFilter, lang: str) -> str:
+    """Why a ``/filter`` was refused and what is accepted, in the chat's language."""
+    reason = error.reason
+    usage = t(lang, "filter_usage", max=error.max_terms, chars=error.max_term_chars)
+    if reason == filters.Reason.TOO_MANY_TERMS:
+        return t(lang, "filter_too_many", n=error.count, max=error.max_terms) + "\n" + usage
+    if reason == filters.Reason.TERM_TOO_LONG:
+        return t(lang, "filter_too_long", given=shown(error.term), chars=error.max_term_chars) + "\n" + usage
+    if reason == filters.Reason.UNBALANCED_QUOTE:
+        return t(lang, "filter_unbalanced", given=shown(error.term))
+    if reason == filters.Reason.CONTRADICTORY:
+        return t(lang, "filter_contradictory", given=shown(error.term))
+    return t(lang, "filter_empty")

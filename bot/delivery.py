@@ -21,10 +21,17 @@ class Platform(Protocol):
 
     name: str
 
-    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
-        """Send the digest as one or more messages, calling ``on_sent`` after each acknowledged one.
+    async def send_digest(
+        self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
+    ) -> None:
+        """Send the digest as one or more messages, calling ``on_sent`` after each acknowledged one
+        with the ids of the papers shown in full in it (``digest.full``; papers only counted stay
+        reachable with ``/more``).
 
-        Raises ``ChatGone``, ``ChatMigrated`` or ``DeliveryFailed``; never drops a message silently.
+        With ``max_messages``, at most that many messages are sent: papers of ``digest.full`` that
+        do not fit are left out from the end (rendered with a smaller ``shown``, so the header's
+        counts and the "more" line stay true). Raises ``ChatGone``, ``ChatMigrated`` or
+        ``DeliveryFailed``; never drops a message silently.
         """
         ...
 

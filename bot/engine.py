@@ -31,15 +31,18 @@ with the time of the next question, so ``/status`` and every process agree witho
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import structlog
 
-from bot import listing
+from bot import filters, listing
 from bot.errors import (
     BatchNotReady,
     MalformedResponse,
@@ -49,7 +52,8 @@ from bot.errors import (
     StaleFeed,
 )
 from bot.flight import SingleFlight
-from bot.models import AnnounceType, Batch, Digest, Paper
+from bot.models import AnnounceType, Batch, Digest, Paper, Selection, type_of
+from bot.ranking import DayIndex, Embedder, Profile, Ranked, Translator
 from bot.source import ArxivSource
 from bot.store.base import Store
 from bot.summary import Progress, Summarizer
@@ -402,6 +406,9 @@ class DigestEngine:
         failed_recheck: timedelta = FAILED_RECHECK,
         api_reask: timedelta = API_REASK,
         api_reask_max: timedelta = API_REASK_MAX,
+        embedder: Embedder | None = None,
+        translator: Translator | None = None,
+        index_cache: int = 8,
     ) -> None:
         self._store = store
         self._source = source
@@ -412,6 +419,12 @@ class DigestEngine:
         self._failed_recheck = failed_recheck
         self._api_reask = api_reask
         self._api_reask_max = api_reask_max
+        self._embedder = embedder
+        self._translator = translator
+        self._index_cache = max(1, index_cache)
+        self._indexes: OrderedDict[tuple[date, tuple[str, ...], int], asyncio.Task[DayIndex[Paper]]] = (
+            OrderedDict()
+        )
 
     # -- batches -------------------------------------------------------------------------------------
     async def batch(self, categories: Sequence[str], listing_date: date | None = None) -> Batch:
@@ -910,34 +923,173 @@ class DigestEngine:
             unreachable=hosts,
         )
 
+    # -- selection and ranking ---------------------------------------------------------------------------
+    async def select(self, batch: Batch, selection: Selection) -> tuple[tuple[Paper, ...], tuple[Paper, ...]]:
+        """``(main, replacements)`` of ``batch`` for a chat: its announce types, then its filter,
+        then most relevant first (each paper with its ``relevance``) when it has interests or
+        feedback, else arXiv's order (new submissions, then cross-lists)."""
+        wanted = set(selection.types)
+        papers = [p for p in batch.papers if type_of(p.announce_type) in wanted]
+        flt = parsed_filter(selection.filters)
+        if flt is not None:
+            papers = filters.apply(flt, papers)
+        if not selection.ranked or not papers:
+            return order_for_digest(papers)
+        keep = {p.id for p in papers}
+        ranked = [
+            replace(r.paper, relevance=round(r.relevance, 6))
+            for r in await self.rank(batch, selection)
+            if r.paper.id in keep
+        ]
+        return (
+            tuple(p for p in ranked if not p.announce_type.is_replacement),
+            tuple(p for p in ranked if p.announce_type.is_replacement),
+        )
+
+    async def rank(self, batch: Batch, selection: Selection) -> list[Ranked[Paper]]:
+        """Every paper of ``batch`` for ``selection``'s interests and feedback, most relevant first,
+        on the batch's shared index (see ``bot.ranking``)."""
+        index = await self.index(batch)
+        profile, extra = await self._profile(selection, index)
+        return index.rank(profile, extra)
+
+    async def index(self, batch: Batch) -> DayIndex[Paper]:
+        """The batch's ``DayIndex``, built once (with embeddings when an embedder is configured)
+        and kept in memory for the ``index_cache`` most recent batches; every chat ranks on it."""
+        key = (batch.listing_date, batch.categories, hash(tuple(p.versioned_id for p in batch.papers)))
+        task = self._indexes.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._make_index(batch.papers))
+            self._indexes[key] = task
+            while len(self._indexes) > self._index_cache:
+                oldest = next(iter(self._indexes))
+                if not self._indexes[oldest].done():
+                    break
+                self._indexes.pop(oldest)
+        else:
+            self._indexes.move_to_end(key)
+        try:
+            return await asyncio.shield(task)
+        except Exception:
+            if self._indexes.get(key) is task:
+                del self._indexes[key]
+            raise
+
+    async def _make_index(self, papers: Sequence[Paper]) -> DayIndex[Paper]:
+        vectors: Mapping[str, Sequence[float]] = {}
+        if self._embedder is not None:
+            vectors = await self._embedder.embed_papers(papers)
+        index = await asyncio.to_thread(DayIndex, papers, vectors)
+        log.info("day_indexed", papers=len(papers), embeddings=len(vectors))
+        return index
+
+    async def _profile(
+        self, selection: Selection, index: DayIndex[Paper]
+    ) -> tuple[Profile, dict[str, Sequence[float]]]:
+        """The chat's ranking profile: interests in English (translated once when an LLM is
+        configured), its 👍/👎, and with embeddings the vectors of the interests and of voted papers
+        not in the day."""
+        interests = " ".join(selection.interests.split())
+        if interests and self._translator is not None:
+            interests = await self._translator.to_english(interests)
+        liked = tuple(f for f in selection.feedback if f.liked)
+        disliked = tuple(f for f in selection.feedback if not f.liked)
+        vector: Sequence[float] | None = None
+        extra: dict[str, Sequence[float]] = {}
+        if self._embedder is not None:
+            embedder = self._embedder
+            if interests:
+                vector = await embedder.embed_text(interests)
+            day = {p.id for p in index.papers}
+            others = [f for f in selection.feedback if f.paper_id not in day and (f.title or f.abstract)]
+            found = await asyncio.gather(*(embedder.embed_text(f"{f.title}\n\n{f.abstract}") for f in others))
+            extra = {f.paper_id: v for f, v in zip(others, found, strict=True) if v is not None}
+        return Profile(interests, liked, disliked, vector), extra
+
+    async def find_paper(self, categories: Sequence[str], paper_id: str) -> Paper | None:
+        """The paper ``paper_id`` (no version): from the batches held for ``categories`` (the latest
+        and the ``MAX_LOOKBACK`` listing days before it), else from arXiv's export API by id; None
+        when arXiv has no such paper. Raises ``SourceError`` when arXiv cannot be reached."""
+        day = await self._target(self._clock())
+        for _ in range(MAX_LOOKBACK + 1):
+            for category in dict.fromkeys(categories):
+                entry = await self._entry(day, category)
+                if entry is None:
+                    continue
+                for paper in entry.papers:
+                    if paper.id == paper_id:
+                        return paper
+            day = listing.previous_listing_day(day)
+        found = [p for p in await self._source.lookup([paper_id]) if p.id == paper_id]
+        return found[0] if found else None
+
     # -- digests -------------------------------------------------------------------------------------
     async def build(
         self,
         categories: Sequence[str],
         listing_date: date | None = None,
         language: str = "en",
-        include_replacements: bool = False,
+        selection: Selection | None = None,
         summarizer: Summarizer | None = None,
         progress: Progress | None = None,
+        *,
+        summarize: bool = True,
     ) -> Digest:
-        """The digest of ``categories`` for one listing date, summarized in ``language``.
+        """The digest of ``categories`` for one listing date in ``language``: every paper matching
+        ``selection`` (default: new submissions and cross-lists, all shown in full), in the chat's
+        order, ``announced`` and ``matched`` counted, ``shown`` its ``top``. With ``summarize``, the
+        papers shown in full are summarized (the rest keep ``summary_source`` ``none``).
 
         Carries ``pending`` (categories whose papers of that day cannot be had yet), ``from_api``
         (categories served from the export API, which may miss papers on hold) and ``final``
         (nothing more is expected for that day). Raises as ``batch`` does.
         """
+        selection = selection or Selection()
         batch = await self.batch(categories, listing_date)
-        main, replaced = order_for_digest(batch.papers)
-        if not include_replacements:
-            replaced = ()
-        summarized = await (summarizer or self._summarizer).summarize(main + replaced, language, progress)
-        return Digest(
+        main, replaced = await self.select(batch, selection)
+        matched = len(main) + len(replaced)
+        digest = Digest(
             listing_date=batch.listing_date,
             categories=tuple(categories),
             language=language,
-            papers=tuple(summarized[: len(main)]),
-            updated=tuple(summarized[len(main) :]),
+            papers=main,
+            updated=replaced,
             pending=batch.pending,
             from_api=batch.from_api,
             final=batch.final,
+            announced=len(batch.papers),
+            matched=matched,
+            shown=None if selection.top is None else min(selection.top, matched),
         )
+        if summarize:
+            digest = await self.summarize_full(digest, summarizer, progress)
+        return digest
+
+    async def summarize_full(
+        self, digest: Digest, summarizer: Summarizer | None = None, progress: Progress | None = None
+    ) -> Digest:
+        """``digest`` with a summary for each paper shown in full that has none yet (the others
+        untouched; one LLM call per paper version and language at most, through the summarizer's
+        cache)."""
+        full = digest.full
+        todo = [p for p in full if p.summary_source == "none" and not p.summary]
+        if not todo:
+            return digest
+        done = await (summarizer or self._summarizer).summarize(todo, digest.language, progress)
+        return digest.with_summaries(done)
+
+
+def parsed_filter(text: str) -> filters.Filter | None:
+    """A chat's stored filter text parsed (None when empty, or not a filter any more)."""
+    if not text.strip():
+        return None
+    try:
+        return _parse_filter(text)
+    except filters.BadFilter:
+        log.warning("stored_filter_unreadable", chars=len(text))
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _parse_filter(text: str) -> filters.Filter:
+    return filters.parse(text)

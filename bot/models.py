@@ -6,11 +6,11 @@ All are frozen dataclasses with a JSON-ready ``to_dict`` and a ``from_dict`` tha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from bot.language import canonical_language
 
@@ -194,6 +194,37 @@ class Digest:
             updated=tuple(p for p in self.updated if p.id not in seen),
         )
 
+    def next_page(self, received: Collection[str], size: int | None, skip: Collection[str] = ()) -> Digest:
+        """The next page of this day for a chat, from a digest of every matching paper in the chat's
+        order: the first ``size`` papers (all when None) that are neither in ``received`` (the chat
+        has them) nor in ``skip`` (offered already, reachable with ``/more``), all shown in full,
+        numbered after the papers received. ``matched`` and ``announced`` are kept, so
+        ``remaining`` counts what is left of the day after this page."""
+        had = sum(1 for p in self.all_papers if p.id in received)
+        left = [p for p in self.all_papers if p.id not in received and p.id not in skip]
+        chosen = {p.id for p in (left if size is None else left[:size])}
+        return replace(
+            self,
+            papers=tuple(p for p in self.papers if p.id in chosen),
+            updated=tuple(p for p in self.updated if p.id in chosen),
+            matched=self.matched if self.matched is not None else len(self.all_papers),
+            shown=None,
+            first=self.first + had,
+        )
+
+    def with_summaries(self, summarized: Iterable[Paper]) -> Digest:
+        """The same digest with the summaries of ``summarized`` (matched by ``versioned_id``) on its
+        papers; everything else of each paper (its relevance too) is kept."""
+        made = {p.versioned_id: p for p in summarized}
+
+        def filled(paper: Paper) -> Paper:
+            got = made.get(paper.versioned_id)
+            return paper if got is None else paper.with_summary(got.summary, got.summary_source)
+
+        return replace(
+            self, papers=tuple(filled(p) for p in self.papers), updated=tuple(filled(p) for p in self.updated)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "listing_date": self.listing_date.isoformat(),
@@ -249,20 +280,71 @@ class ChatKey:
         return cls(platform, chat_id)
 
 
+ANNOUNCE_TYPES: tuple[str, ...] = ("new", "cross", "replace")
+"""The announce types a chat chooses from (``/types``): new submissions, cross-lists, replacements
+(``replace`` covers arXiv's ``replace`` and ``replace-cross``)."""
+DEFAULT_TYPES: tuple[str, ...] = ("new", "cross")
+
+Top: TypeAlias = int | Literal["all"] | None
+"""A chat's ``/top``: papers shown in full per digest, ``"all"``, or None for the deployment's
+``DEFAULT_TOP``."""
+
+
+def canonical_types(types: Iterable[str]) -> tuple[str, ...]:
+    """``types`` in ``ANNOUNCE_TYPES`` order without repeats; unknown names are dropped."""
+    wanted = set(types)
+    return tuple(kind for kind in ANNOUNCE_TYPES if kind in wanted)
+
+
+def type_of(kind: AnnounceType) -> str:
+    """The ``/types`` name of an announce type: ``replace-cross`` is a ``replace``."""
+    return "replace" if kind.is_replacement else kind.value
+
+
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
     """A chat's subscription and preferences. ``language`` is a canonical tag (``bot.language``):
-    a chat stored with another spelling (``zh-CN``) reads back canonical (``zh``)."""
+    a chat stored with another spelling (``zh-CN``) reads back canonical (``zh``).
+
+    ``types`` are the announce types its digests show (``ANNOUNCE_TYPES`` order); ``filters`` the
+    canonical text of its ``/filter`` (``bot.filters``; empty: none); ``interests`` its own words
+    for what it cares about (empty: none); ``top`` the papers shown in full per digest (``Top``).
+    Settings stored before ``types`` existed read ``include_replacements`` instead.
+    """
 
     chat: ChatKey
     categories: tuple[str, ...] = ()
     push_time: str = "08:00"
     timezone: str = "UTC"
     language: str = "en"
-    include_replacements: bool = False
+    types: tuple[str, ...] = DEFAULT_TYPES
     empty_day_note: bool = False
     title: str = ""
+    interests: str = ""
+    filters: str = ""
+    top: Top = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def include_replacements(self) -> bool:
+        """Whether replacements are shown (``replace`` among ``types``)."""
+        return "replace" in self.types
+
+    def top_or(self, default: int | None) -> int | None:
+        """Papers shown in full: the chat's own ``top``, else ``default``; None for all."""
+        if self.top == "all":
+            return None
+        return default if self.top is None else self.top
+
+    def selection(self, feedback: Sequence[Feedback] = (), default_top: int | None = None) -> Selection:
+        """What this chat wants of a day beside its categories, with its 👍/👎."""
+        return Selection(
+            types=self.types,
+            filters=self.filters,
+            interests=self.interests,
+            feedback=tuple(feedback),
+            top=self.top_or(default_top),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -272,25 +354,46 @@ class ChatSettings:
             "push_time": self.push_time,
             "timezone": self.timezone,
             "language": self.language,
+            "types": list(self.types),
             "include_replacements": self.include_replacements,
             "empty_day_note": self.empty_day_note,
             "title": self.title,
+            "interests": self.interests,
+            "filters": self.filters,
+            "top": self.top,
             "extra": self.extra,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatSettings:
+        if isinstance(data.get("types"), list):
+            types = canonical_types(str(kind) for kind in data["types"])
+        elif data.get("include_replacements"):
+            types = ANNOUNCE_TYPES
+        else:
+            types = DEFAULT_TYPES
         return cls(
             chat=ChatKey(data["platform"], data["chat_id"]),
             categories=tuple(data.get("categories", ())),
             push_time=data.get("push_time", "08:00"),
             timezone=data.get("timezone", "UTC"),
             language=canonical_language(str(data.get("language", "en"))) or "en",
-            include_replacements=bool(data.get("include_replacements", False)),
+            types=types,
             empty_day_note=bool(data.get("empty_day_note", False)),
             title=str(data.get("title", "")),
+            interests=str(data.get("interests") or ""),
+            filters=str(data.get("filters") or ""),
+            top=_top(data.get("top")),
             extra=dict(data.get("extra", {})),
         )
+
+
+def _top(value: Any) -> Top:
+    if value == "all":
+        return "all"
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 LIKE = 1
@@ -334,3 +437,28 @@ class Feedback:
             abstract=data.get("abstract", ""),
             at=float(data.get("at", 0.0)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a chat wants of a day's papers beside its categories: announce ``types`` (names of
+    ``ANNOUNCE_TYPES``), ``filters`` (canonical ``/filter`` text, empty for none), ``interests`` (its
+    own words, empty for none), its 👍/👎 ``feedback`` and ``top``, the papers shown in full (None:
+    all)."""
+
+    types: tuple[str, ...] = DEFAULT_TYPES
+    filters: str = ""
+    interests: str = ""
+    feedback: tuple[Feedback, ...] = ()
+    top: int | None = None
+
+    @property
+    def ranked(self) -> bool:
+        """Whether papers are ordered by relevance (interests or feedback), not in arXiv's order."""
+        return bool(self.interests.strip()) or bool(self.feedback)
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What makes two chats' digests of one batch the same (feedback by paper and vote)."""
+        votes = tuple(sorted((f.paper_id, f.vote) for f in self.feedback))
+        return (self.types, self.filters, self.interests.strip(), votes, self.top)

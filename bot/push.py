@@ -14,8 +14,17 @@ acknowledged message whose papers the store could not take (it is down) is kept 
 given to the store as soon as it answers (``flush``), and this process never sends those papers
 again meanwhile.
 
-Digests are built once per cycle for each (categories, language, replacements) and the categories of
-a page of chats are fetched in one request, so a push costs one arXiv request per batch.
+Digests are built once per cycle for each group of chats that want the same of a day (categories,
+language, announce types, filter, interests, 👍/👎, top); the day's ranking index is shared by
+every group (``DigestEngine.index``), and the categories of a page of chats are fetched in one
+request, so a push costs one arXiv request per batch.
+
+A busy day does not bury a chat: each chat gets its own top N of the day's matching papers it has
+not received (``Digest.next_page``), in at most ``max_messages`` messages (3; a chat with
+``/top all`` has no limit), summarized for those papers only (one summary per paper version and
+language, shared by every chat). The rest of the day is counted in the header and stays reachable
+with ``/more``; what the push offered is remembered (``bot.pages``), so a later push of the same day
+sends only papers that were not offered yet (a category that came late), never the next page.
 
 A chat that missed batches while the bot was down gets them first, oldest first (up to
 ``MAX_BACKLOG``), from the export API. After its push a chat is rescheduled (``schedule.reschedule``):
@@ -38,11 +47,11 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
-from bot import listing
+from bot import listing, pages
 from bot import paused as pauses
 from bot.delivery import Platform
 from bot.engine import Clock, utc_now
@@ -58,7 +67,7 @@ from bot.errors import (
 from bot.i18n import t
 from bot.lease import LEASE_TTL, Lease, LeaseLost, Leases, default_owner
 from bot.metrics import Metrics
-from bot.models import Batch, ChatKey, ChatSettings, Digest
+from bot.models import Batch, ChatKey, ChatSettings, Digest, Selection
 from bot.outage import Outage, detail
 from bot.schedule import awaiting_batch, brings_batch, last_instant, mark_retry, reschedule
 from bot.store import as_unavailable
@@ -76,7 +85,12 @@ earlier batches before the latest one."""
 SHOWN_CHATS = 20
 """Chats named in a "left for later" line; the rest are counted."""
 
-GroupKey = tuple[tuple[str, ...], str, bool, date | None]
+MAX_MESSAGES = 3
+"""Messages one chat receives for one listing date from the push, by default, whatever the day's
+size (a chat with ``/top all`` has no limit)."""
+
+GroupKey = tuple[tuple[str, ...], str, tuple[Any, ...], date | None]
+SummaryKey = tuple[str, tuple[str, ...]]
 
 COUNTS = (
     "chats",
@@ -110,8 +124,12 @@ class DigestBuilder(Protocol):
         categories: Sequence[str],
         listing_date: date | None = None,
         language: str = "en",
-        include_replacements: bool = False,
+        selection: Selection | None = None,
+        *,
+        summarize: bool = True,
     ) -> Digest: ...
+
+    async def summarize_full(self, digest: Digest) -> Digest: ...
 
 
 @dataclass(slots=True)
@@ -210,46 +228,66 @@ class _Cycle:
 
 
 class _Digests:
-    """Digests built in one cycle, one build per group shared by every chat in it; the most recently
-    used ``capacity`` are kept."""
+    """Digests built in one cycle, one build per group shared by every chat in it, and the
+    summaries of each set of papers shown in full, made once for every chat shown them; the most
+    recently used ``capacity`` of each are kept."""
 
     def __init__(self, engine: DigestBuilder, capacity: int) -> None:
         self._engine = engine
         self._capacity = capacity
         self._tasks: OrderedDict[GroupKey, asyncio.Task[Digest]] = OrderedDict()
+        self._summaries: OrderedDict[SummaryKey, asyncio.Task[Digest]] = OrderedDict()
 
-    async def get(self, settings: ChatSettings, listing_date: date | None = None) -> Digest:
-        key: GroupKey = (settings.categories, settings.language, settings.include_replacements, listing_date)
+    async def get(
+        self, settings: ChatSettings, selection: Selection, listing_date: date | None = None
+    ) -> Digest:
+        """Every paper of the day matching ``selection``, ranked, without summaries."""
+        key: GroupKey = (settings.categories, settings.language, selection.key, listing_date)
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.ensure_future(
                 self._engine.build(
-                    settings.categories,
-                    listing_date,
-                    settings.language,
-                    include_replacements=settings.include_replacements,
+                    settings.categories, listing_date, settings.language, selection, summarize=False
                 )
             )
             self._tasks[key] = task
-            self._evict()
+            _evict(self._tasks, self._capacity)
         else:
             self._tasks.move_to_end(key)
         return await asyncio.shield(task)
 
-    def _evict(self) -> None:
-        while len(self._tasks) > self._capacity:
-            oldest = next(iter(self._tasks))
-            if not self._tasks[oldest].done():
-                return
-            self._tasks.pop(oldest)
+    async def summarized(self, page: Digest) -> Digest:
+        """``page`` with a summary for each paper shown in full (made once per set of papers)."""
+        todo = tuple(p for p in page.full if p.summary_source == "none" and not p.summary)
+        if not todo:
+            return page
+        key: SummaryKey = (page.language, tuple(p.versioned_id for p in todo))
+        task = self._summaries.get(key)
+        if task is None:
+            alone = Digest(page.listing_date, page.categories, page.language, papers=todo)
+            task = asyncio.ensure_future(self._engine.summarize_full(alone))
+            self._summaries[key] = task
+            _evict(self._summaries, self._capacity)
+        else:
+            self._summaries.move_to_end(key)
+        return page.with_summaries((await asyncio.shield(task)).papers)
 
     def close(self) -> None:
-        for task in self._tasks.values():
-            if not task.done():
-                task.cancel()
-            elif not task.cancelled():
-                task.exception()  # retrieved: a failed build was reported to its chats already
-        self._tasks.clear()
+        for tasks in (self._tasks, self._summaries):
+            for task in tasks.values():
+                if not task.done():
+                    task.cancel()
+                elif not task.cancelled():
+                    task.exception()  # retrieved: a failed build was reported to its chats already
+            tasks.clear()
+
+
+def _evict(tasks: OrderedDict[Any, asyncio.Task[Digest]], capacity: int) -> None:
+    while len(tasks) > capacity:
+        oldest = next(iter(tasks))
+        if not tasks[oldest].done():
+            return
+        tasks.pop(oldest)
 
 
 def _shown(chats: Iterable[str]) -> str:
@@ -281,6 +319,8 @@ class Pusher:
         lease_ttl: float = LEASE_TTL,
         leases: Leases | None = None,
         digest_cache: int = 32,
+        default_top: int | None = 10,
+        max_messages: int = MAX_MESSAGES,
     ) -> None:
         if concurrency < 1 or page_size < 1:
             raise ValueError("concurrency and page_size must be at least 1")
@@ -301,6 +341,8 @@ class Pusher:
         self._active: set[ChatKey] = set()
         self._unrecorded: dict[ChatKey, set[str]] = {}
         self._pushes: set[asyncio.Task[None]] = set()
+        self._default_top = default_top
+        self._max_messages = max_messages
         self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -565,12 +607,13 @@ class Pusher:
             self._count(cycle, "rejected")
             return
         try:
-            digest = await cycle.digests.get(settings)
+            selection = settings.selection(await self._store.get_feedback(chat), self._default_top)
+            digest = await cycle.digests.get(settings, selection)
             backlog: list[Digest] = []
             unfinished = [] if digest.final else [digest.listing_date]
             for day in await self._missed(chat, digest.listing_date):
                 try:
-                    backlog.append(await cycle.digests.get(settings, day))
+                    backlog.append(await cycle.digests.get(settings, selection, day))
                 except BatchNotReady:
                     unfinished.append(day)  # not to be had yet: asked for again as a missed day
             unfinished += [each.listing_date for each in backlog if not each.final]
@@ -596,7 +639,7 @@ class Pusher:
                 sent = 0
                 for each in (*backlog, digest):
                     sent += await self._deliver(
-                        platform, chat, each.for_chat(settings), lag_from, cycle, leases
+                        platform, chat, each.for_chat(settings), selection.top, lag_from, cycle, leases
                     )
                 if not sent and self._owes_note(settings, due, cycle):
                     await platform.send_text(chat, t(settings.language, "no_announcement"))
@@ -708,22 +751,29 @@ class Pusher:
         platform: Platform,
         chat: ChatKey,
         digest: Digest,
+        top: int | None,
         lag_from: float | None,
         cycle: _Cycle,
         leases: list[Lease],
     ) -> int:
-        """Send what ``chat`` has not received of ``digest``, marking each acknowledged message;
-        the number of messages sent."""
+        """Send ``chat`` its next page of ``digest`` (the day's matching papers, ranked): the first
+        ``top`` it has neither received nor been offered, summarized, in at most ``max_messages``
+        messages (no limit with ``top`` None), marking each acknowledged message; the number of
+        messages sent."""
         received = await self._store.filter_received(chat, digest.paper_ids())
         received |= self._unrecorded.get(chat, set())
-        fresh = digest.without(received) if received else digest
+        offered = await pages.offered(self._store, chat, digest.listing_date)
+        fresh = digest.next_page(received, top, skip=offered)
         if not fresh.all_papers:
             self._count(cycle, "nothing_new")
             return 0
+        fresh = await cycle.digests.summarized(fresh)
         messages = 0
+        shown: set[str] = set()
 
         async def on_sent(paper_ids: Sequence[str]) -> None:
             nonlocal messages
+            shown.update(paper_ids)
             messages += 1
             cycle.report.messages += 1
             cycle.report.papers += len(paper_ids)
@@ -738,7 +788,11 @@ class Pusher:
                 lease.check()
 
         try:
-            await platform.send_digest(chat, fresh, on_sent)
+            limit = None if top is None else self._max_messages
+            await platform.send_digest(chat, fresh, on_sent, max_messages=limit)
+            await pages.remember_digest(self._store, chat, digest.listing_date)
+            if set(digest.paper_ids()) - received - shown:
+                await pages.add_offered(self._store, chat, digest.listing_date, digest.paper_ids())
         finally:
             if messages:
                 self._count(cycle, "sent")
@@ -746,7 +800,7 @@ class Pusher:
                     "push_sent",
                     chat=str(chat),
                     listing_date=fresh.listing_date.isoformat(),
-                    papers=len(fresh.all_papers),
+                    papers=len(shown),
                     messages=messages,
                 )
         return messages

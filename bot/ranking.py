@@ -170,6 +170,12 @@ def _request_free(text: str) -> list[str]:
     return [w for w in words(text) if w not in REQUEST_WORDS]
 
 
+def interest_words(text: str) -> list[str]:
+    """The words of an interests text that ranking reads: its ``words`` without the
+    ``REQUEST_WORDS`` (``"I'd like papers about LLM agents"`` → ``["llm", "agents"]``)."""
+    return _request_free(text)
+
+
 def _lexical_terms(doc: Text) -> list[str]:
     return terms(doc.title) * TITLE_WEIGHT + terms(doc.abstract)
 

@@ -101,12 +101,29 @@ def updated_at(digest: Digest) -> datetime:
     return announcement_at(digest.listing_date).astimezone(zone)
 
 
+def count_value(digest: Digest) -> str:
+    """The header's paper count: the papers shown in full (``12`` / ``12 篇``) and, when the day
+    holds more, how many matched the chat and how many arXiv announced: ``10 (of 120 matching, 400
+    announced)`` / ``10 篇（匹配 120 篇，当日发布 400 篇）``, or ``10 (of 400 announced)`` when every
+    announced paper matched."""
+    lang = digest.language
+    n = len(digest.full)
+    announced, matched = digest.announced, digest.matched
+    if announced is None:
+        return t(lang, "count_value", n=n)
+    if matched is None or matched == announced:
+        if n == announced and digest.first == 1:
+            return t(lang, "count_value", n=n)
+        return t(lang, "count_announced", n=n, announced=announced)
+    return t(lang, "count_detail", n=n, matched=matched, announced=announced)
+
+
 def header_fields(digest: Digest) -> list[tuple[str, str]]:
-    """(label, value) pairs of the header: the update time and the paper count."""
+    """(label, value) pairs of the header: the update time and the paper count (``count_value``)."""
     lang = digest.language
     return [
         (template(lang, "label_updated_at"), format_moment(updated_at(digest), seconds=True)),
-        (template(lang, "label_count"), t(lang, "count_value", n=len(digest.all_papers))),
+        (template(lang, "label_count"), count_value(digest)),
     ]
 
 
@@ -161,6 +178,14 @@ def numbered(digest: Digest) -> list[tuple[int, Paper]]:
     return list(enumerate(digest.full, start=digest.first))
 
 
+def updated_from(digest: Digest) -> int | None:
+    """The number of the first replacement shown in full (where the "updated" section starts), or
+    None when none is shown."""
+    if not digest.updated or len(digest.full) <= len(digest.papers):
+        return None
+    return digest.first + len(digest.papers)
+
+
 def more_text(digest: Digest) -> str:
     """``110 more papers of this day: /more`` when papers of the day follow those shown in full;
     empty otherwise."""
@@ -203,8 +228,10 @@ def _spaced(note: str, language: str) -> str:
     return note if is_chinese(language) else f" {note}"
 
 
-def render_text(digest: Digest) -> str:
-    """Plain text for terminals and logs: the same fields as Markdown, numbers right-aligned."""
+def render_text(digest: Digest, more: str | None = None) -> str:
+    """Plain text for terminals and logs: the same fields as Markdown, numbers right-aligned. Only
+    the papers shown in full are listed; ``more`` is the line counting the rest of the day
+    (default ``more_text``; empty for none)."""
     lang = digest.language
     lines = [title_line(digest)]
     colon = "：" if is_chinese(lang) else ": "
@@ -212,11 +239,16 @@ def render_text(digest: Digest) -> str:
     lines += ["---", ""]
     if not digest.all_papers:
         lines.append(no_papers_text(digest))
-    width = len(str(len(digest.all_papers)))
-    for n, paper in numbered(digest):
-        if n == len(digest.papers) + 1 and digest.updated:
+    papers = numbered(digest)
+    width = len(str(papers[-1][0])) if papers else 1
+    section = updated_from(digest)
+    for n, paper in papers:
+        if n == section:
             lines += [f"== {t(lang, 'updated')} ==", ""]
         lines += [*_text_paper(n, width, paper, lang), ""]
+    rest = more_text(digest) if more is None else more
+    if rest:
+        lines += [rest, ""]
     lines += digest_notes(digest)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -309,8 +341,10 @@ def _md_item(language: str, key: str, value: str) -> str:
     return f"- **{template(language, key)}**{colon}{value}"
 
 
-def render_markdown(digest: Digest) -> str:
-    """CommonMark in the reference digest's shape (see the module's docstring)."""
+def render_markdown(digest: Digest, more: str | None = None) -> str:
+    """CommonMark in the reference digest's shape (see the module's docstring): the papers shown in
+    full, then ``more``, the line counting the rest of the day (default ``more_text``; empty for
+    none)."""
     lang = digest.language
     lines = [f"# {md_heading_text(title_line(digest))}", ""]
     for label_text, value in header_fields(digest):
@@ -318,8 +352,9 @@ def render_markdown(digest: Digest) -> str:
     lines += ["---", ""]
     if not digest.all_papers:
         lines += [md_escape(no_papers_text(digest)), ""]
+    section = updated_from(digest)
     for n, paper in numbered(digest):
-        if n == len(digest.papers) + 1 and digest.updated:
+        if n == section:
             lines += [f"## {md_heading_text(t(lang, 'updated'))}", ""]
         lines.append(f"### {n}. {md_heading_text(paper.title or paper.id)}")
         if paper.summary:
@@ -334,6 +369,9 @@ def render_markdown(digest: Digest) -> str:
         lines.append(_md_item(lang, "label_category", md_escape(category_text(paper, lang))))
         lines.append(_md_item(lang, "label_abs", f"[arXiv:{paper.id}]({_md_url(paper.abs_url)})"))
         lines.append("")
+    rest = more_text(digest) if more is None else more
+    if rest:
+        lines += [md_escape(rest), ""]
     lines += [f"*{md_escape(note)}*" for note in digest_notes(digest)]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -342,5 +380,7 @@ def render_markdown(digest: Digest) -> str:
 
 
 def render_json(digest: Digest) -> str:
-    """One JSON object as DESIGN.md fixes it."""
+    """One JSON object as DESIGN.md fixes it: every paper of the digest (every matching paper,
+    ranked), ``relevance`` on each when ranked, ``announced`` and ``matched`` when counted; papers
+    past those shown in full carry no summary (``summary_source`` ``none``)."""
     return json.dumps(digest.to_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -31,6 +31,9 @@ STORE_SCHEMES = ("redis://", "rediss://", "unix://", "sqlite:///")
 _SECRET_USER = 12
 """A URL's user part alone (``https://KEY@host``) counts as a secret from this length on."""
 
+MAX_TOP = 100
+"""The most papers a digest shows in full (``DEFAULT_TOP``, ``/top``), short of all."""
+
 _HTTP = "an http:// or https:// URL"
 _PORT = "a TCP port number from 1 to 65535"
 
@@ -172,6 +175,10 @@ class Settings(BaseSettings):
         default="UTC", description="an IANA time zone such as UTC, Europe/Berlin or Asia/Shanghai"
     )
     default_language: str = Field(default="en", description=LANGUAGE_HINT)
+
+    default_top: Annotated[int, Field(ge=1, le=MAX_TOP)] = Field(
+        default=10, description=f"a whole number from 1 to {MAX_TOP}: papers shown in full per digest"
+    )
 
     summary_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
         default=4, description="a whole number from 1 to 64"

@@ -8,7 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,9 @@ def wednesday_items() -> list[dict[str, Any]]:
 
 @dataclass
 class RecordingPlatform:
-    """A platform that sends ``per_message`` papers per message and records every acknowledged one.
+    """A platform that sends ``per_message`` papers (of those shown in full) per message, at most
+    ``max_messages`` messages (the papers that do not fit are left out from the end, the digest
+    recorded with the smaller ``shown``), and records every acknowledged one.
 
     ``gone`` chats raise ChatGone; ``migrate`` maps a chat id to its new id (raised after
     ``migrate_after`` acknowledged messages); ``fail`` maps a chat id to the number of messages
@@ -104,11 +106,16 @@ class RecordingPlatform:
         async with self.arrived:
             await asyncio.wait_for(self.arrived.wait_for(lambda: chat_id in self.waiting), within)
 
-    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
+    async def send_digest(
+        self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
+    ) -> None:
+        papers = [p.id for p in digest.full]
+        parts = [papers[i : i + self.per_message] for i in range(0, len(papers), self.per_message)]
+        if max_messages is not None and len(parts) > max_messages:
+            parts = parts[:max_messages]
+            digest = replace(digest, shown=sum(len(part) for part in parts))
         self.digests.append((chat.chat_id, digest))
-        papers = [p.id for p in digest.all_papers]
-        for number, start in enumerate(range(0, len(papers), self.per_message)):
-            part = papers[start : start + self.per_message]
+        for number, part in enumerate(parts):
             if self.token_rejected:
                 raise TokenRejected("Test", "TEST_BOT_TOKEN")
             if chat.chat_id in self.no_rights:
@@ -164,6 +171,8 @@ class Rig:
     metrics: Metrics
 
     def pusher(self, **options: Any) -> Pusher:
+        """A pusher on the rig; every paper in full unless ``default_top`` says otherwise."""
+        options.setdefault("default_top", None)
         return Pusher(
             self.store,
             self.engine,

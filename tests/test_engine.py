@@ -22,7 +22,7 @@ from bot.engine import (
     unreachable,
 )
 from bot.errors import SourceUnavailable, StaleFeed
-from bot.models import AnnounceType, Paper
+from bot.models import ANNOUNCE_TYPES, AnnounceType, Paper, Selection
 from bot.source import ArxivSource
 from bot.store.base import Store
 from bot.summary import NoSummarizer, Progress
@@ -136,7 +136,7 @@ async def test_replacements_on_request(fake_arxiv: FakeArxiv, engine_parts: Any)
     """With replacements on, they come in the updated section."""
     engine, _, _ = engine_parts
     fake_arxiv.set_feed(make_rss(THU, items(), ["cs.DC"]))
-    digest = await engine.build(["cs.DC"], None, "en", include_replacements=True)
+    digest = await engine.build(["cs.DC"], None, "en", Selection(types=ANNOUNCE_TYPES))
     assert [p.id for p in digest.updated] == ["2501.00004"]
 
 

@@ -26,8 +26,9 @@ ALLOWED = re.compile(
     r"|/[a-z]+"  # commands
     r"|\{[a-z_]+\}"  # placeholders
     r"|\b[a-z-]+\.[A-Za-z-]+\b"  # category codes: cs.DC, math.PR
+    r"|author:[A-Za-z]+|YYYY-MM-DD|--top"  # command arguments: a filter's author term, a date, an option
     r"|\b(?:arXiv|ArXiv|arxiv-digest|LLM|PDF|UTC|IANA|UTF-8|Telegram|Discord|Ctrl-D|HH:MM|hep-th|"
-    r"en|zh|de|ja|pt-BR|all|clear|run|Asia/Shanghai|Europe/Berlin|Europe/London)\b"
+    r"en|zh|de|ja|pt-BR|all|clear|run|new|cross|replace|Asia/Shanghai|Europe/Berlin|Europe/London)\b"
 )
 ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[\s,;:.'-]+[A-Za-z]{2,})+")
 
@@ -80,6 +81,17 @@ SAMPLE = {
     "since": "2026-09-24 08:00 UTC+8",
     "retry": "2026-09-24 08:10 UTC+8",
     "command": "/like 2606.12345",
+    "announced": 400,
+    "matched": 120,
+    "text": "三维高斯溅射",
+    "id": "2606.12345",
+    "vote": "👍",
+    "max": 100,
+    "chars": 100,
+    "filter": "LLM -survey",
+    "terms": "LLM",
+    "types": "新论文、交叉列表",
+    "days": 21,
 }
 
 

@@ -16,7 +16,7 @@ from bot.commands import Caller, Commands, TextReply
 from bot.engine import API_REASK, FEED_RECHECK, DigestEngine
 from bot.errors import BatchNotReady, SourceUnavailable, StaleFeed
 from bot.metrics import Metrics
-from bot.models import ChatKey, ChatSettings
+from bot.models import ANNOUNCE_TYPES, ChatKey, ChatSettings
 from bot.push import Pusher, PushReport
 from bot.render import render_json, render_text
 from bot.schedule import scheduler_hook
@@ -322,7 +322,7 @@ async def test_status_counts_what_the_digest_shows(rig: Rig) -> None:
     assert isinstance(reply, TextReply) and "cs.AI (Artificial Intelligence): 36\n" in reply.text
     settings = await rig.store.get_chat(me.chat)
     assert settings is not None
-    await rig.store.put_chat(ChatSettings(me.chat, settings.categories, include_replacements=True))
+    await rig.store.put_chat(ChatSettings(me.chat, settings.categories, types=ANNOUNCE_TYPES))
     reply = await commands.handle(me, "/status")
     assert (
         isinstance(reply, TextReply) and "cs.AI (Artificial Intelligence): 36 new + 1 updated\n" in reply.text
@@ -415,6 +415,7 @@ class PushRig:
             clock=self.rig.clock,
             metrics=self.metrics,
             poll=timedelta(minutes=10),
+            default_top=None,
         )
         return await pusher.run_once()
 

@@ -77,6 +77,7 @@ async def worker(config: dict[str, Any]) -> None:
         concurrency=config["concurrency"],
         page_size=config["page_size"],
         lease_ttl=config["lease_ttl"],
+        default_top=None,
     )
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)

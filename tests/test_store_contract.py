@@ -31,8 +31,11 @@ def settings(chat: ChatKey, **changes: object) -> ChatSettings:
         "push_time": "07:30",
         "timezone": "Europe/Berlin",
         "language": "de",
-        "include_replacements": True,
+        "types": ("new", "cross", "replace"),
         "empty_day_note": True,
+        "interests": "3D Gaussian splatting",
+        "filters": 'LLM "graph neural network" -survey',
+        "top": 5,
         "extra": {"admins_only": True, "topics": []},
     }
     values.update(changes)

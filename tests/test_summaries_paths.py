@@ -44,8 +44,10 @@ class DigestPlatform:
     name: str = PLATFORM
     sent: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
 
-    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
-        papers = [(p.id, p.summary_source, p.summary) for p in digest.all_papers]
+    async def send_digest(
+        self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
+    ) -> None:
+        papers = [(p.id, p.summary_source, p.summary) for p in digest.full]
         self.sent.append((chat.chat_id, papers))
         await on_sent([p[0] for p in papers])
 
@@ -71,7 +73,9 @@ class PushRig:
     source: ArxivSource
 
     def pusher(self) -> Pusher:
-        return Pusher(self.store, self.engine, {PLATFORM: self.platform}, clock=Clock(THU_0800))
+        return Pusher(
+            self.store, self.engine, {PLATFORM: self.platform}, clock=Clock(THU_0800), default_top=None
+        )
 
     async def subscribe(self, chat_id: str, language: str) -> None:
         chat = ChatKey(PLATFORM, chat_id)
@@ -208,18 +212,20 @@ async def _is(value: float, expected: float) -> bool:
 
 
 async def test_cli_spellings_of_chinese_share_summaries(env: dict[str, str]) -> None:
-    """--lang zh-CN, then zh-hans, then 中文: the first run pays one call per paper, the others none."""
+    """--lang zh-CN, then zh-hans, then 中文: the first run pays one call per paper shown in full,
+    the others none."""
     async with FakeOpenAI() as server:
         llm_env = {**env, "OPENAI_BASE_URL": server.base_url}
         first = await cli(llm_env, "today", "cs.DC", "--lang", "zh-CN", "--format", "json")
         assert first.code == 0, first.err
         papers = json.loads(first.out)["papers"]
-        assert papers and server.calls == len(papers)
+        summarized = [p for p in papers if p["summary_source"] == "llm"]
+        assert summarized and server.calls == len(summarized)
         for spelled in ("zh-hans", "中文", "ZH"):
             again = await cli(llm_env, "today", "cs.DC", "--lang", spelled, "--format", "json")
             assert again.code == 0, again.err
             assert [p["summary"] for p in json.loads(again.out)["papers"]] == [p["summary"] for p in papers]
-        assert server.calls == len(papers)
+        assert server.calls == len(summarized)
 
 
 async def test_cli_with_a_hanging_llm_prints_extracts_at_the_deadline(env: dict[str, str]) -> None:
@@ -234,12 +240,12 @@ async def test_cli_with_a_hanging_llm_prints_extracts_at_the_deadline(env: dict[
             "SUMMARY_DEADLINE": "0.5",
             "OPENAI_TIMEOUT": "30",
         }
-        first = await cli(llm_env, "today", "cs.DC", "--format", "json")
+        first = await cli(llm_env, "today", "cs.DC", "--format", "json", "--top", "all")
         assert first.code == 0, first.err
         papers = json.loads(first.out)["papers"]
         assert papers and {p["summary_source"] for p in papers} == {"extractive"}
         server._script.clear()
-        second = await cli(llm_env, "today", "cs.DC", "--format", "json")
+        second = await cli(llm_env, "today", "cs.DC", "--format", "json", "--top", "all")
         assert second.code == 0, second.err
         assert {p["summary_source"] for p in json.loads(second.out)["papers"]} == {"llm"}
 

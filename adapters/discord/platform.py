@@ -184,9 +184,12 @@ class DiscordPlatform:
             self.outage,
         )
 
-    async def send_digest(self, chat: ChatKey, digest: Digest, on_sent: OnSent) -> None:
-        """Send the digest message by message, calling ``on_sent`` after each accepted one."""
-        messages = render_digest(digest)
+    async def send_digest(
+        self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
+    ) -> None:
+        """Send the digest message by message (at most ``max_messages``), calling ``on_sent`` after
+        each accepted one."""
+        messages = render_digest(digest)[:max_messages]
         for index, message in enumerate(messages, start=1):
             await self._send(chat, message.content, message.embeds)
             await on_sent(message.paper_ids)

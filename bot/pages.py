@@ -1,0 +1,70 @@
+"""What a chat has been offered of a day, so ``/more`` and the push page through it without
+repeating or losing a paper.
+
+- The **last digest** of a chat (``/today``, ``/more`` or the push): its listing date, the day a bare
+  ``/more`` pages through.
+- The papers **offered** to a chat by the push on one listing date: the day's matching papers it was
+  told about (shown in full, or counted as reachable with ``/more``). A later push of the same day
+  (a category that arrived late, ``push --now`` again) sends only papers that were not offered,
+  so the morning's message budget holds; ``/more`` still pages through everything not received.
+
+Both are kept in the store's cache for ``KEEP`` seconds (the batches' own lifetime).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from bot.models import ChatKey
+from bot.store.base import Store
+
+KEEP = 21 * 24 * 3600.0
+"""Seconds a chat's last digest date and offered papers are remembered (as long as batches are
+cached)."""
+MORE_DAYS = 21
+"""``/more`` pages through listing dates at most this many days old."""
+
+_LAST = "last-digest"
+_OFFERED = "offered"
+
+
+async def remember_digest(store: Store, chat: ChatKey, listing_date: date) -> None:
+    """Record that ``chat`` was given a digest of ``listing_date`` (the newest one wins)."""
+    before = await last_digest(store, chat)
+    if before is None or listing_date >= before:
+        await store.cache_set(_LAST, str(chat), listing_date.isoformat(), ttl=KEEP)
+
+
+async def last_digest(store: Store, chat: ChatKey) -> date | None:
+    """The listing date of the newest digest ``chat`` was given, if any is remembered."""
+    raw = await store.cache_get(_LAST, str(chat))
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _key(chat: ChatKey, listing_date: date) -> str:
+    return f"{chat}|{listing_date.isoformat()}"
+
+
+async def offered(store: Store, chat: ChatKey, listing_date: date) -> set[str]:
+    """Ids of the papers of ``listing_date`` the push has offered ``chat``."""
+    raw = await store.cache_get(_OFFERED, _key(chat, listing_date))
+    if not raw:
+        return set()
+    try:
+        return {str(i) for i in json.loads(raw)}
+    except (ValueError, TypeError):
+        return set()
+
+
+async def add_offered(store: Store, chat: ChatKey, listing_date: date, paper_ids: Iterable[str]) -> None:
+    """Add ``paper_ids`` to what the push has offered ``chat`` of ``listing_date``."""
+    ids = set(paper_ids)
+    if not ids:
+        return
+    ids |= await offered(store, chat, listing_date)
+    await store.cache_set(_OFFERED, _key(chat, listing_date), json.dumps(sorted(ids)), ttl=KEEP)
