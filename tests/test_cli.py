@@ -247,16 +247,19 @@ async def test_help_imports_no_platform_library(tmp_path: Path) -> None:
 
 
 async def test_chinese_llm_summaries(env: dict[str, str]) -> None:
-    """With OPENAI_BASE_URL set, --lang zh prints Chinese LLM summaries; a second run asks the LLM nothing."""
+    """With OPENAI_BASE_URL set, --lang zh prints Chinese LLM summaries of the papers shown in full
+    (DEFAULT_TOP, 10), one call each, the others listed without; a second run asks the LLM nothing."""
     async with FakeOpenAI() as llm:
         llm_env = {**env, "OPENAI_BASE_URL": llm.base_url}
         first = await cli(llm_env, "today", "cs.DC", "--lang", "zh", "--format", "json")
         assert first.code == 0, first.err
         papers = json.loads(first.out)["papers"]
-        assert papers and {p["summary_source"] for p in papers} == {"llm"}
-        assert all(is_in_language(p["summary"], "zh") for p in papers)
+        assert len(papers) > 10
+        assert {p["summary_source"] for p in papers[:10]} == {"llm"}
+        assert {p["summary_source"] for p in papers[10:]} == {"none"}
+        assert all(is_in_language(p["summary"], "zh") for p in papers[:10])
         calls = len(llm.requests)
-        assert calls == len(papers)
+        assert calls == 10
         second = await cli(llm_env, "today", "cs.DC", "--lang", "zh")
         assert second.code == 0 and papers[0]["summary"] in second.out
         assert len(llm.requests) == calls
@@ -280,7 +283,8 @@ async def test_help_says_what_it_needs_and_its_exit_codes(command: list[str]) ->
 
 async def test_real_day_in_the_reference_shape(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
     """`today --lang zh --format markdown` on a real recorded day (2026-06-23) prints the reference
-    shape; its first two papers are exactly the reviewed golden text."""
+    shape, the first 10 papers in full and how many the day announced; its first two papers are
+    exactly the reviewed golden text."""
     fake_arxiv.set_api_handler(paged_api(busy_day_papers()))
     env = environment(fake_arxiv, tmp_path)
     args = ["today", "cs.CV", "--date", "2026-06-23", "--lang", "zh", "--format", "markdown"]
@@ -293,7 +297,7 @@ async def test_real_day_in_the_reference_shape(fake_arxiv: FakeArxiv, tmp_path: 
         "",
         "**更新时间**: 2026-06-23 00:00:00 UTC",
         "",
-        f"**论文数量**: {cv} 篇",
+        f"**论文数量**: 10 篇（当日发布 {cv} 篇）",
         "",
         "---",
         "",

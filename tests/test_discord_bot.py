@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -250,8 +250,12 @@ async def test_time_lang_and_chinese_locale(bot: Running) -> None:
 
 async def test_today_defers_then_sends_digest_followups(bot: Running) -> None:
     """/today defers at once, then sends the digest as followups within Discord's limits, public,
-    with no mentions, and records every paper in the channel's ledger."""
+    with no mentions, and records every paper in the channel's ledger (a channel showing every
+    paper in full, so the digest takes several messages)."""
     await bot.slash("subscribe", category="cs.DC cs.LG")
+    settings = await bot.store.get_chat(bot.chat())
+    assert settings is not None
+    await bot.store.put_chat(replace(settings, top="all"))
     entry = await bot.slash("today")
     assert entry.callback_type == 5 and not entry.ephemeral
     await bot.discord.wait_for(lambda: len(entry.followups) >= 1)

@@ -260,12 +260,12 @@ async def subscribe(settings: Settings, *chats: ChatSettings) -> None:
 async def test_push_once_delivers_and_unsubscribes_gone_channels(
     fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path
 ) -> None:
-    """``arxiv-digest push --now`` sends each subscribed channel its digest once, and a channel that
-    answers 404 Unknown Channel is unsubscribed."""
+    """``arxiv-digest push --now`` sends each subscribed channel its digest once (every paper, as the
+    channel asked with /top all), and a channel that answers 404 Unknown Channel is unsubscribed."""
     settings = full_settings(fake, arxiv, tmp_path)
     good, gone = fake.default_channel, fake.guilds[fake.default_guild]["channels"][1]["id"]
     fake.script(gone, unknown_channel())
-    base = ChatSettings(chat(good), categories=tuple(CATEGORIES))
+    base = ChatSettings(chat(good), categories=tuple(CATEGORIES), top="all")
     await subscribe(settings, base, replace(base, chat=chat(gone)))
     assert await push_once(settings, everyone=True, clock=lambda: NOW) == 0
     sent = fake.messages[good]

@@ -398,6 +398,8 @@ class PushRig:
     rig: Rig
     platform: RecordingPlatform
     metrics: Metrics
+    top: int | None = None
+    """Papers in full per digest (None: all, so these tests follow every paper)."""
 
     async def subscribe(self, chat_id: str, categories: Sequence[str], due: datetime) -> ChatKey:
         chat = ChatKey(PLATFORM, chat_id)
@@ -407,7 +409,7 @@ class PushRig:
         await self.rig.store.set_due(chat, due.timestamp())
         return chat
 
-    async def push(self) -> PushReport:
+    async def push(self, everyone: bool = False) -> PushReport:
         pusher = Pusher(
             self.rig.store,
             self.rig.engine,
@@ -415,9 +417,9 @@ class PushRig:
             clock=self.rig.clock,
             metrics=self.metrics,
             poll=timedelta(minutes=10),
-            default_top=None,
+            default_top=self.top,
         )
-        return await pusher.run_once()
+        return await pusher.run_once(everyone=everyone)
 
     async def due(self, chat_id: str) -> datetime | None:
         at = await self.rig.store.get_due(ChatKey(PLATFORM, chat_id))
@@ -484,6 +486,29 @@ async def test_push_delivers_the_stale_category_later_once(push: PushRig) -> Non
     assert sorted(delivered) == sorted(ids(monday_cl()) + ids(monday_ai()))
     assert len(delivered) == len(set(delivered))
     assert await push.due("a") == datetime(2026, 9, 29, 12, 0, tzinfo=UTC)
+
+
+async def test_busy_day_late_category_brings_its_own_papers_not_the_next_page(push: PushRig) -> None:
+    """With a top of 3, the push sends 3 of cs.CL's papers while cs.AI is stale; when cs.AI comes,
+    the next push sends 3 of cs.AI's papers, not the next page of cs.CL, and push --now then sends
+    nothing: each push of a day is one short message, the header counting the rest (/more's)."""
+    rig = push.rig
+    push.top = 3
+    await rig.friday_from_the_feed(["cs.AI"], friday_ai())
+    await push.subscribe("a", ["cs.AI", "cs.CL"], MON_0800_ET)
+    rig.fake.set_feed(make_rss(MON, friday_ai() + monday_cl(), ["cs.AI", "cs.CL"]))
+    await push.push()
+    assert push.platform.papers_of("a") == ids(monday_cl())[:3]
+    rig.fake.set_feed(make_rss(MON, monday_ai(), ["cs.AI"]), "cs.AI")
+    rig.clock.now = MON_0800_ET + timedelta(minutes=10)
+    await push.push()
+    assert push.platform.papers_of("a") == ids(monday_cl())[:3] + ids(monday_ai())[:3]
+    assert len(push.platform.sent) == 2
+    _, second = push.platform.digests[-1]
+    total = len(monday_ai()) + len(monday_cl())
+    assert (second.matched, second.first, second.remaining) == (total, 4, total - 6)
+    again = await push.push(everyone=True)
+    assert (again.nothing_new, len(push.platform.sent)) == (1, 2)
 
 
 async def test_partial_day_missed_until_next_batch_is_still_delivered(push: PushRig) -> None:

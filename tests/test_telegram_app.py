@@ -286,7 +286,7 @@ async def test_recorded_updates_are_handled(tmp_path: Path) -> None:
         answered = texts(bot)
         assert t("en", "start") in answered
         assert t("en", "unknown_command", cmd="/register") in answered
-        assert t("en", "unknown_command", cmd="/test") in answered
+        assert any(text.startswith("Unknown command /test.") for text in answered)
         assert len(answered) == 3
 
 
