@@ -2,8 +2,13 @@
 
 Adapters parse nothing themselves: they pass the message text to ``Commands.handle`` and render
 what comes back — a ``TextReply`` (plain text, escaped by the adapter) or a ``DigestReply``.
-After each digest message the platform acknowledged, they call ``Commands.delivered`` so the
-chat's ledger records exactly what arrived. A rejected command changes nothing in the store.
+After each digest message the platform acknowledged, they call ``Commands.delivered`` with the ids
+of the papers shown in full in it, so the chat's ledger records exactly what arrived (papers a
+digest only counts stay reachable with ``/more``). A rejected command changes nothing in the store.
+
+Buttons are text commands too: a platform turns ``like:<id>``, ``dislike:<id>`` and
+``more:<YYYY-MM-DD>`` into ``/like <id>``, ``/dislike <id>`` and ``/more <YYYY-MM-DD>`` and passes
+them to ``handle`` with the caller of the chat the button's message is in.
 """
 
 from __future__ import annotations
@@ -246,6 +251,16 @@ def parse_paper_id(text: str) -> str | None:
         return found
     archive, number = found.split("/", 1)
     return f"{archive.split('.', 1)[0].lower()}/{number}"
+
+
+def could_exist(paper_id: str, now: datetime) -> bool:
+    """False for a new-style id arXiv cannot have given yet (``2699.00001``: month 99; a month after
+    ``now``'s), so nobody can make the bot ask arXiv about ids that cannot exist."""
+    if "/" in paper_id:
+        return True
+    yymm = paper_id.split(".", 1)[0]
+    month = int(yymm[2:])
+    return 1 <= month <= 12 and int(yymm) <= int(now.strftime("%y%m"))
 
 
 def parse_top(text: str) -> int | Literal["all"] | None:
@@ -838,6 +853,8 @@ class Commands:
         if had is not None and had.vote == vote:
             return TextReply(t(lang, "vote_same", vote=mark, id=paper_id))
         title, abstract = (had.title, had.abstract) if had is not None else ("", "")
+        if not title and not abstract and not could_exist(paper_id, self._clock()):
+            return TextReply(t(lang, "paper_unknown", id=paper_id), ok=False)
         if not title and not abstract:
             try:
                 paper = await self._engine.find_paper(current.categories if current else (), paper_id)

@@ -1,4 +1,4 @@
-"""The digest engine: categories + listing date + language → a Digest.
+"""The digest engine: categories + listing date + language (+ a chat's selection) → a Digest.
 
 Batches are cached in the store per (listing date, category), so any number of chats asking for
 any mix of categories cause one arXiv request per batch: only the categories missing from the
@@ -392,7 +392,15 @@ class _Day:
 
 
 class DigestEngine:
-    """Builds digests from the cache, the RSS feed and the export API."""
+    """Builds digests from the cache, the RSS feed and the export API.
+
+    A chat's digest of a batch (``build``) keeps its announce types, then its filter, then ranks by
+    its interests and 👍/👎 on the batch's ``DayIndex`` (built once per batch, kept in memory for
+    the ``index_cache`` newest, shared by every chat; with ``embedder``, with the papers' vectors
+    too; with ``translator``, interests in another language are put into English first), and
+    summarizes only the papers shown in full. ``embedder`` and ``translator`` are optional; without
+    them ranking is lexical and interests are read as written.
+    """
 
     def __init__(
         self,

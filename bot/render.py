@@ -22,6 +22,11 @@ The shape is the reference digest's. In Markdown, in Chinese::
 English mirrors it ("arXiv Daily Digest - {title}", "Updated", "Papers", "Summary", "PDF"). The
 update time is arXiv's announcement of the batch (20:00 US Eastern before the listing date) in the
 chat's time zone, with its UTC offset.
+
+Only the papers shown in full (``Digest.full``) are rendered, numbered from ``Digest.first``; when
+the day holds more, the count line says how many matched and were announced
+(``**论文数量**: 10 篇（匹配 120 篇，当日发布 400 篇）``) and a last line how many more ``/more``
+brings (``more_text``). JSON lists every paper of the digest.
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from bot.commands import mostly_latin, parse_paper_id, parse_top, parse_types
+from bot.commands import could_exist, mostly_latin, parse_paper_id, parse_top, parse_types
 from bot.models import ChatKey, ChatSettings, Digest, Feedback, Selection
 from bot.render import count_value, more_text, numbered, render_json, render_markdown, render_text
 from tests.factories import digest, paper
@@ -292,3 +293,12 @@ def test_chat_settings_round_trip_through_json() -> None:
         CHAT, ("cs.CV",), types=("new",), interests="3D Gaussian splatting", filters="LLM -survey", top="all"
     )
     assert ChatSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+
+
+@pytest.mark.parametrize(
+    ("paper_id", "exists"),
+    [("2606.12345", True), ("2609.00001", True), ("2610.00001", False), ("2613.00001", False), ("2600.00001", False), ("0704.0001", True), ("hep-th/9901001", True)],
+)  # fmt: skip
+def test_ids_arxiv_cannot_have_given(paper_id: str, exists: bool) -> None:
+    """An id of a month that does not exist or has not come yet is known unknown without asking arXiv."""
+    assert could_exist(paper_id, datetime(2026, 9, 24, tzinfo=UTC)) is exists
