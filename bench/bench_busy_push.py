@@ -139,7 +139,7 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
             openai_base_url=llm.base_url,
             openai_api_key="sk-local",
             openai_embedding_model="bench-embedding" if args.embeddings else None,
-            store_url=f"sqlite:///{folder / f'{label}.sqlite3'}",
+            store_url=f"sqlite:///{folder / ('top-all' if top == 'all' else 'top-default')}.sqlite3",
         )
         store = await open_store(settings.store_url, "bench:")
         source = ArxivSource(settings, Throttle(store, "arxiv", 0.0))
