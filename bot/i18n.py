@@ -211,6 +211,7 @@ _EN: dict[str, str] = {
     "btn_dislike": "👎",
     "btn_more": "More ({n})",
     "more_line": "{n} more papers of this day: /more",
+    "more_line_1": "1 more paper of this day: /more",
     "status_paused": (
         "Delivery paused since {since}: the bot may not post here (it is muted, or lacks the right "
         "to send messages). "
@@ -444,6 +445,7 @@ _ZH: dict[str, str] = {
     "btn_dislike": "👎",
     "btn_more": "更多（{n}）",
     "more_line": "当天还有 {n} 篇：/more",
+    "more_line_1": "当天还有 1 篇：/more",
     "status_paused": (
         "推送自 {since} 起暂停：机器人在此被禁言或没有发送消息的权限。"
         "订阅和设置都已保留；下次尝试：{retry}。恢复机器人的发言权限后，推送将自动继续。"

@@ -459,6 +459,7 @@ class Selection:
 
     @property
     def key(self) -> tuple[Any, ...]:
-        """What makes two chats' digests of one batch the same (feedback by paper and vote)."""
+        """What makes two chats' ranked days of one batch the same: types, filter, interests and
+        votes (by paper and vote); ``top`` only says how many of them a digest shows in full."""
         votes = tuple(sorted((f.paper_id, f.vote) for f in self.feedback))
-        return (self.types, self.filters, self.interests.strip(), votes, self.top)
+        return (self.types, self.filters, " ".join(self.interests.split()), votes)

@@ -15,7 +15,7 @@ given to the store as soon as it answers (``flush``), and this process never sen
 again meanwhile.
 
 Digests are built once per cycle for each group of chats that want the same of a day (categories,
-language, announce types, filter, interests, 👍/👎, top); the day's ranking index is shared by
+language, announce types, filter, interests, 👍/👎); the day's ranking index is shared by
 every group (``DigestEngine.index``), and the categories of a page of chats are fetched in one
 request, so a push costs one arXiv request per batch.
 

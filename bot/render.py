@@ -195,6 +195,8 @@ def more_text(digest: Digest) -> str:
     """``110 more papers of this day: /more`` when papers of the day follow those shown in full;
     empty otherwise."""
     n = digest.remaining
+    if n == 1:
+        return t(digest.language, "more_line_1")
     return t(digest.language, "more_line", n=n) if n else ""
 
 

@@ -65,18 +65,17 @@ def test_top_falls_back_to_the_deployment_default(stored: Any, default: int, top
 
 
 def test_selection_key_groups_chats_that_want_the_same() -> None:
-    """Two chats with the same taste share a build whatever the time of their votes; another vote,
-    interests text, filter, type or top makes another group; interests' spacing does not."""
+    """Two chats with the same taste share a build whatever the time of their votes or their top;
+    another vote, interests text, filter or type makes another group; interests' spacing does not."""
     liked = Feedback("2606.00001", 1, "t", "a", at=1.0)
     base = Selection(interests="speech recognition", feedback=(liked,), top=10)
     assert base.key == replace(base, feedback=(replace(liked, at=99.0),)).key
-    assert base.key == replace(base, interests="speech recognition ").key
+    assert base.key == replace(base, interests=" speech  recognition ").key == replace(base, top=5).key
     for other in (
         replace(base, feedback=(replace(liked, vote=-1),)),
         replace(base, interests="speech synthesis"),
         replace(base, filters="LLM"),
         replace(base, types=("new",)),
-        replace(base, top=5),
     ):
         assert other.key != base.key
     assert base.ranked and not Selection().ranked and Selection(feedback=(liked,)).ranked
@@ -302,3 +301,16 @@ def test_chat_settings_round_trip_through_json() -> None:
 def test_ids_arxiv_cannot_have_given(paper_id: str, exists: bool) -> None:
     """An id of a month that does not exist or has not come yet is known unknown without asking arXiv."""
     assert could_exist(paper_id, datetime(2026, 9, 24, tzinfo=UTC)) is exists
+
+
+@pytest.mark.parametrize(
+    ("matched", "en", "zh"),
+    [(10, "", ""), (11, "1 more paper of this day: /more", "当天还有 1 篇：/more"), (12, "2 more papers of this day: /more", "当天还有 2 篇：/more")],
+)  # fmt: skip
+def test_more_line(matched: int, en: str, zh: str) -> None:
+    """The last line counts the papers of the day after those shown, in the digest's language; none
+    when nothing is left."""
+    papers = [paper(i) for i in range(1, 11)]
+    for language, expected in (("en", en), ("zh", zh)):
+        shaped = replace(digest(papers, language=language), announced=matched, matched=matched)
+        assert more_text(shaped) == expected
