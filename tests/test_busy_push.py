@@ -24,7 +24,7 @@ from summarizer.llm import LLMSummarizer
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
-from tests.fakes.openai import FakeOpenAI
+from tests.fakes.openai import FakeOpenAI, requested_language
 from tests.fakes.real_day import BUSY_DAY, busy_day_papers
 from tests.test_push import Clock, RecordingPlatform
 
@@ -152,6 +152,17 @@ async def test_busy_day_to_many_chats(busy: Busy, fake_arxiv: FakeArxiv) -> None
     again = await busy.pusher().run_once(everyone=True)
     assert (again.nothing_new, len(busy.platform.sent)) == (24, sent)
     assert len(fake_arxiv.requests) == 1
+
+
+async def test_a_busy_day_costs_top_n_llm_calls_per_language(busy: Busy) -> None:
+    """20 chats without interests, half in English and half in Chinese, on a day of 400-odd papers:
+    10 LLM calls per language in all, not one per paper."""
+    for n in range(20):
+        await busy.subscribe(f"p{n}", "en" if n % 2 else "zh")
+    report = await busy.pusher().run_once()
+    assert report.sent == 20 and len(day_papers()) > 400
+    assert busy.llm.calls == 2 * TOP
+    assert Counter(requested_language(r.messages) for r in busy.llm.requests) == {"en": TOP, "zh": TOP}
 
 
 async def test_top_all_lifts_the_message_limit_and_more_reaches_every_paper(busy: Busy) -> None:
