@@ -293,13 +293,7 @@ async def test_press_handling_never_logs_an_error(tmp_path: Path) -> None:
 
 # -- with the core's commands ------------------------------------------------------------------------------
 
-WAITS_FOR_CORE = pytest.mark.xfail(
-    strict=True,
-    reason="needs the core's /like, /dislike, /top and /more and its push's max_messages=3 (branch busycore)",
-)
 
-
-@WAITS_FOR_CORE
 async def test_a_vote_is_stored_for_the_chat_of_its_button(tmp_path: Path) -> None:
     """A member's 👍 under a group's digest is the group's vote (never the member's own chat's), taken
     with a toast alone and marked on its row; a 👎 on the same paper replaces it."""
@@ -326,7 +320,6 @@ async def test_a_vote_is_stored_for_the_chat_of_its_button(tmp_path: Path) -> No
         assert len(bot.tg.sent) == sent
 
 
-@WAITS_FOR_CORE
 async def test_more_by_button_until_the_day_is_exhausted(tmp_path: Path) -> None:
     """With /top 3, each More press brings the next three papers of the day, numbered on from the last
     page, each page with its own More until the day is exhausted; every paper arrives once, and an old
@@ -358,7 +351,6 @@ async def test_more_by_button_until_the_day_is_exhausted(tmp_path: Path) -> None
         assert len(bot.tg.answers) == pages
 
 
-@WAITS_FOR_CORE
 async def test_a_busy_day_push_sends_at_most_three_messages_per_chat(tmp_path: Path) -> None:
     """``push`` on the recorded busy day (cs.CV and cs.CL, 407 papers), with Telegram's flood windows
     enforced (scaled in time; the limiter's margins stand for the network):
