@@ -8,7 +8,7 @@ texts), a fifth of the chats with none; 70% read English, 30% Chinese; a tenth h
 LLM is the local fake OpenAI server (answers at once, so the time is the product's own work plus
 HTTP on 127.0.0.1); ``--embeddings`` also ranks with its ``/v1/embeddings``. Messages are counted as
 Telegram would send them: each digest rendered by the Telegram renderer (4096 characters a
-message), at most ``max_messages`` of them, acknowledged at once (no network, no flood limits: the
+message, fitted to ``max_messages``), acknowledged at once (no network, no flood limits: the
 figure is the build, not Telegram's pace, which ``bench_push.py`` measures).
 
 Prints, for the default top 10 and for ``/top all`` (the day in full, as before ranking existed):
@@ -76,7 +76,7 @@ class TelegramCount:
     async def send_digest(
         self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
     ) -> None:
-        for message in render_digest(digest)[:max_messages]:
+        for message in render_digest(digest, max_messages=max_messages):
             self.messages[chat.chat_id] += 1
             self.papers[chat.chat_id] += len(message.paper_ids)
             self.received.setdefault(chat.chat_id, []).extend(message.paper_ids)
