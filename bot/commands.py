@@ -50,7 +50,7 @@ from bot.models import (
     Selection,
     canonical_types,
 )
-from bot.pages import MORE_DAYS, last_digest, remember_digest
+from bot.pages import MORE_DAYS, last_digest, move_chat, remember_digest
 from bot.ranking import interest_words
 from bot.render import category_name, default_title
 from bot.settings import MAX_TOP, Settings
@@ -144,6 +144,8 @@ MUTATING = frozenset(
 """Commands that change a chat's settings: in groups, for admins only."""
 SHOWABLE = frozenset({"interests", "filter", "types", "top"})
 """Settings commands that anyone may send without an argument, to see the setting."""
+VOTING = frozenset({"like", "dislike"})
+"""Anyone may vote (a group's shared taste); clearing the chat's votes is for admins."""
 PUSHLESS = frozenset({"terminal"})
 """Platforms the push does not deliver to: their replies promise no daily push."""
 RAW_ARGUMENT = frozenset({"title", "interests", "filter"})
@@ -293,6 +295,16 @@ def mostly_latin(text: str) -> bool:
         return True
     latin = sum(1 for c in letters if ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF)
     return latin >= 0.8 * len(letters)
+
+
+def asks_admin(name: str, args: Sequence[str]) -> bool:
+    """Whether command ``name`` with ``args`` changes the chat as a whole (its settings, or all of a
+    group's votes): in groups only administrators may. Adapters ask who sent it only then."""
+    if name in MUTATING:
+        return not (name in SHOWABLE and not args)
+    if name in VOTING and args:
+        return unicodedata.normalize("NFKC", args[0]).lower() in _CLEAR
+    return False
 
 
 def parse_time(text: str) -> str | None:
@@ -477,8 +489,7 @@ class Commands:
             lang = self._reply_language(current, caller)
             if name not in NAMES:
                 return self._unknown_command(name, lang)
-            showing = name in SHOWABLE and not args
-            if name in MUTATING and not caller.can_manage and not showing:
+            if asks_admin(name, args) and not caller.can_manage:
                 key = "not_admin_discord" if caller.chat.platform == "discord" else "not_admin"
                 return TextReply(t(lang, key), ok=False)
             if name in RAW_ARGUMENT:
@@ -544,7 +555,7 @@ class Commands:
 
     async def chat_migrated(self, old: ChatKey, new: ChatKey) -> None:
         """The chat has a new id: move its subscription and ledger."""
-        moved = await self._store.migrate_chat(old, new)
+        moved = await move_chat(self._store, old, new)
         log.info("chat_migrated", old=str(old), new=str(new), had_settings=moved)
 
     # -- helpers --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from bot.models import ChatKey
 from bot.store.base import Store
@@ -68,3 +68,21 @@ async def add_offered(store: Store, chat: ChatKey, listing_date: date, paper_ids
         return
     ids |= await offered(store, chat, listing_date)
     await store.cache_set(_OFFERED, _key(chat, listing_date), json.dumps(sorted(ids)), ttl=KEEP)
+
+
+async def move_chat(store: Store, old: ChatKey, new: ChatKey) -> bool:
+    """A chat got a new id (a Telegram group upgraded to a supergroup): move its settings, due entry,
+    ledger and votes (``Store.migrate_chat``) and what it was offered of its recent days, so ``/more``
+    and a later push go on where they were. True if the old id had settings."""
+    moved = await store.migrate_chat(old, new)
+    last = await last_digest(store, old)
+    if last is not None and old != new:
+        for back in range(MORE_DAYS + 1):
+            day = last - timedelta(days=back)
+            ids = await offered(store, old, day)
+            if ids:
+                await add_offered(store, new, day, ids)
+                await store.cache_delete(_OFFERED, _key(old, day))
+        await remember_digest(store, new, last)
+        await store.cache_delete(_LAST, str(old))
+    return moved

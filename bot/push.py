@@ -659,7 +659,7 @@ class Pusher:
                     leases.append(lease)
                 self._active.add(new)
                 job.chats.append(new)
-                had_settings = await self._store.migrate_chat(chat, new)
+                had_settings = await pages.move_chat(self._store, chat, new)
                 self._failed(platform, "migrated", cycle)
                 log.info("chat_migrated", old=str(chat), new=str(new), had_settings=had_settings)
                 cycle.pending.discard(chat)

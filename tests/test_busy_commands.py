@@ -17,6 +17,7 @@ from bot.commands import Caller, Commands, DigestReply, TextReply
 from bot.engine import DigestEngine
 from bot.filters import MAX_TERM_CHARS
 from bot.models import ChatKey, Digest
+from bot.pages import add_offered, last_digest, offered
 from bot.schedule import scheduler_hook
 from bot.source import ArxivSource
 from bot.store.base import Store
@@ -151,7 +152,7 @@ async def test_bad_interests_change_nothing(
 
 async def test_settings_are_for_admins_and_visible_to_all(commands: Commands, store: Store) -> None:
     """In a group, a member who is not an admin may see interests, filter, types and top, and vote,
-    but not change those settings."""
+    but not change those settings nor clear the group's votes."""
     member = await chat_in(commands, "en", can_manage=False)
     before = await store.get_chat(member.chat)
     for line in ("/interests speech", "/filter LLM", "/types new", "/top 3", "/interests clear"):
@@ -162,6 +163,10 @@ async def test_settings_are_for_admins_and_visible_to_all(commands: Commands, st
     await digest(commands, "/today", member)
     assert (await text(commands, f"/like {PAPERS[0]['id']}", member)).ok
     assert await store.get_chat(member.chat) == before
+    for line in ("/like clear", "/dislike clear", f"/like clear {PAPERS[0]['id']}"):
+        reply = await text(commands, line, member)
+        assert not reply.ok and "Only the admins" in reply.text, line
+    assert [f.paper_id for f in await store.get_feedback(member.chat)] == [PAPERS[0]["id"]]
 
 
 # -- /like and /dislike --------------------------------------------------------------------------------------
@@ -462,3 +467,22 @@ async def test_terminal_votes_and_pages(commands: Commands, store: Store) -> Non
     ]
     received = await store.filter_received(chat, [p["id"] for p in PAPERS])
     assert len(received) == 6
+
+
+async def test_a_migrated_chat_pages_on_where_it_was(commands: Commands, store: Store) -> None:
+    """After a group moves to a new id, /more there goes on from the next page, repeating nothing,
+    and what the push offered of the day moves too."""
+    me = await chat_in(commands, "en")
+    await text(commands, "/top 3", me)
+    first = await digest(commands, "/today", me)
+    await commands.delivered(me.chat, [p.id for p in first.full])
+    day = first.listing_date
+    await add_offered(store, me.chat, day, [p.id for p in first.full])
+    moved = Caller(ChatKey("test", "-100042"))
+    await commands.chat_migrated(me.chat, moved.chat)
+    page = await digest(commands, "/more", moved)
+    assert page.first == 4
+    assert not {p.id for p in page.full} & {p.id for p in first.full}
+    assert await offered(store, moved.chat, day) == {p.id for p in first.full}
+    assert await offered(store, me.chat, day) == set()
+    assert await last_digest(store, me.chat) is None

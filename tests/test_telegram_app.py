@@ -158,6 +158,18 @@ async def test_group_member_is_refused(tmp_path: Path, chat: dict[str, Any], com
         assert await bot.chats() == before
 
 
+async def test_group_votes_are_cleared_by_admins_only(tmp_path: Path) -> None:
+    """Any member's vote counts without an admin check, but clearing the group's votes asks who sent it."""
+    async with running_bot(tmp_path) as bot:
+        bot.tg.set_member(GROUP["id"], ADMIN, "administrator")
+        await bot.send(message_update("/like", chat=GROUP, sender=user(MEMBER)))
+        assert bot.tg.calls_to("getChatMember") == []
+        await bot.send(message_update("/like clear", chat=GROUP, sender=user(MEMBER)))
+        assert texts(bot)[-1] == t("en", "not_admin")
+        await bot.send(message_update("/like clear", chat=GROUP, sender=user(ADMIN)))
+        assert texts(bot)[-1] == t("en", "votes_cleared", n=0, vote=t("en", "btn_like"))
+
+
 async def test_group_member_may_read(tmp_path: Path) -> None:
     """Members may use the commands that change nothing; no admin check is made for them."""
     async with running_bot(tmp_path) as bot:

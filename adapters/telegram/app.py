@@ -61,7 +61,17 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.commands import COMMANDS, MUTATING, Caller, Commands, DigestReply, Reply, TextReply, parse_command
+from bot.commands import (
+    COMMANDS,
+    MUTATING,
+    Caller,
+    Commands,
+    DigestReply,
+    Reply,
+    TextReply,
+    asks_admin,
+    parse_command,
+)
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
 from bot.i18n import normalize_language, t
 from bot.metrics import Metrics
@@ -227,9 +237,9 @@ class Handlers:
         if parsed is None:
             return
         chat = message_chat(message)
-        name = parsed[0]
+        name, args = parsed
         async with self.order.turn(chat, changes=name in MUTATING):
-            can_manage = await self.may_manage(context.bot, message) if name in MUTATING else True
+            can_manage = await self.may_manage(context.bot, message) if asks_admin(name, args) else True
             language = message.from_user.language_code if message.from_user else None
             caller = Caller(chat=chat, can_manage=can_manage, user_language=language)
             async with self.typing(context.bot, chat, name in SLOW_COMMANDS):
