@@ -37,7 +37,24 @@ from tests.own_redis import OwnRedis
 LISTING = date(2026, 9, 24)
 NOW = listing.feed_ready_at(LISTING) + timedelta(hours=2)
 CATEGORIES = ["cs.DC", "cs.LG"]
-SLASH = {"subscribe", "unsubscribe", "list", "today", "time", "lang", "title", "status", "help"}
+SLASH = {
+    "subscribe",
+    "unsubscribe",
+    "list",
+    "today",
+    "time",
+    "lang",
+    "title",
+    "status",
+    "help",
+    "interests",
+    "like",
+    "dislike",
+    "filter",
+    "types",
+    "top",
+    "more",
+}
 
 
 @dataclass
@@ -144,7 +161,7 @@ async def snapshot(bot: Running, chat: ChatKey | None = None) -> tuple[Any, Any]
 
 async def test_login_gateway_and_command_sync(bot: Running) -> None:
     """Start-up logs in over REST, identifies with only the guilds intent over zlib-stream, gets
-    heartbeats acknowledged, and syncs the nine slash commands with Chinese descriptions."""
+    heartbeats acknowledged, and syncs the sixteen slash commands with Chinese descriptions."""
     fake = bot.discord
     assert ("GET", "/api/v10/users/@me") in fake.requests
     assert ("GET", "/api/v10/oauth2/applications/@me") in fake.requests

@@ -5,6 +5,14 @@ Each slash command becomes the text command it mirrors (``/subscribe category:cs
 Subscriptions belong to the channel the command was used in (a thread is a channel of its own; a
 DM is a personal subscription). Changing a guild channel's settings needs Manage Channels or Manage
 Server. Replies that concern only the caller are ephemeral; digests and settings changes are public.
+
+Digests carry buttons (``adapters.discord.buttons``): 👍/👎 under every paper shown in full and
+"More (n)" when papers of the day remain. A press is handled by its ``custom_id`` alone
+(``on_interaction``), so buttons work across restarts: it becomes ``/like <id>``, ``/dislike <id>``
+or ``/more <date>`` for the channel the interaction comes from, with the presser's permissions and
+language. A ``custom_id`` that does not parse, or a press on a message the bot did not send or that
+does not carry that button, gets an ephemeral error and changes nothing. Votes are answered
+ephemerally; "More" defers ("thinking…") and sends the next page as public follow-ups.
 The only gateway intent is ``guilds`` (no privileged intent): it tells the bot when it is removed
 from a guild or a subscribed channel or thread is deleted, and those channels are unsubscribed.
 
@@ -30,6 +38,7 @@ import structlog
 from discord import app_commands
 from discord.app_commands import locale_str
 
+from adapters.discord.buttons import parse_custom_id, view_of
 from adapters.discord.endpoints import configure_endpoints
 from adapters.discord.platform import (
     MAX_RATELIMIT_WAIT,
@@ -41,7 +50,7 @@ from adapters.discord.platform import (
 from adapters.discord.render import fit, render_digest, render_text
 from bot import taxonomy
 from bot.commands import MUTATING, Caller, Commands, DigestReply, Reply, TextReply
-from bot.errors import BadInput
+from bot.errors import BadInput, clip
 from bot.i18n import KEYS, LANGUAGE_NAMES, primary, t
 from bot.language import canonical_language
 from bot.models import ChatKey, ChatSettings
@@ -59,12 +68,32 @@ CHOICE_LIMIT = 100
 GUILD_KEY = "guild_id"
 """``ChatSettings.extra`` key holding the guild of a guild channel, to unsubscribe it on removal."""
 
-SLASH_COMMANDS = ("subscribe", "unsubscribe", "list", "today", "time", "lang", "title", "status", "help")
-DEFERRED_COMMANDS = frozenset({"today"})
+SLASH_COMMANDS = (
+    "subscribe",
+    "unsubscribe",
+    "list",
+    "today",
+    "more",
+    "time",
+    "lang",
+    "title",
+    "interests",
+    "filter",
+    "types",
+    "top",
+    "like",
+    "dislike",
+    "status",
+    "help",
+)
+DEFERRED_COMMANDS = frozenset({"today", "more"})
 """Commands deferred at once: they fetch from arXiv and may wait for the LLM."""
 DEFER_AFTER = 1.5
 """Seconds any other command may take before its answer is deferred (Discord allows 3)."""
-PRIVATE_COMMANDS = frozenset({"help", "status", "list"})
+PRIVATE_COMMANDS = frozenset({"help", "status", "list", "like", "dislike"})
+"""Commands whose replies concern the caller alone: help, the channel's state, a vote."""
+QUERY_COMMANDS = frozenset({"interests", "filter", "types", "top"})
+"""Settings commands that, used without an argument, only show the setting (privately)."""
 COMMON_ZONES = (
     "UTC",
     "Europe/London",
@@ -93,12 +122,13 @@ def text_command(name: str, *args: str | None) -> str:
     return " ".join(["/" + name, *(a.strip() for a in args if a is not None and a.strip())])
 
 
-def is_private(name: str, reply: Reply, in_guild: bool) -> bool:
-    """Whether a reply is ephemeral: rejections and replies about the caller, never digests; in DMs
-    nothing needs hiding."""
+def is_private(name: str, reply: Reply, in_guild: bool, bare: bool = False) -> bool:
+    """Whether a reply is ephemeral: rejections, replies about the caller and votes, and a setting
+    shown by its command used without an argument (``bare``); never digests; in DMs nothing needs
+    hiding."""
     if not in_guild or isinstance(reply, DigestReply):
         return False
-    return not reply.ok or name in PRIVATE_COMMANDS
+    return not reply.ok or name in PRIVATE_COMMANDS or (bare and name in QUERY_COMMANDS)
 
 
 def may_manage(in_guild: bool, permissions: discord.Permissions) -> bool:
@@ -354,9 +384,9 @@ class DigestClient(discord.Client):
     async def run_command(self, interaction: DigestInteraction, name: str, *args: str | None) -> None:
         """Answer one slash command through the shared commands.
 
-        Discord waits 3 seconds for the first response: ``/today`` is deferred at once ("thinking…"),
-        any other command as soon as it takes longer than ``defer_after`` seconds (the store or
-        arXiv being slow), and its answer then follows.
+        Discord waits 3 seconds for the first response: ``/today`` and ``/more`` are deferred at
+        once ("thinking…"), any other command as soon as it takes longer than ``defer_after``
+        seconds (the store or arXiv being slow), and its answer then follows.
         """
         if interaction.channel_id is None:
             await interaction.response.send_message(
@@ -367,35 +397,45 @@ class DigestClient(discord.Client):
             return
         caller = self.caller(interaction)
         in_guild = interaction.guild_id is not None
-        text = text_command(name, *args)
-        deferred_private: bool | None = None
-        if name in DEFERRED_COMMANDS:
-            await interaction.response.defer(thinking=True)
-            deferred_private = False
-            reply = await self.core.handle(caller, text)
-        else:
-            work = asyncio.ensure_future(self.core.handle(caller, text))
-            try:
-                done, _ = await asyncio.wait({work}, timeout=self.defer_after)
-                if not done:
-                    deferred_private = in_guild and name in PRIVATE_COMMANDS
-                    await interaction.response.defer(thinking=True, ephemeral=deferred_private)
-                reply = await work
-            finally:
-                work.cancel()
+        bare = not any(a and a.strip() for a in args)
+        private = is_private(name, TextReply(""), in_guild, bare)
+        reply, deferred_private = await self._handled(
+            interaction, caller, text_command(name, *args), name in DEFERRED_COMMANDS, private
+        )
         if reply is None:
             reply = TextReply(t(await self.language(interaction), "failed"), ok=False)
         if in_guild and name in MUTATING and isinstance(reply, TextReply) and reply.ok:
             await self._remember_guild(caller.chat, str(interaction.guild_id))
         if deferred_private is not None:
-            await self._followups(interaction, caller.chat, reply, name, deferred_private)
+            await self._followups(interaction, caller.chat, reply, name, deferred_private, bare)
             return
         await interaction.response.send_message(
             render_text(reply.text) if isinstance(reply, TextReply) else "",
-            ephemeral=is_private(name, reply, in_guild),
+            ephemeral=is_private(name, reply, in_guild, bare),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.core.replied(caller.chat)
+
+    async def _handled(
+        self, interaction: DigestInteraction, caller: Caller, text: str, at_once: bool, private: bool
+    ) -> tuple[Reply | None, bool | None]:
+        """``Commands.handle`` within Discord's 3 seconds: the response is deferred at once
+        (``at_once``, public) or once the command takes longer than ``defer_after`` (ephemeral when
+        ``private``). Returns the reply and how the response was deferred: None when it was not,
+        else whether the "thinking…" is ephemeral."""
+        if at_once:
+            await interaction.response.defer(thinking=True)
+            return await self.core.handle(caller, text), False
+        work = asyncio.ensure_future(self.core.handle(caller, text))
+        try:
+            done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+            deferred: bool | None = None
+            if not done:
+                deferred = private
+                await interaction.response.defer(thinking=True, ephemeral=private)
+            return await work, deferred
+        finally:
+            work.cancel()
 
     async def _followups(
         self,
@@ -404,12 +444,14 @@ class DigestClient(discord.Client):
         reply: Reply,
         name: str = "today",
         deferred_private: bool = False,
+        bare: bool = False,
     ) -> None:
         """The answer to a deferred command; a reply that must be private after a public
-        "thinking…" replaces it with an ephemeral message."""
+        "thinking…" replaces it with an ephemeral message. A digest goes out message by message
+        with its buttons, each acknowledged message recorded with ``Commands.delivered``."""
         none = discord.AllowedMentions.none()
         if isinstance(reply, TextReply):
-            private = is_private(name, reply, interaction.guild_id is not None)
+            private = is_private(name, reply, interaction.guild_id is not None, bare)
             if private and not deferred_private:
                 await interaction.delete_original_response()
             await interaction.followup.send(render_text(reply.text), ephemeral=private, allowed_mentions=none)
@@ -417,13 +459,83 @@ class DigestClient(discord.Client):
             return
         messages = render_digest(reply.digest, reply.notice)
         for message in messages:
+            view = view_of(message.rows)
             await interaction.followup.send(
-                content=message.content, embeds=message.embeds, allowed_mentions=none, wait=True
+                content=message.content,
+                embeds=message.embeds,
+                allowed_mentions=none,
+                wait=True,
+                view=view if view is not None else discord.utils.MISSING,
             )
             await self.core.delivered(chat, message.paper_ids)
         log.info(
-            "discord_today_sent", chat=str(chat), messages=len(messages), papers=len(reply.digest.all_papers)
+            f"discord_{name}_sent",
+            chat=str(chat),
+            messages=len(messages),
+            papers=sum(len(m.paper_ids) for m in messages),
         )
+
+    # -- buttons ------------------------------------------------------------------------------------------
+    async def on_interaction(self, interaction: DigestInteraction) -> None:
+        """Every interaction passes here; button presses (message components) are answered."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        try:
+            await self.press(interaction)
+        except Exception as error:
+            await self.command_failed(interaction, error)
+
+    def carries(self, interaction: DigestInteraction, custom_id: str) -> bool:
+        """Whether the pressed message is one the bot sent and carries a button with ``custom_id``."""
+        message = interaction.message
+        if message is None or self.user is None or message.author.id != self.user.id:
+            return False
+        for component in message.components:
+            for child in getattr(component, "children", [component]):
+                if getattr(child, "custom_id", None) == custom_id:
+                    return True
+        return False
+
+    async def press(self, interaction: DigestInteraction) -> None:
+        """Answer one button press: its ``custom_id`` as a text command for the interaction's
+        channel, or an ephemeral error that changes nothing."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        raw = data.get("custom_id")
+        is_button = data.get("component_type") == discord.ComponentType.button.value
+        pressed = parse_custom_id(raw) if is_button else None
+        if pressed is None or interaction.channel_id is None or not self.carries(interaction, str(raw)):
+            log.warning(
+                "discord_button_refused",
+                channel=str(interaction.channel_id),
+                custom_id=clip(str(raw), 110),
+                component_type=data.get("component_type"),
+            )
+            key = "btn_invalid" if pressed is None else "btn_stale"
+            await interaction.response.send_message(
+                render_text(
+                    t(await self.language(interaction), key, command=pressed.command if pressed else "")
+                ),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        caller = self.caller(interaction)
+        log.info("discord_button", chat=str(caller.chat), action=pressed.action)
+        if pressed.action == "more":
+            reply, deferred = await self._handled(interaction, caller, pressed.command, True, False)
+        else:
+            reply, deferred = await self._handled(interaction, caller, pressed.command, False, True)
+        if reply is None:
+            reply = TextReply(t(await self.language(interaction), "failed"), ok=False)
+        if deferred is not None:
+            await self._followups(interaction, caller.chat, reply, pressed.action, deferred)
+            return
+        await interaction.response.send_message(
+            render_text(reply.text) if isinstance(reply, TextReply) else "",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.core.replied(caller.chat)
 
     async def _remember_guild(self, chat: ChatKey, guild_id: str) -> None:
         settings = await self.store.get_chat(chat)
@@ -554,6 +666,41 @@ class DigestClient(discord.Client):
         @app_commands.describe(title=_option("title"))
         async def title(interaction: DigestInteraction, title: str) -> None:
             await self.run_command(interaction, "title", title)
+
+        @tree.command(name="more", description=_description("more"))
+        @app_commands.describe(date=_option("date"))
+        async def more(interaction: DigestInteraction, date: str | None = None) -> None:
+            await self.run_command(interaction, "more", date)
+
+        @tree.command(name="interests", description=_description("interests"))
+        @app_commands.describe(text=_option("interests"))
+        async def interests(interaction: DigestInteraction, text: str | None = None) -> None:
+            await self.run_command(interaction, "interests", text)
+
+        @tree.command(name="filter", description=_description("filter"))
+        @app_commands.describe(terms=_option("filter"))
+        async def filter_(interaction: DigestInteraction, terms: str | None = None) -> None:
+            await self.run_command(interaction, "filter", terms)
+
+        @tree.command(name="types", description=_description("types"))
+        @app_commands.describe(types=_option("types"))
+        async def types(interaction: DigestInteraction, types: str | None = None) -> None:
+            await self.run_command(interaction, "types", types)
+
+        @tree.command(name="top", description=_description("top"))
+        @app_commands.describe(number=_option("top"))
+        async def top(interaction: DigestInteraction, number: str | None = None) -> None:
+            await self.run_command(interaction, "top", number)
+
+        @tree.command(name="like", description=_description("like"))
+        @app_commands.describe(paper=_option("paper"))
+        async def like(interaction: DigestInteraction, paper: str | None = None) -> None:
+            await self.run_command(interaction, "like", paper)
+
+        @tree.command(name="dislike", description=_description("dislike"))
+        @app_commands.describe(paper=_option("paper"))
+        async def dislike(interaction: DigestInteraction, paper: str | None = None) -> None:
+            await self.run_command(interaction, "dislike", paper)
 
         @tree.command(name="status", description=_description("status"))
         async def status(interaction: DigestInteraction) -> None:

@@ -19,6 +19,7 @@ import aiohttp
 import discord
 import structlog
 
+from adapters.discord.buttons import Rows, view_of
 from adapters.discord.render import render_digest, render_text
 from bot.delivery import OnSent
 from bot.errors import BadSetting, ChatGone, DeliveryError, DeliveryFailed, NoRights, TokenRejected
@@ -171,15 +172,19 @@ class DiscordPlatform:
                         raise token_rejected() from None
         return str(self._client.user) if self._client.user is not None else "not logged in"
 
-    async def _send(self, chat: ChatKey, content: str | None, embeds: list[discord.Embed]) -> None:
+    async def _send(
+        self, chat: ChatKey, content: str | None, embeds: list[discord.Embed], rows: Rows = ()
+    ) -> None:
         client = await self._ready(chat)
         channel = client.get_partial_messageable(channel_id(chat))
+        view = view_of(rows)
         await guarded(
             chat,
             lambda: channel.send(
                 content=content or None,
                 embeds=embeds,
                 allowed_mentions=discord.AllowedMentions.none(),
+                view=view if view is not None else discord.utils.MISSING,
             ),
             self.outage,
         )
@@ -187,11 +192,15 @@ class DiscordPlatform:
     async def send_digest(
         self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
     ) -> None:
-        """Send the digest message by message (at most ``max_messages``), calling ``on_sent`` after
-        each accepted one."""
-        messages = render_digest(digest)[:max_messages]
+        """Send the digest message by message (with its 👍/👎 and "More" buttons), calling
+        ``on_sent`` after each accepted one with the ids of the papers shown in full in it.
+
+        With ``max_messages``, at most that many messages: papers of ``digest.full`` that do not fit
+        are left out from the end (``render_digest``), not marked received, and stay reachable with
+        /more."""
+        messages = render_digest(digest, max_messages=max_messages)
         for index, message in enumerate(messages, start=1):
-            await self._send(chat, message.content, message.embeds)
+            await self._send(chat, message.content, message.embeds, message.rows)
             await on_sent(message.paper_ids)
             log.info(
                 "discord_message_sent",

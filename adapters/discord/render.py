@@ -1,4 +1,5 @@
-"""A digest as Discord messages: the header as content, one embed per paper.
+"""A digest as Discord messages: the header as content, one embed per paper shown in full, and the
+buttons under them (``adapters.discord.buttons``).
 
 Discord's limits: content 2000 characters; per embed title 256, description 4096, field name 256,
 field value 1024, footer 2048, 25 fields; per message 10 embeds and 6000 characters across all
@@ -6,22 +7,29 @@ embeds (titles, descriptions, field names and values, footers, author names). Le
 in UTF-16 code units, which is never less than the character count, so the limits hold whichever
 way they are counted. Messages are split only between papers. arXiv text is escaped (Markdown and
 mentions); messages are sent with ``AllowedMentions.none()`` as well.
+
+Only ``digest.full`` is rendered, numbered from ``digest.first``; when papers of the day remain
+(``digest.remaining``), the last message says how many (``more_text``) and carries the "More (n)"
+button. With ``max_messages``, papers that do not fit are left out from the end and the digest is
+rendered again with a smaller ``shown``, so its counts and its "more" line stay true.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from adapters.discord.buttons import PAPERS_PER_MESSAGE, Rows, layout, more_button
 from adapters.text import utf16_head, utf16_len
 from bot.i18n import is_chinese, t, template
 from bot.models import Digest, Paper
 from bot.render import (
     category_text,
     header_fields,
+    more_text,
     no_papers_text,
     numbered,
     shorten_authors,
@@ -43,11 +51,13 @@ ELLIPSIS = "…"
 
 @dataclass(frozen=True, slots=True)
 class RenderedDiscordMessage:
-    """One message: header text, the papers' embeds, and the ids of the papers it carries."""
+    """One message: header text, the papers' embeds, the ids of the papers it carries, and its
+    buttons (rows of ``Button``; empty: none)."""
 
     content: str
     embeds: list[discord.Embed] = field(default_factory=list)
     paper_ids: list[str] = field(default_factory=list)
+    rows: Rows = ()
 
 
 def fit(text: str, limit: int) -> str:
@@ -126,19 +136,21 @@ def header_lines(digest: Digest, part: int | None = None, parts: int | None = No
     return lines
 
 
-def _pack(
-    embeds: Iterable[tuple[str, discord.Embed]], max_embeds: int, max_total: int
-) -> list[list[tuple[str, discord.Embed]]]:
-    """Greedy groups of (paper id, embed) within the per-message embed count and size."""
-    groups: list[list[tuple[str, discord.Embed]]] = []
-    current: list[tuple[str, discord.Embed]] = []
+Entry = tuple[int, str, discord.Embed]
+"""A paper in a message: its number, its id and its embed."""
+
+
+def _pack(embeds: Iterable[Entry], max_embeds: int, max_total: int) -> list[list[Entry]]:
+    """Greedy groups of papers within the per-message embed count and size."""
+    groups: list[list[Entry]] = []
+    current: list[Entry] = []
     size = 0
-    for paper_id, embed in embeds:
-        width = embed_units(embed)
+    for entry in embeds:
+        width = embed_units(entry[2])
         if current and (len(current) >= max_embeds or size + width > max_total):
             groups.append(current)
             current, size = [], 0
-        current.append((paper_id, embed))
+        current.append(entry)
         size += width
     if current:
         groups.append(current)
@@ -149,14 +161,9 @@ def _content(lines: Sequence[str]) -> str:
     return fit("\n".join(line for line in lines if line), CONTENT_LIMIT)
 
 
-def render_digest(
-    digest: Digest,
-    notice: str | None = None,
-    max_embeds: int = EMBEDS_PER_MESSAGE,
-    max_total: int = MESSAGE_EMBED_TOTAL,
+def _render(
+    digest: Digest, notice: str | None, max_embeds: int, max_total: int
 ) -> list[RenderedDiscordMessage]:
-    """The digest as messages in order: new submissions and cross-lists, then (if any) the updated
-    section starting a message of its own. An empty digest is one message saying so."""
     lang = digest.language
     listing = digest.listing_date.isoformat()
     note = escape(notice) if notice else ""
@@ -164,27 +171,61 @@ def render_digest(
         empty = no_papers_text(digest)
         return [RenderedDiscordMessage(_content([note, *header_lines(digest), escape(empty)]))]
 
-    papers = numbered(digest)
-    main = [(p.id, paper_embed(n, p, lang, listing)) for n, p in papers[: len(digest.papers)]]
-    updated = [(p.id, paper_embed(n, p, lang, listing)) for n, p in papers[len(digest.papers) :]]
-    sections = [(False, group) for group in _pack(main, max_embeds, max_total)]
-    sections += [(True, group) for group in _pack(updated, max_embeds, max_total)]
+    full = numbered(digest)[: len(digest.full)]
+    entries = [(n, p.id, paper_embed(n, p, lang, listing)) for n, p in full]
+    per_message = min(max_embeds, PAPERS_PER_MESSAGE)
+    sections = [(False, group) for group in _pack(entries[: len(digest.papers)], per_message, max_total)]
+    sections += [(True, group) for group in _pack(entries[len(digest.papers) :], per_message, max_total)]
+    if not sections:
+        sections = [(False, [])]
 
+    more = more_button(digest.listing_date, digest.remaining, lang)
+    more_line = escape(more_text(digest))
     messages = []
     first_updated = True
     for part, (is_updated, group) in enumerate(sections, start=1):
+        last = part == len(sections)
         lines = [note if part == 1 else ""]
         lines += header_lines(digest, part, len(sections))
         if is_updated and first_updated:
             lines.append(f"— {escape(t(lang, 'updated'))} —")
             first_updated = False
+        if last:
+            lines.append(more_line)
         messages.append(
             RenderedDiscordMessage(
                 content=_content(lines),
-                embeds=[embed for _, embed in group],
-                paper_ids=[paper_id for paper_id, _ in group],
+                embeds=[embed for _, _, embed in group],
+                paper_ids=[paper_id for _, paper_id, _ in group],
+                rows=layout([(n, paper_id) for n, paper_id, _ in group], lang, more if last else None),
             )
         )
+    return messages
+
+
+def render_digest(
+    digest: Digest,
+    notice: str | None = None,
+    max_embeds: int = EMBEDS_PER_MESSAGE,
+    max_total: int = MESSAGE_EMBED_TOTAL,
+    max_messages: int | None = None,
+) -> list[RenderedDiscordMessage]:
+    """The digest as messages in order: the papers shown in full (``digest.full``), new submissions
+    and cross-lists, then (if any) the updated section starting a message of its own; the last
+    message says how many papers of the day remain and carries the "More (n)" button. An empty
+    digest is one message saying so.
+
+    ``max_messages`` (at least 1) caps the number of messages: the papers that do not fit are left
+    out from the end, by rendering the digest again with a smaller ``shown``; they stay in
+    ``digest.remaining`` (reachable with /more)."""
+    if max_messages is not None and max_messages < 1:
+        raise ValueError(f"max_messages must be at least 1, not {max_messages}")
+    messages = _render(digest, notice, max_embeds, max_total)
+    while max_messages is not None and len(messages) > max_messages:
+        fits = sum(len(message.paper_ids) for message in messages[:max_messages])
+        shown = min(fits, len(digest.full) - 1)
+        digest = replace(digest, shown=shown)
+        messages = _render(digest, notice, max_embeds, max_total)
     return messages
 
 

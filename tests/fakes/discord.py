@@ -7,6 +7,14 @@ messages against Discord's limits and answers violations with Discord's error sh
 failures per channel (429 with ``Via``, 403 Missing Access, 404 Unknown Channel, 5xx). The gateway
 speaks HELLO / IDENTIFY → READY / heartbeats, with zlib-stream transport compression when asked,
 and lets tests inject dispatches (GUILD_CREATE, GUILD_DELETE, INTERACTION_CREATE).
+
+Messages may carry buttons (``components``): validated as Discord does (at most 5 action rows of 1
+to 5 buttons, styles 1–5, a ``custom_id`` of 1 to 100 characters unique in the message for
+styles 1–4 and a ``url`` instead for links, labels of at most 80 characters). Every message the
+bot creates (channel posts and interaction follow-ups) is kept as Discord returns it, so a test
+can press one of its buttons: ``press`` builds the component interaction (type 3, on the recorded
+docs sample) that Discord sends over the gateway, and the callback endpoint takes the responses
+Discord allows for it (4, 5, 6 deferred update, 7 update message).
 """
 
 from __future__ import annotations
@@ -45,6 +53,14 @@ EMBEDS_PER_MESSAGE = 10
 FIELDS_PER_EMBED = 25
 CHOICES_LIMIT = 25
 EPHEMERAL = 1 << 6
+ACTION_ROWS = 5
+ROW_WIDTH = 5
+CUSTOM_ID_LIMIT = 100
+LABEL_LIMIT = 80
+LINK_STYLE = 5
+APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 2, 3, 4
+CALLBACK_TYPES = {APPLICATION_COMMAND: {4, 5}, COMPONENT: {4, 5, 6, 7}, AUTOCOMPLETE: {8}}
+"""Interaction response types Discord accepts for each interaction type."""
 
 
 def load(name: str) -> Any:
@@ -92,10 +108,83 @@ def embed_length(embed: dict[str, Any]) -> int:
     return total
 
 
+def validate_components(components: Any) -> dict[str, Any] | None:
+    """Discord's error body for a message's ``components`` that break its rules, or None."""
+    if not isinstance(components, list):
+        return form_error(["components"], "MODEL_TYPE_CONVERT", "Only iterables may be used in a ListType")
+    if len(components) > ACTION_ROWS:
+        return form_error(
+            ["components"], "BASE_TYPE_MAX_LENGTH", f"Must be {ACTION_ROWS} or fewer in length."
+        )
+    seen: set[str] = set()
+    for i, row in enumerate(components):
+        where = ["components", str(i)]
+        children = row.get("components") if isinstance(row, dict) else None
+        if not isinstance(row, dict) or row.get("type") != 1 or not isinstance(children, list):
+            return form_error([*where, "type"], "BASE_TYPE_CHOICES", "Value must be one of {1}.")
+        if not 1 <= len(children) <= ROW_WIDTH:
+            return form_error(
+                [*where, "components"],
+                "BASE_TYPE_BAD_LENGTH",
+                f"Must be between 1 and {ROW_WIDTH} in length.",
+            )
+        for j, button in enumerate(children):
+            at = [*where, "components", str(j)]
+            if button.get("type") != 2:
+                return form_error([*at, "type"], "BASE_TYPE_CHOICES", "Value must be one of {2}.")
+            style = button.get("style")
+            if style not in (1, 2, 3, 4, LINK_STYLE):
+                return form_error(
+                    [*at, "style"], "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3, 4, 5}."
+                )
+            label = button.get("label")
+            if label is not None and len(label) > LABEL_LIMIT:
+                return form_error([*at, "label"], "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
+            if not label and not button.get("emoji"):
+                return form_error([*at], "COMPONENT_INVALID_LABEL", "A button needs a label or an emoji.")
+            custom_id = button.get("custom_id")
+            if style == LINK_STYLE:
+                if custom_id is not None or not button.get("url"):
+                    return form_error(
+                        [*at, "url"], "BUTTON_COMPONENT_INVALID_URL", "A link button needs a url."
+                    )
+                continue
+            if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= CUSTOM_ID_LIMIT:
+                return form_error(
+                    [*at, "custom_id"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+                )
+            if button.get("url") is not None:
+                return form_error(
+                    [*at, "url"], "BUTTON_COMPONENT_URL_NOT_ALLOWED", "Only link buttons have a url."
+                )
+            if custom_id in seen:
+                return form_error(
+                    [*at, "custom_id"],
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
+            seen.add(custom_id)
+    return None
+
+
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    """The ``custom_id`` of every button of a message, row by row."""
+    return [
+        button["custom_id"]
+        for row in message.get("components") or []
+        for button in row.get("components") or []
+        if "custom_id" in button
+    ]
+
+
 def validate_message(body: dict[str, Any]) -> dict[str, Any] | None:
     """Discord's error body for a message that breaks a limit, or None if it is acceptable."""
     content = body.get("content")
     embeds = body.get("embeds") or []
+    if "components" in body:
+        error = validate_components(body["components"])
+        if error is not None:
+            return error
     if content is not None and len(content) > CONTENT_LIMIT:
         return form_error(["content"], "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length.")
     if len(embeds) > EMBEDS_PER_MESSAGE:
@@ -138,7 +227,7 @@ def validate_message(body: dict[str, Any]) -> dict[str, Any] | None:
             return form_error([*where, "url"], "URL_TYPE_INVALID_URL", "Not a well formed URL.")
     if sum(embed_length(e) for e in embeds) > EMBED_TOTAL_LIMIT:
         return form_error(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
-    if not content and not embeds:
+    if not content and not embeds and not body.get("components"):
         return {"message": "Cannot send an empty message", "code": 50006}
     return None
 
@@ -273,6 +362,8 @@ class FakeDiscord:
         # recordings
         self.requests: list[tuple[str, str]] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.created: dict[str, list[dict[str, Any]]] = {}
+        """Every message the bot created, by channel, as Discord returned it (posts and follow-ups)."""
         self.attempts: dict[str, int] = {}
         self.synced: dict[str | None, list[dict[str, Any]]] = {}
         self.interactions: dict[str, InteractionLog] = {}
@@ -522,7 +613,7 @@ class FakeDiscord:
         name: str,
         options: list[dict[str, Any]] | None = None,
         *,
-        kind: int = 2,
+        kind: int = APPLICATION_COMMAND,
         channel_id: str | None = None,
         permissions: str = ALL_PERMISSIONS,
         locale: str = "en-US",
@@ -532,7 +623,38 @@ class FakeDiscord:
         ``kind`` 2 is a slash command, 4 an autocomplete; the channel decides guild, thread or DM.
         """
         payload = load("official_docs_examples/interaction_create_slash_command_cardsearch.json")
-        channel = self.channels[channel_id or self.default_channel]
+        self._situate(payload, kind, channel_id or self.default_channel, permissions, locale)
+        command_id = next((c["id"] for c in self.synced.get(None, []) if c["name"] == name), self.snowflake())
+        payload["data"] = {"id": command_id, "name": name, "type": 1, "options": options or []}
+        return payload
+
+    def press(
+        self,
+        message: dict[str, Any],
+        custom_id: str | None = None,
+        *,
+        channel_id: str | None = None,
+        permissions: str = ALL_PERMISSIONS,
+        locale: str = "en-US",
+        component_type: int = 2,
+    ) -> dict[str, Any]:
+        """A button press as Discord sends it (INTERACTION_CREATE type 3), built on the recorded
+        docs sample: ``message`` is the pressed message as Discord returned it (see ``created``),
+        ``custom_id`` the button's (by default its first); the interaction comes from
+        ``channel_id`` (by default the message's channel) by a member with ``permissions``."""
+        payload = load("official_docs_examples/interaction_create_button_click.json")
+        self._situate(payload, COMPONENT, channel_id or message["channel_id"], permissions, locale)
+        pressed = custom_id if custom_id is not None else custom_ids(message)[0]
+        payload["message"] = message
+        payload["data"] = {"custom_id": pressed, "component_type": component_type}
+        return payload
+
+    def _situate(
+        self, payload: dict[str, Any], kind: int, channel_id: str, permissions: str, locale: str
+    ) -> None:
+        """Fill a recorded interaction in as coming now from ``channel_id`` (guild channel, thread or
+        DM), with the v10 fields discord.py reads."""
+        channel = self.channels[channel_id]
         payload.update(
             id=self.snowflake(),
             application_id=self.application_id,
@@ -546,8 +668,6 @@ class FakeDiscord:
             entitlements=[],
             authorizing_integration_owners={"0": channel.get("guild_id", "0")},
         )
-        command_id = next((c["id"] for c in self.synced.get(None, []) if c["name"] == name), self.snowflake())
-        payload["data"] = {"id": command_id, "name": name, "type": 1, "options": options or []}
         if channel.get("guild_id"):
             payload["guild_id"] = channel["guild_id"]
             payload["context"] = 0
@@ -560,7 +680,6 @@ class FakeDiscord:
             payload.pop("guild_locale", None)
             payload["user"] = user
             payload["context"] = 1
-        return payload
 
     @staticmethod
     def option(name: str, value: Any, *, focused: bool = False, kind: int = 3) -> dict[str, Any]:
@@ -691,8 +810,14 @@ class FakeDiscord:
             author=self.bot_user,
             timestamp=datetime.now(UTC).isoformat(),
             flags=body.get("flags") or 0,
-            components=[],
+            components=body.get("components") or [],
         )
+        return message
+
+    def _created(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The message Discord creates for ``body``, kept under ``created``."""
+        message = self._message(channel_id, body)
+        self.created.setdefault(channel_id, []).append(message)
         return message
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
@@ -719,9 +844,10 @@ class FakeDiscord:
         if error is not None:
             return json_response(error, 400)
         self.messages.setdefault(channel_id, []).append(body)
+        message = self._created(channel_id, body)
         await self._notify()
         return json_response(
-            self._message(channel_id, body),
+            message,
             headers={
                 "X-RateLimit-Limit": "5",
                 "X-RateLimit-Remaining": "4",
@@ -743,17 +869,23 @@ class FakeDiscord:
         body = await self._body(request)
         kind = body.get("type")
         data = body.get("data") or {}
-        if kind == 4:
+        allowed = CALLBACK_TYPES.get(entry.payload["type"], set())
+        error: dict[str, Any] | None = None
+        if kind not in allowed:
+            error = form_error(
+                ["type"], "BASE_TYPE_CHOICES", f"Value must be one of {sorted(allowed)} for this interaction."
+            )
+        elif kind == 4:
             error = validate_message(data)
+        elif kind == 7:
+            error = validate_message({"content": "x", **data})
         elif kind == 8:
             error = validate_choices(body)
-        elif kind == 5:
-            error = None
-        else:
-            error = form_error(["type"], "BASE_TYPE_CHOICES", "Value must be one of {4, 5, 8}.")
         if error is not None:
             return json_response(error, 400)
         entry.callbacks.append(body)
+        if kind == 4:
+            self._created(entry.payload["channel_id"], data)
         await self._notify()
         if request.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
@@ -780,8 +912,9 @@ class FakeDiscord:
         if error is not None:
             return json_response(error, 400)
         entry.followups.append(body)
+        message = self._created(entry.payload["channel_id"], body)
         await self._notify()
-        return json_response(self._message(entry.payload["channel_id"], body))
+        return json_response(message)
 
     async def _edit(self, request: web.Request) -> web.Response:
         self._record(request)
