@@ -176,6 +176,24 @@ async def test_login_gateway_and_command_sync(bot: Running) -> None:
     assert option["name"] == "category" and option["autocomplete"] and option["required"]
     assert synced["today"]["options"][0]["required"] is False
     assert [o["name"] for o in synced["time"]["options"]] == ["time", "timezone"]
+    options = {
+        name: synced[name]["options"]
+        for name in ("interests", "like", "dislike", "filter", "types", "top", "more")
+    }
+    assert {name: [o["name"] for o in opts] for name, opts in options.items()} == {
+        "interests": ["text"],
+        "like": ["paper"],
+        "dislike": ["paper"],
+        "filter": ["terms"],
+        "types": ["types"],
+        "top": ["number"],
+        "more": ["date"],
+    }
+    for name, opts in options.items():
+        assert opts[0]["required"] is False, name
+        assert synced[name]["description_localizations"]["zh-CN"], name
+        assert opts[0]["description_localizations"]["zh-TW"], name
+    assert synced["more"]["description_localizations"]["zh-CN"] == "当天的更多论文"
     assert not bot.task.done()
 
 
@@ -450,6 +468,20 @@ BAD_INPUT = [
     ("today", [("category", "x" * 10_000)]),
     ("frobnicate", []),
     ("start", []),
+    ("interests", [("text", "x" * 10_000)]),
+    ("filter", [("terms", '"unbalanced quote')]),
+    ("filter", [("terms", "-only -negatives")]),
+    ("filter", [("terms", "x" * 10_000)]),
+    ("filter", [("terms", " ".join(f"t{i}" for i in range(500)))]),
+    ("types", [("types", "bogus")]),
+    ("top", [("number", "0")]),
+    ("top", [("number", "-3")]),
+    ("top", [("number", "10000")]),
+    ("like", [("paper", GARBLED)]),
+    ("dislike", [("paper", "x" * 10_000)]),
+    ("like", [("paper", "@everyone")]),
+    ("more", [("date", "2026-02-30")]),
+    ("more", [("date", "x" * 10_000)]),
 ]
 
 

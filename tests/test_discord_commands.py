@@ -31,6 +31,15 @@ from tests.factories import digest
         ("today", (None,), "/today"),
         ("subscribe", ("",), "/subscribe"),
         ("list", (), "/list"),
+        (
+            "interests",
+            ("3D Gaussian splatting and neural rendering",),
+            "/interests 3D Gaussian splatting and neural rendering",
+        ),
+        ("filter", ('"graph neural network" -survey',), '/filter "graph neural network" -survey'),
+        ("like", ("arXiv:2606.12345",), "/like arXiv:2606.12345"),
+        ("more", (None,), "/more"),
+        ("top", ("all",), "/top all"),
     ],
 )
 def test_text_command(name: str, args: tuple[str | None, ...], expected: str) -> None:
@@ -49,11 +58,37 @@ def test_text_command(name: str, args: tuple[str | None, ...], expected: str) ->
         ("list", TextReply("follows"), False, False),
         ("subscribe", TextReply("unknown", ok=False), False, False),
         ("today", DigestReply(digest([])), True, False),
+        ("more", DigestReply(digest([])), True, False),
+        ("more", TextReply("nothing left", ok=False), True, True),
     ],
 )
 def test_is_private(name: str, reply: Reply, in_guild: bool, private: bool) -> None:
     """Rejections and replies about the caller are ephemeral in guilds; digests never; DMs never need it."""
     assert is_private(name, reply, in_guild) is private
+
+
+@pytest.mark.parametrize(
+    ("name", "bare", "in_guild", "private"),
+    [
+        ("like", False, True, True),
+        ("dislike", False, True, True),
+        ("like", True, True, True),
+        ("like", False, False, False),
+        ("interests", False, True, False),
+        ("interests", True, True, True),
+        ("filter", False, True, False),
+        ("filter", True, True, True),
+        ("types", True, True, True),
+        ("top", False, True, False),
+        ("top", True, True, True),
+        ("top", True, False, False),
+        ("subscribe", True, True, False),
+    ],
+)
+def test_busy_day_commands_privacy(name: str, bare: bool, in_guild: bool, private: bool) -> None:
+    """Votes are private; /interests, /filter, /types and /top show their setting privately when
+    used alone and change it in public; in a DM nothing needs hiding."""
+    assert is_private(name, TextReply("ok"), in_guild, bare) is private
 
 
 @pytest.mark.parametrize(
@@ -164,6 +199,14 @@ def test_descriptions_are_localized(locale: discord.Locale, expected: str | None
     assert localized(_description("subscribe"), locale) == expected
     if expected is not None:
         assert localized(_option("category"), locale)
+
+
+@pytest.mark.parametrize("name", ["interests", "like", "dislike", "filter", "types", "top", "more"])
+@pytest.mark.parametrize("locale", [discord.Locale.chinese, discord.Locale.taiwan_chinese])
+def test_busy_day_commands_are_localized(name: str, locale: discord.Locale) -> None:
+    """The busy-day commands have Chinese descriptions within Discord's 100 characters."""
+    text = localized(_description(name), locale)
+    assert text and 1 <= len(text) <= 100 and text != _description(name).message
 
 
 def test_category_labels_in_the_chat_language() -> None:

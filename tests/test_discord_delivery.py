@@ -38,6 +38,8 @@ from tests.fakes.discord import (
     validate_message,
 )
 from tests.fakes.feeds import make_papers, make_rss
+from tests.fakes.real_day import busy_day_papers
+from tests.test_discord_render import busy_day
 
 LISTING = date(2026, 9, 24)
 NOW = listing.feed_ready_at(LISTING) + timedelta(hours=2)
@@ -329,3 +331,78 @@ async def test_missing_permission_pauses_the_channel_until_it_returns(
         assert await store.get_chat(chat(channel)) == base
     finally:
         await store.close()
+
+
+# -- busy days: buttons and at most max_messages ---------------------------------------------------------
+
+
+def buttons(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(b["custom_id"], b["label"]) for row in body.get("components") or [] for b in row["components"]]
+
+
+async def test_digest_goes_out_with_its_buttons(fake: FakeDiscord, platform: DiscordPlatform) -> None:
+    """Each message carries 👍/👎 for exactly the papers it acknowledges; the last one More (n)."""
+    acks = Acks()
+    digest = replace(big_digest(25), shown=15)
+    await platform.send_digest(chat(fake.default_channel), digest, acks)
+    sent = fake.messages[fake.default_channel]
+    assert [pid for call in acks.calls for pid in call] == [p.id for p in digest.full]
+    for body, call in zip(sent, acks.calls, strict=True):
+        votes = [cid for cid, _ in buttons(body) if not cid.startswith("more:")]
+        assert votes == [f"{kind}:{pid}" for pid in call for kind in ("like", "dislike")]
+    assert buttons(sent[-1])[-1] == ("more:2026-09-24", "More (10)")
+    assert all(not cid.startswith("more:") for body in sent[:-1] for cid, _ in buttons(body))
+
+
+async def test_busy_day_in_at_most_three_messages(fake: FakeDiscord, platform: DiscordPlatform) -> None:
+    """The recorded 499-paper day with every paper in full, capped at 3 messages: 3 messages within
+    every Discord limit, each acknowledged with exactly its papers, the first papers of the day in
+    order; the rest are not acknowledged and are counted on More (n)."""
+    papers = busy_day()
+    acks = Acks()
+    await platform.send_digest(chat(fake.default_channel), make_digest(papers), acks, max_messages=3)
+    sent = fake.messages[fake.default_channel]
+    assert len(sent) == len(acks.calls) == 3
+    acked = [pid for call in acks.calls for pid in call]
+    assert acked == [p.id for p in papers[: len(acked)]]
+    for body in sent:
+        assert validate_message(body) is None and len(body["embeds"]) <= 10
+    assert buttons(sent[-1])[-1] == ("more:2026-09-24", f"More ({len(papers) - len(acked)})")
+    assert sent[0]["content"].splitlines()[0].endswith("(1/3)**")
+
+
+@pytest.mark.xfail(strict=True, reason="waits for the core's push: top N papers in full, max_messages=3")
+async def test_busy_day_push_sends_at_most_three_messages_per_channel(tmp_path: Path) -> None:
+    """``arxiv-digest push --now`` on the recorded busy day (cs.CV, cs.CL, cs.AI) to three channels:
+    at most 3 valid messages each, 👍/👎 under every paper, More on the last message, and only the
+    papers sent are marked received."""
+    day = date(2026, 6, 23)
+    categories = ["cs.CV", "cs.CL", "cs.AI"]
+    previous = current_endpoints()
+    async with FakeDiscord() as fake, FakeArxiv() as arxiv:
+        arxiv.set_feed(make_rss(day, busy_day_papers(tuple(categories)), categories))
+        settings = full_settings(fake, arxiv, tmp_path)
+        channels = [fake.default_channel, fake.guilds[fake.default_guild]["channels"][1]["id"]]
+        channels.append(fake.add_thread(fake.default_channel))
+        await subscribe(settings, *(ChatSettings(chat(c), categories=tuple(categories)) for c in channels))
+        now = listing.feed_ready_at(day) + timedelta(hours=2)
+        try:
+            assert await push_once(settings, everyone=True, clock=lambda: now) == 0
+        finally:
+            restore_endpoints(previous)
+        store = await open_store(settings.store_url, settings.store_prefix)
+        try:
+            for channel in channels:
+                sent = fake.messages[channel]
+                assert 1 <= len(sent) <= 3
+                shown = [e["url"].rsplit("/", 1)[1] for body in sent for e in body["embeds"]]
+                for body in sent:
+                    assert validate_message(body) is None
+                    votes = [cid for cid, _ in buttons(body) if not cid.startswith("more:")]
+                    ids = [e["url"].rsplit("/", 1)[1] for e in body["embeds"]]
+                    assert votes == [f"{kind}:{pid}" for pid in ids for kind in ("like", "dislike")]
+                assert buttons(sent[-1])[-1][0] == "more:2026-06-23"
+                every = [p["id"] for p in busy_day_papers(tuple(categories))]
+                assert await store.filter_received(chat(channel), every) == set(shown)
+        finally:
+            await store.close()

@@ -42,8 +42,8 @@ VOTES: tuple[Action, ...] = ("like", "dislike")
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-_PAPER = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID})(?:v\d{{1,3}})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PAPER = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID})(?:v\d{{1,3}})?", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
