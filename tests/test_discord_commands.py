@@ -60,6 +60,8 @@ def test_text_command(name: str, args: tuple[str | None, ...], expected: str) ->
         ("today", DigestReply(digest([])), True, False),
         ("more", DigestReply(digest([])), True, False),
         ("more", TextReply("nothing left", ok=False), True, True),
+        ("more", TextReply("that was all"), True, True),
+        ("more", TextReply("that was all"), False, False),
     ],
 )
 def test_is_private(name: str, reply: Reply, in_guild: bool, private: bool) -> None:

@@ -6,6 +6,9 @@ Subscriptions belong to the channel the command was used in (a thread is a chann
 DM is a personal subscription). Changing a guild channel's settings needs Manage Channels or Manage
 Server. Replies that concern only the caller are ephemeral; digests and settings changes are public.
 
+The only gateway intent is ``guilds`` (no privileged intent): it tells the bot when it is removed
+from a guild or a subscribed channel or thread is deleted, and those channels are unsubscribed.
+
 Digests carry buttons (``adapters.discord.buttons``): 👍/👎 under every paper shown in full and
 "More (n)" when papers of the day remain. A press is handled by its ``custom_id`` alone
 (``on_interaction``), so buttons work across restarts: it becomes ``/like <id>``, ``/dislike <id>``
@@ -13,8 +16,6 @@ or ``/more <date>`` for the channel the interaction comes from, with the presser
 language. A ``custom_id`` that does not parse, or a press on a message the bot did not send or that
 does not carry that button, gets an ephemeral error and changes nothing. Votes are answered
 ephemerally; "More" defers ("thinking…") and sends the next page as public follow-ups.
-The only gateway intent is ``guilds`` (no privileged intent): it tells the bot when it is removed
-from a guild or a subscribed channel or thread is deleted, and those channels are unsubscribed.
 
 One bad event never stops the bot: an event discord.py cannot parse (a payload missing a field it
 expects raises inside its parser) is dropped with one log line, and an event handler that fails
@@ -90,8 +91,9 @@ DEFERRED_COMMANDS = frozenset({"today", "more"})
 """Commands deferred at once: they fetch from arXiv and may wait for the LLM."""
 DEFER_AFTER = 1.5
 """Seconds any other command may take before its answer is deferred (Discord allows 3)."""
-PRIVATE_COMMANDS = frozenset({"help", "status", "list", "like", "dislike"})
-"""Commands whose replies concern the caller alone: help, the channel's state, a vote."""
+PRIVATE_COMMANDS = frozenset({"help", "status", "list", "like", "dislike", "more"})
+"""Commands whose text replies concern the caller alone: help, the channel's state, a vote, a
+/more with nothing left to show (a page of /more is a digest, public like every digest)."""
 QUERY_COMMANDS = frozenset({"interests", "filter", "types", "top"})
 """Settings commands that, used without an argument, only show the setting (privately)."""
 COMMON_ZONES = (
@@ -548,7 +550,8 @@ class DigestClient(discord.Client):
             if not interaction.response.is_done():
                 await interaction.response.autocomplete([])
             return
-        name = interaction.data.get("name", "") if interaction.data else ""
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = data.get("name") or clip(str(data.get("custom_id", "")), 110)
         text: str | None = None
         if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
             try:
