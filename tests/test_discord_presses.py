@@ -6,6 +6,7 @@ forged one changes nothing."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -43,19 +44,25 @@ def expected_votes(message: dict[str, Any]) -> list[str]:
     return [f"{kind}:{pid}" for pid in ids for kind in ("like", "dislike")]
 
 
+PART = re.compile(r"\((\d+)/(\d+)\)\*\*$", re.MULTILINE)
+
+
+def digest_sent(entry: InteractionLog) -> bool:
+    """Whether every message of the digest an interaction answers with has been sent: its first
+    message's title says how many parts (``(1/3)``), none for a digest of one message."""
+    if not entry.followups:
+        return False
+    marker = PART.search(entry.followups[0].get("content") or "")
+    return len(entry.followups) >= (int(marker.group(2)) if marker else 1)
+
+
 async def today(bot: Running, channel_id: str | None = None) -> list[dict[str, Any]]:
     """Use /today in a channel and return the digest messages it created there, with their buttons."""
     channel = channel_id or bot.discord.default_channel
     before = len(bot.discord.created.get(channel, []))
     entry = await bot.slash("today", channel_id=channel)
-    digest = await bot.app.engine.build(CATEGORIES, None, "en")
-    expected = len(digest.all_papers)
-
-    def shown() -> int:
-        return sum(len(embed_urls(m)) for m in bot.discord.created.get(channel, [])[before:])
-
-    await bot.discord.wait_for(lambda: shown() == expected, 10)
     assert entry.callback_type == 5
+    await bot.discord.wait_for(lambda: digest_sent(entry), 10)
     return bot.discord.created[channel][before:]
 
 
@@ -86,7 +93,7 @@ async def test_today_digest_carries_a_vote_pair_per_paper(bot: Running) -> None:
     numbers, in rows Discord accepts (the fake refuses anything else)."""
     await subscribed(bot)
     messages = await today(bot)
-    assert len(messages) >= 3
+    assert len(messages) >= 2
     for message in messages:
         assert votes_of(message) == expected_votes(message)
         assert len(message["components"]) <= 5
@@ -281,10 +288,6 @@ def more_count(message: dict[str, Any]) -> int:
     return int(last["label"].rsplit("(", 1)[1].rstrip(")"))
 
 
-def page_embeds(entry: InteractionLog) -> int:
-    return sum(len(body.get("embeds") or []) for body in entry.followups)
-
-
 @pytest.mark.xfail(strict=True, reason=CORE)
 async def test_more_by_button_until_the_day_is_exhausted(bot: Running) -> None:
     """/top 10, /today, then More pressed on each newest page: every page continues the numbering,
@@ -300,11 +303,10 @@ async def test_more_by_button_until_the_day_is_exhausted(bot: Running) -> None:
     first_more = custom_ids(pages[0][-1])[-1]
     assert first_more == f"more:{digest.listing_date.isoformat()}"
     while more_count(pages[-1][-1]):
-        expected = min(10, more_count(pages[-1][-1]))
         before = len(fake.created[channel])
         entry = await press(bot, fake.press(pages[-1][-1], custom_ids(pages[-1][-1])[-1]))
         assert entry.callback_type == 5 and not entry.ephemeral
-        await fake.wait_for(lambda entry=entry, n=expected: page_embeds(entry) == n, 10)  # type: ignore[misc]
+        await fake.wait_for(lambda entry=entry: digest_sent(entry), 10)  # type: ignore[misc]
         pages.append(fake.created[channel][before:])
         assert len(pages) <= total
     urls = [url for page in pages for message in page for url in embed_urls(message)]
