@@ -195,3 +195,49 @@ def test_view_is_not_kept_in_memory() -> None:
     assert isinstance(view, ButtonsView)
     assert not view.is_dispatchable() and view.timeout is None
     assert view_of(()) is None
+
+
+def _button(custom: str = "like:2606.00001", **changes: object) -> dict[str, object]:
+    return {"type": 2, "style": 2, "label": "👍 1", "custom_id": custom, **changes}
+
+
+def _rows(*rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{"type": 1, "components": row} for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("components", "path"),
+    [
+        (_rows(*([_button(f"like:2606.{i:05d}")] for i in range(6))), ["components"]),
+        (_rows([_button(f"like:2606.{i:05d}") for i in range(6)]), ["components", "0", "components"]),
+        (_rows([]), ["components", "0", "components"]),
+        ([_button()], ["components", "0", "type"]),
+        (_rows([_button("x" * 101)]), ["components", "0", "components", "0", "custom_id"]),
+        (_rows([_button("")]), ["components", "0", "components", "0", "custom_id"]),
+        (_rows([_button(), _button()]), ["components", "0", "components", "1", "custom_id"]),
+        (_rows([_button(style=7)]), ["components", "0", "components", "0", "style"]),
+        (_rows([_button(label="x" * 81)]), ["components", "0", "components", "0", "label"]),
+        (_rows([_button(style=5)]), ["components", "0", "components", "0", "url"]),
+        (_rows([_button(url="https://arxiv.org")]), ["components", "0", "components", "0", "url"]),
+    ],
+)
+def test_fake_refuses_buttons_as_discord_does(components: list[dict[str, object]], path: list[str]) -> None:
+    """The fake Discord answers 50035 Invalid Form Body, at the offending field, for more than 5
+    rows or 5 buttons a row, a button outside a row, a custom_id empty, over 100 characters or
+    repeated, an unknown style, a label over 80, a link button without url or a url elsewhere."""
+    error = validate_components(components)
+    assert error is not None and error["code"] == 50035
+    errors = error["errors"]
+    for key in path:
+        errors = errors[key]
+    assert errors["_errors"]
+
+
+def test_fake_accepts_discords_own_example() -> None:
+    """The fake accepts the action row of Discord's documented example (primary, link and danger)."""
+    row = [
+        {"type": 2, "custom_id": "click_yes", "label": "Accept", "style": 1},
+        {"type": 2, "label": "Learn More", "style": 5, "url": "http://watchanimeattheoffice.com/"},
+        {"type": 2, "custom_id": "click_no", "label": "Decline", "style": 4},
+    ]
+    assert validate_components(_rows(row)) is None
