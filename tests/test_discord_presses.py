@@ -15,11 +15,19 @@ from typing import Any
 import pytest
 
 from adapters.discord import build_platform
-from bot.i18n import t
+from bot.i18n import t, template
 from tests.fakes.discord import EPHEMERAL, MEMBER_PERMISSIONS, InteractionLog, custom_ids, load
 from tests.test_discord_bot import CATEGORIES, Running, eventually, running_discord, snapshot
 
-BAD_BUTTON = {t("en", "bad_button"), t("zh", "bad_button")}
+
+def refused(texts: list[str]) -> bool:
+    """Whether a reply is the refusal of a button (unknown, or not usable here), in any language."""
+    for language in ("en", "zh"):
+        stale = template(language, "btn_stale").split("{command}")
+        for text in texts:
+            if text == t(language, "btn_invalid") or (text.startswith(stale[0]) and text.endswith(stale[1])):
+                return True
+    return False
 
 
 def public(bot: Running, channel_id: str) -> int:
@@ -143,7 +151,7 @@ async def test_vote_is_answered_ephemerally_for_the_interactions_channel(bot: Ru
     for entry in (here, there):
         assert entry.callback_type == 4 and entry.ephemeral and entry.texts
         assert entry.callbacks[0]["data"]["allowed_mentions"] == {"parse": []}
-        assert not BAD_BUTTON & set(entry.texts)
+        assert not refused(entry.texts)
     assert not chinese(here.texts[0]) and chinese(there.texts[0])
     assert there.payload["message"]["channel_id"] == fake.default_channel
     after = (await snapshot(bot), await snapshot(bot, bot.chat(other)), public(bot, fake.default_channel))
@@ -157,7 +165,7 @@ async def test_every_button_of_a_digest_is_answered(bot: Running) -> None:
     message = (await today(bot))[-1]
     for custom in custom_ids(message):
         entry = await press(bot, bot.discord.press(message, custom, permissions=MEMBER_PERMISSIONS))
-        assert entry.responded and entry.texts and not BAD_BUTTON & set(entry.texts)
+        assert entry.responded and entry.texts and not refused(entry.texts)
 
 
 async def test_press_in_a_dm(bot: Running) -> None:
@@ -166,7 +174,7 @@ async def test_press_in_a_dm(bot: Running) -> None:
     await subscribed(bot, dm)
     message = (await today(bot, dm))[0]
     entry = await press(bot, bot.discord.press(message, custom_ids(message)[1]))
-    assert entry.responded and entry.texts and not BAD_BUTTON & set(entry.texts)
+    assert entry.responded and entry.texts and not refused(entry.texts)
 
 
 def _foreign(message: dict[str, Any]) -> dict[str, Any]:
@@ -175,28 +183,29 @@ def _foreign(message: dict[str, Any]) -> dict[str, Any]:
     return forged
 
 
-FORGED: list[tuple[str, Any]] = [
-    ("like:../../2609.00001", None),
-    ("share:2609.00001", None),
-    ("subscribe:cs.DC", None),
-    ("like:2609.00001 /unsubscribe all", None),
-    ("more:2026-02-30", None),
-    ("more:2026-09-24", None),
-    ("x" * 100, None),
-    ("like:2609.99999", None),
-    ("like:<@&123456789012345678>", None),
-    ("", "select"),
-    ("", "foreign"),
-    ("", "no message"),
+FORGED: list[tuple[str, str | None, str | None]] = [
+    ("like:../../2609.00001", None, None),
+    ("share:2609.00001", None, None),
+    ("subscribe:cs.DC", None, None),
+    ("like:2609.00001 /unsubscribe all", None, None),
+    ("more:2026-02-30", None, None),
+    ("x" * 100, None, None),
+    ("like:<@&123456789012345678>", None, None),
+    ("", "select", None),
+    ("more:2026-09-24", None, "/more 2026-09-24"),
+    ("like:2609.99999", None, "/like 2609.99999"),
+    ("", "foreign", "first"),
+    ("", "no message", "first"),
 ]
 
 
-@pytest.mark.parametrize(("custom", "twist"), FORGED)
+@pytest.mark.parametrize(("custom", "twist", "command"), FORGED)
 async def test_forged_press_gets_an_error_and_changes_nothing(
-    bot: Running, custom: str, twist: str | None
+    bot: Running, custom: str, twist: str | None, command: str | None
 ) -> None:
-    """A custom_id the bot does not send, one its message does not carry, a select menu, a message
-    someone else sent or none at all: an ephemeral error saying what works, and nothing changes."""
+    """A custom_id the bot does not send or a select menu: "unknown button"; a valid one its
+    message does not carry, on a message someone else sent or on none at all: "no longer works
+    here", naming the command to send instead. Ephemeral, and nothing changes."""
     fake = bot.discord
     await subscribed(bot)
     message = (await today(bot))[0]
@@ -211,7 +220,11 @@ async def test_forged_press_gets_an_error_and_changes_nothing(
         payload.pop("message")
     entry = await press(bot, payload)
     assert entry.callback_type == 4 and entry.ephemeral
-    assert entry.texts == [t("en", "bad_button")]
+    if command is None:
+        assert entry.texts == [t("en", "btn_invalid")]
+    else:
+        named = f"/like {message['embeds'][0]['url'].rsplit('/', 1)[1]}" if command == "first" else command
+        assert entry.texts == [t("en", "btn_stale", command=named)]
     assert entry.followups == []
     assert (await snapshot(bot), public(bot, fake.default_channel)) == before
     assert await bot.store.get_feedback(bot.chat()) == []
@@ -223,7 +236,7 @@ async def test_forged_press_answered_in_the_channels_language(bot: Running) -> N
     await subscribed(bot, language="zh")
     message = (await today(bot))[0]
     entry = await press(bot, bot.discord.press(message, "like:2609.99999"))
-    assert entry.ephemeral and entry.texts == [t("zh", "bad_button")]
+    assert entry.ephemeral and entry.texts == [t("zh", "btn_stale", command="/like 2609.99999")]
 
 
 async def test_more_press_is_deferred_publicly(bot: Running) -> None:
@@ -253,7 +266,7 @@ async def test_buttons_work_after_a_restart(tmp_path: Path) -> None:
         assert second.discord.created == {}
         entry = await press(second, second.discord.press(message, custom_ids(message)[0]))
         assert entry.callback_type == 4 and entry.ephemeral
-        assert entry.texts and not BAD_BUTTON & set(entry.texts)
+        assert entry.texts and not refused(entry.texts)
 
 
 # -- with the core's commands ----------------------------------------------------------------------------

@@ -388,10 +388,6 @@ def test_max_messages_must_allow_one() -> None:
         render_digest(digest([paper(1)]), max_messages=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits for the core's bot.render.numbered to number digest.full from digest.first",
-)
 def test_a_later_page_continues_the_numbering() -> None:
     """A page of /more continues the day's numbering on its embeds and buttons."""
     page = replace(digest([paper(i) for i in range(11, 16)]), first=11, shown=3, matched=15)
