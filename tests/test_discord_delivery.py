@@ -371,7 +371,6 @@ async def test_busy_day_in_at_most_three_messages(fake: FakeDiscord, platform: D
     assert sent[0]["content"].splitlines()[0].endswith("(1/3)**")
 
 
-@pytest.mark.xfail(strict=True, reason="waits for the core's push: top N papers in full, max_messages=3")
 async def test_busy_day_push_sends_at_most_three_messages_per_channel(tmp_path: Path) -> None:
     """``arxiv-digest push --now`` on the recorded busy day (cs.CV, cs.CL, cs.AI) to three channels:
     at most 3 valid messages each, 👍/👎 under every paper, More on the last message, and only the

@@ -269,12 +269,9 @@ async def test_buttons_work_after_a_restart(tmp_path: Path) -> None:
         assert entry.texts and not refused(entry.texts)
 
 
-# -- with the core's commands ----------------------------------------------------------------------------
-
-CORE = "waits for the core's /like, /dislike, /more and /top (busy-day commands)"
+# -- votes, pages and settings ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=CORE)
 async def test_vote_is_recorded_for_the_interactions_channel(bot: Running) -> None:
     """👍 pressed from another channel than the pressed message's is recorded for the interaction's
     channel only; 👎 then replaces it; the reply says the vote was noted."""
@@ -301,7 +298,6 @@ def more_count(message: dict[str, Any]) -> int:
     return int(last["label"].rsplit("(", 1)[1].rstrip(")"))
 
 
-@pytest.mark.xfail(strict=True, reason=CORE)
 async def test_more_by_button_until_the_day_is_exhausted(bot: Running) -> None:
     """/top 10, /today, then More pressed on each newest page: every page continues the numbering,
     brings its own buttons, never repeats a paper, and the last page has no More; pressing an old
@@ -340,7 +336,6 @@ async def test_more_by_button_until_the_day_is_exhausted(bot: Running) -> None:
     assert len({url for m in fake.created[channel] for url in embed_urls(m)}) == total
 
 
-@pytest.mark.xfail(strict=True, reason=CORE)
 async def test_slash_votes_and_settings(bot: Running) -> None:
     """/like and /dislike by slash command record a vote privately; /interests, /filter, /types and
     /top change the channel's settings in public and show them privately when used alone."""

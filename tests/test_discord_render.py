@@ -401,9 +401,6 @@ def test_a_later_page_continues_the_numbering() -> None:
     assert message.rows[-1][-1].label == "More (2)"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="waits for the core's header_fields counting the papers shown, matched and announced"
-)
 def test_header_counts_what_is_shown_of_the_day() -> None:
     """Every message's header counts the papers shown in full, those that matched and those
     announced; after max_messages leaves papers out, it counts the papers really shown."""

@@ -50,7 +50,7 @@ from adapters.discord.platform import (
 )
 from adapters.discord.render import fit, render_digest, render_text
 from bot import taxonomy
-from bot.commands import MUTATING, Caller, Commands, DigestReply, Reply, TextReply
+from bot.commands import MUTATING, SHOWABLE, Caller, Commands, DigestReply, Reply, TextReply
 from bot.errors import BadInput, clip
 from bot.i18n import KEYS, LANGUAGE_NAMES, primary, t
 from bot.language import canonical_language
@@ -94,8 +94,6 @@ DEFER_AFTER = 1.5
 PRIVATE_COMMANDS = frozenset({"help", "status", "list", "like", "dislike", "more"})
 """Commands whose text replies concern the caller alone: help, the channel's state, a vote, a
 /more with nothing left to show (a page of /more is a digest, public like every digest)."""
-QUERY_COMMANDS = frozenset({"interests", "filter", "types", "top"})
-"""Settings commands that, used without an argument, only show the setting (privately)."""
 COMMON_ZONES = (
     "UTC",
     "Europe/London",
@@ -126,11 +124,11 @@ def text_command(name: str, *args: str | None) -> str:
 
 def is_private(name: str, reply: Reply, in_guild: bool, bare: bool = False) -> bool:
     """Whether a reply is ephemeral: rejections, replies about the caller and votes, and a setting
-    shown by its command used without an argument (``bare``); never digests; in DMs nothing needs
-    hiding."""
+    shown by its command used without an argument (``bare``, ``SHOWABLE``); never digests; in DMs
+    nothing needs hiding."""
     if not in_guild or isinstance(reply, DigestReply):
         return False
-    return not reply.ok or name in PRIVATE_COMMANDS or (bare and name in QUERY_COMMANDS)
+    return not reply.ok or name in PRIVATE_COMMANDS or (bare and name in SHOWABLE)
 
 
 def may_manage(in_guild: bool, permissions: discord.Permissions) -> bool:

@@ -218,10 +218,15 @@ def render_digest(
     ``max_messages`` (at least 1) caps the number of messages: the papers that do not fit are left
     out from the end, by rendering the digest again with a smaller ``shown``; they stay in
     ``digest.remaining`` (reachable with /more)."""
-    if max_messages is not None and max_messages < 1:
+    if max_messages is None:
+        return _render(digest, notice, max_embeds, max_total)
+    if max_messages < 1:
         raise ValueError(f"max_messages must be at least 1, not {max_messages}")
+    most = max_messages * min(max_embeds, PAPERS_PER_MESSAGE)
+    if len(digest.full) > most:
+        digest = replace(digest, shown=most)  # no message carries more papers than that
     messages = _render(digest, notice, max_embeds, max_total)
-    while max_messages is not None and len(messages) > max_messages:
+    while len(messages) > max_messages:
         fits = sum(len(message.paper_ids) for message in messages[:max_messages])
         shown = min(fits, len(digest.full) - 1)
         digest = replace(digest, shown=shown)
