@@ -29,12 +29,13 @@ class App:
     clock: Clock = field(default=utc_now)
     metrics: Metrics = field(default_factory=Metrics)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    """Release the other clients (the embeddings and translation clients)."""
+    """Release the clients shared by several parts (the LLM client of summaries, translation and
+    embeddings)."""
 
     async def aclose(self) -> None:
+        await self.summarizer.close()
         for close in self.closers:
             await close()
-        await self.summarizer.close()
         await self.source.aclose()
         await self.store.close()
 
@@ -47,7 +48,7 @@ async def build_app(
 ) -> App:
     """Open the store and build the core from ``settings``; ``metrics`` (a new set by default)
     counts the summaries and the command replies."""
-    from summarizer import build_summarizer
+    from summarizer import build_summarizer, openai_client
     from summarizer.embeddings import OpenAIEmbedder
     from summarizer.translate import LLMTranslator
 
@@ -55,9 +56,10 @@ async def build_app(
     store = await open_store(settings.store_url, settings.store_prefix)
     throttle = Throttle(store, "arxiv", settings.arxiv_min_interval)
     source = ArxivSource(settings, throttle)
-    summarizer = build_summarizer(settings, store, metrics)
-    embedder = OpenAIEmbedder(settings, store) if settings.embeddings_enabled else None
-    translator = LLMTranslator(settings, store) if settings.llm_enabled else None
+    llm = openai_client(settings) if settings.llm_enabled else None
+    summarizer = build_summarizer(settings, store, metrics, llm)
+    embedder = OpenAIEmbedder(settings, store, llm) if settings.embeddings_enabled else None
+    translator = LLMTranslator(settings, store, llm) if settings.llm_enabled else None
     engine = DigestEngine(store, source, summarizer, clock=clock, embedder=embedder, translator=translator)
     if on_change is None:
         from bot.schedule import scheduler_hook
@@ -73,5 +75,5 @@ async def build_app(
         commands,
         clock,
         metrics,
-        closers=[c.close for c in (embedder, translator) if c is not None],
+        closers=[llm.close] if llm is not None else [],
     )

@@ -26,6 +26,7 @@ import structlog
 from bot.ranking import Document
 from bot.settings import Settings
 from bot.store.base import Store
+from summarizer.client import openai_client
 
 log = structlog.get_logger(__name__)
 
@@ -128,13 +129,7 @@ class OpenAIEmbedder:
         enabled = settings.embeddings_enabled
         self._owns_client = client is None and enabled
         if client is None and enabled:
-            key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
-            client = openai.AsyncOpenAI(
-                api_key=key,
-                base_url=settings.openai_base_url,
-                timeout=settings.openai_timeout,
-                max_retries=max_retries,
-            )
+            client = openai_client(settings, max_retries)
         self._client = client if enabled else None
         self._inflight: dict[str, asyncio.Future[list[float] | None]] = {}
 

@@ -48,6 +48,7 @@ from bot.models import Paper
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.summary import Progress, Summarizer
+from summarizer.client import openai_client
 from summarizer.extractive import ExtractiveSummarizer
 from summarizer.lang import language_name, length_budget, written_in
 from summarizer.safety import MAX_SUMMARY_CHARS, clean, findings, strip_invisible
@@ -297,13 +298,7 @@ class LLMSummarizer:
         self._limit_parameter = limit_parameter(settings.openai_base_url)
         self._owns_client = client is None and settings.llm_enabled
         if client is None and settings.llm_enabled:
-            key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
-            client = openai.AsyncOpenAI(
-                api_key=key,
-                base_url=settings.openai_base_url,
-                timeout=settings.openai_timeout,
-                max_retries=max_retries,
-            )
+            client = openai_client(settings, max_retries)
         self._client = client
         self._fallback: Summarizer = fallback if fallback is not None else ExtractiveSummarizer()
         self._semaphore = asyncio.Semaphore(settings.summary_concurrency)

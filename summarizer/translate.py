@@ -20,6 +20,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from bot.settings import Settings
 from bot.store.base import Store
+from summarizer.client import openai_client
 from summarizer.lang import is_in_language, script_ratio
 from summarizer.safety import clean, findings
 
@@ -89,13 +90,7 @@ class LLMTranslator:
         self._model = settings.openai_model
         self._owns_client = client is None and settings.llm_enabled
         if client is None and settings.llm_enabled:
-            key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
-            client = openai.AsyncOpenAI(
-                api_key=key,
-                base_url=settings.openai_base_url,
-                timeout=settings.openai_timeout,
-                max_retries=max_retries,
-            )
+            client = openai_client(settings, max_retries)
         self._client = client
 
     async def close(self) -> None:
