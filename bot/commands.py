@@ -28,7 +28,7 @@ import structlog
 from bot import filters, listing, taxonomy
 from bot import paused as pauses
 from bot.engine import BatchStatus, DigestEngine, parsed_filter
-from bot.errors import BatchNotReady, SourceError, StaleFeed, UnknownCategory, clip
+from bot.errors import BatchNotReady, SourceError, UnknownCategory, clip
 from bot.i18n import (
     format_moment,
     is_chinese,
@@ -728,9 +728,8 @@ class Commands:
         return DigestReply(self._own(digest, categories, current))
 
     def _unavailable(self, error: SourceError, current: ChatSettings | None, lang: str) -> TextReply:
-        """A batch that cannot be had, in the chat's language."""
-        if isinstance(error, StaleFeed):
-            return TextReply(t(lang, "stale", shown=error.shown, expected=error.expected), ok=False)
+        """A batch that cannot be had, in the chat's language: which batch, why and when arXiv is asked
+        again (``not_ready_text``), or that arXiv cannot be reached."""
         if isinstance(error, BatchNotReady):
             zone = current.timezone if current else self._settings.default_timezone
             return TextReply(not_ready_text(lang, error, zone), ok=False)
@@ -1043,8 +1042,13 @@ def _when(moment: datetime | None, zone: str, lang: str) -> str:
 
 
 def not_ready_text(lang: str, error: BatchNotReady, zone: str) -> str:
-    """``BatchNotReady`` in the chat's language: which batch, why, and when it is asked for again."""
-    why = t(lang, f"why_{error.reason}", cats=join_list(list(error.categories), lang))
+    """``BatchNotReady`` in the chat's language: which batch, why (with the older batch the feed still
+    shows, when known), and when it is asked for again."""
+    cats = join_list(list(error.categories), lang)
+    if error.reason == "stale" and error.shown is not None:
+        why = t(lang, "why_stale_shown", cats=cats, shown=error.shown.isoformat())
+    else:
+        why = t(lang, f"why_{error.reason}", cats=cats)
     when = _when(error.retry_at, zone, lang)
     return t(lang, "not_ready", date=error.listing_date.isoformat(), why=why, when=when)
 

@@ -369,23 +369,39 @@ async def test_status_names_unreachable_hosts(rig: Rig, stamina_testing: None) -
     assert isinstance(reply, TextReply) and "无法连接（127.0.0.1）" in reply.text
 
 
-async def test_today_and_status_say_not_available(rig: Rig) -> None:
-    """/today answers that the batch is not available yet and when it is checked again; /status agrees."""
+@pytest.mark.parametrize("command", ["/today", "/more 2026-09-28"])
+async def test_today_and_status_say_not_available(rig: Rig, command: str) -> None:
+    """/today and /more on a stale feed say which batch is missing, which one the feed still shows
+    and when arXiv is asked again (in the chat's zone), in English and Chinese; /status agrees."""
     await rig.friday_from_the_feed(["cs.AI"], friday_ai())
     commands = Commands(
-        rig.source.settings, rig.store, rig.engine, on_change=scheduler_hook(rig.store, rig.clock)
+        rig.source.settings,
+        rig.store,
+        rig.engine,
+        on_change=scheduler_hook(rig.store, rig.clock),
+        clock=rig.clock,
     )
     me = Caller(ChatKey("test", "8"))
     await commands.handle(me, "/subscribe cs.AI")
-    reply = await commands.handle(me, "/today")
+    await commands.handle(me, "/time 08:00 Asia/Shanghai")
+    reply = await commands.handle(me, command)
     assert isinstance(reply, TextReply) and not reply.ok
-    assert "2026-09-25" in reply.text and "2026-09-28" in reply.text
+    assert reply.text == (
+        "The batch of 2026-09-28 is not available yet: arXiv's feed still shows the batch of "
+        "2026-09-25 for cs.AI. I will check again after 2026-09-28 20:05 UTC+8."
+    )
     status = await commands.handle(me, "/status")
     assert isinstance(status, TextReply)
     assert "the batch of 2026-09-28 is not available yet for cs.AI" in status.text
     assert "still shows the previous batch" in status.text and "up to date" not in status.text
     zh = await commands.handle(me, "/lang zh")
     assert isinstance(zh, TextReply)
+    reply = await commands.handle(me, command)
+    assert isinstance(reply, TextReply) and not reply.ok
+    assert reply.text == (
+        "2026-09-28 的一批尚不可用：arXiv 订阅源中 cs.AI 仍是 2026-09-25 的一批。"
+        "我会在 2026-09-28 20:05 UTC+8 之后再查。"
+    )
     status = await commands.handle(me, "/status")
     assert isinstance(status, TextReply) and "尚不可用" in status.text
 
