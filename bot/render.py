@@ -138,11 +138,10 @@ def digest_notes(digest: Digest) -> list[str]:
     lang = digest.language
     notes = []
     if digest.pending:
-        notes.append(
-            t(lang, "digest_pending", cats=", ".join(digest.pending), date=digest.listing_date.isoformat())
-        )
+        cats = join_list(digest.pending, lang)
+        notes.append(t(lang, "digest_pending", cats=cats, date=digest.listing_date.isoformat()))
     if digest.from_api:
-        notes.append(t(lang, "digest_from_api", cats=", ".join(digest.from_api)))
+        notes.append(t(lang, "digest_from_api", cats=join_list(digest.from_api, lang)))
     return notes
 
 

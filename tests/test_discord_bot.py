@@ -32,7 +32,7 @@ from tests.fakes.discord import (
     InteractionLog,
     validate_message,
 )
-from tests.fakes.feeds import make_papers, make_rss
+from tests.fakes.feeds import make_papers, make_rss, search_api
 from tests.own_redis import OwnRedis
 
 LISTING = date(2026, 9, 24)
@@ -538,3 +538,25 @@ async def test_a_failing_event_handler_is_one_line_and_the_bot_goes_on(tmp_path:
     failed = [e for e in logs if e["event"] == "discord_handler_failed"]
     assert len(failed) == 1 and failed[0]["handler"] == "on_guild_channel_delete"
     assert not any("exc_info" in e for e in logs)
+
+
+async def test_today_from_the_export_api_says_so(bot: Running) -> None:
+    """A day only arXiv's export API could serve (the feed answers an HTML page) ends /today's last
+    message with the note that it may miss papers on moderation hold, in the chat's language."""
+    start = listing.submission_window(LISTING)[0]
+    papers = [{**p, "published": start + timedelta(hours=1)} for p in make_papers(4, ["cs.DC"], seed=3)]
+    bot.arxiv.set_feed(b"<!DOCTYPE html><html><body>Rate exceeded.</body></html>")
+    bot.arxiv.set_api_handler(search_api(papers))
+    await bot.slash("subscribe", category="cs.DC")
+    for language, note in [
+        (
+            "en",
+            "*Papers of cs.DC come from arXiv's export API and may miss papers that were on moderation hold.*",
+        ),
+        ("zh", "*cs.DC 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。*"),
+    ]:
+        await bot.slash("lang", code=language)
+        entry = await bot.slash("today")
+        await bot.discord.wait_for(lambda: any(note in f["content"] for f in entry.followups), 10)  # noqa: B023
+        assert entry.followups[-1]["content"].endswith("\n" + note)
+        assert all(validate_message(body) is None for body in entry.followups)

@@ -25,6 +25,7 @@ from adapters.discord.render import (
 from adapters.text import utf16_len
 from bot.i18n import t
 from bot.models import AnnounceType, Digest, Paper
+from bot.render import more_text, no_papers_text
 from bot.source import parse_feed
 from tests.fakes.discord import embed_length, validate_message
 from tests.fakes.real_day import busy_day_papers
@@ -411,3 +412,54 @@ def test_header_counts_what_is_shown_of_the_day() -> None:
     count = t("en", "count_detail", n=shown, matched=120, announced=400)
     assert all(f"**Papers**: {count}" in m.content for m in messages)
     assert messages[-1].content.endswith("100 more papers of this day: /more")
+
+
+NOTES = {
+    "en": [
+        "*Not available yet: cs.LG, cs.CV (batch of 2026-09-24); those papers follow when arXiv has them.*",
+        "*Papers of cs.DC come from arXiv's export API and may miss papers that were on moderation hold.*",
+    ],
+    "zh": [
+        "*尚不可用：cs.LG、cs.CV（2026-09-24 的一批）；arXiv 发布后补发。*",
+        "*cs.DC 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。*",
+    ],
+}
+
+
+def noted(d: Digest, pending: tuple[str, ...] = ("cs.LG", "cs.CV")) -> Digest:
+    """``d`` with categories not available yet and cs.DC served from the export API."""
+    return replace(d, pending=pending, from_api=("cs.DC",), final=False)
+
+
+@pytest.mark.parametrize(
+    ("count", "shown", "max_messages"),
+    [(3, None, None), (25, None, None), (30, 12, None), (499, None, 3), (0, None, None), (7, 0, None)],
+)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_notes_end_the_last_message(
+    count: int, shown: int | None, max_messages: int | None, language: str
+) -> None:
+    """A digest missing categories or served from the export API says so, in italics, at the end of
+    its last message's content only (after the more line), in the chat's language, within Discord's
+    limits."""
+    papers = busy_day(count) if count > 100 else [paper(i) for i in range(1, count + 1)]
+    d = noted(replace(digest(papers, language=language), shown=shown))
+    messages = render_digest(d, max_messages=max_messages)
+    assert_within_limits(messages)
+    lines = messages[-1].content.split("\n")
+    assert lines[-2:] == NOTES[language]
+    assert all("moderation" not in m.content and "审核" not in m.content for m in messages[:-1])
+    sent = sum(len(m.paper_ids) for m in messages)
+    if count > sent:
+        assert lines[-3] == escape(more_text(replace(d, shown=sent)))
+    elif count == 0:
+        assert lines[-3] == escape(no_papers_text(d))
+
+
+def test_notes_naming_a_hundred_categories_still_fit() -> None:
+    """Notes naming a hundred categories are shortened, never pushing the content past its limit."""
+    many = tuple(f"cs.X{i:02d}" for i in range(100))
+    messages = render_digest(noted(replace(digest([paper(i) for i in range(1, 31)]), shown=20), many))
+    assert_within_limits(messages)
+    assert messages[-1].content.endswith(NOTES["en"][1])
+    assert "10 more papers of this day: /more" in messages[-1].content

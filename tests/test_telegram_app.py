@@ -4,6 +4,7 @@ Commands on a real SQLite store, arXiv from the fake arXiv server."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.telegram.app import ALLOWED_UPDATES, AdminCache, webhook_secret
+from bot import listing
 from bot.commands import COMMANDS
 from bot.i18n import t
 from bot.models import ChatKey
 from bot.paused import pause, paused
+from tests.fakes.feeds import make_papers, search_api
 from tests.fakes.telegram import (
     bot_blocked,
     bot_user,
@@ -32,7 +35,7 @@ from tests.fakes.telegram import (
     too_many_requests,
     user,
 )
-from tests.fakes.telegram_harness import NOW, RunningBot, running_bot
+from tests.fakes.telegram_harness import LISTING, NOW, RunningBot, running_bot
 
 ADMIN, MEMBER = 111, 222
 GROUP = group_chat(-4012345678)
@@ -448,3 +451,20 @@ async def test_webhook_mode(tmp_path: Path) -> None:
             async with session.post(url, json=forged, headers=headers) as response:
                 assert response.status == 403
         assert len(bot.tg.sent) == 1
+
+
+async def test_today_from_the_export_api_says_so(tmp_path: Path) -> None:
+    """A day only arXiv's export API could serve (the feed answers an HTML page) ends /today's last
+    message with the note that it may miss papers on moderation hold, in the chat's language."""
+    start = listing.submission_window(LISTING)[0]
+    papers = [{**p, "published": start + timedelta(hours=1)} for p in make_papers(4, ["cs.DC"], seed=3)]
+    async with running_bot(tmp_path) as bot:
+        bot.arxiv.set_feed(b"<!DOCTYPE html><html><body>Rate exceeded.</body></html>")
+        bot.arxiv.set_api_handler(search_api(papers))
+        await bot.send(message_update("/subscribe cs.DC"))
+        await bot.send(message_update("/today"))
+        assert texts(bot)[-1].endswith("\n\n" + t("en", "digest_from_api", cats="cs.DC"))
+        assert "<i>Papers of cs.DC come from arXiv&#x27;s export API" in bot.tg.sent[-1].text
+        await bot.send(message_update("/lang zh"))
+        await bot.send(message_update("/today"))
+        assert texts(bot)[-1].endswith("\n\ncs.DC 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。")

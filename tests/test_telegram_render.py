@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import date
+from html import escape
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from adapters.telegram.render import (
 )
 from adapters.text import utf16_len
 from bot.models import AnnounceType, Digest, Paper
-from bot.render import header_fields
+from bot.render import header_fields, more_text, no_papers_text
 from tests.factories import digest, paper
 from tests.fakes.telegram import check_reply_markup, parse_html
 from tests.fakes.telegram import utf16_len as fake_utf16_len
@@ -496,3 +497,53 @@ def test_max_messages_must_allow_one() -> None:
     """A budget of no message is a programming error, not an empty digest."""
     with pytest.raises(ValueError, match="at least 1"):
         render_digest(big_digest(200, summary="Long summary. " * 40), max_messages=0)
+
+
+NOTES = {
+    "en": [
+        "Not available yet: cs.LG, cs.CV (batch of 2026-09-24); those papers follow when arXiv has them.",
+        "Papers of cs.DC come from arXiv's export API and may miss papers that were on moderation hold.",
+    ],
+    "zh": [
+        "尚不可用：cs.LG、cs.CV（2026-09-24 的一批）；arXiv 发布后补发。",
+        "cs.DC 的论文来自 arXiv 导出 API，可能缺少曾被审核暂缓的论文。",
+    ],
+}
+
+
+def noted(d: Digest, pending: tuple[str, ...] = ("cs.LG", "cs.CV")) -> Digest:
+    """``d`` with categories not available yet and cs.DC served from the export API."""
+    return replace(d, pending=pending, from_api=("cs.DC",), final=False)
+
+
+@pytest.mark.parametrize(
+    ("n", "shown", "max_messages"),
+    [(3, None, None), (45, 40, None), (499, None, 3), (0, None, None), (7, 0, None)],
+)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_notes_end_the_last_message(
+    n: int, shown: int | None, max_messages: int | None, language: str
+) -> None:
+    """A digest missing categories or served from the export API says so, in italics, at the end of
+    its last message only (after the more line), in the chat's language, within Telegram's limit."""
+    d = noted(replace(big_digest(n, language, "A long enough summary sentence. " * 12), shown=shown))
+    messages = render_digest(d, max_messages=max_messages)
+    check(messages)
+    assert messages[-1].plain.endswith("\n\n" + "\n".join(NOTES[language]))
+    assert messages[-1].html.endswith("\n".join(f"<i>{escape(note)}</i>" for note in NOTES[language]))
+    assert all("moderation" not in m.plain and "审核" not in m.plain for m in messages[:-1])
+    sent = sum(len(m.paper_ids) for m in messages)
+    before = messages[-1].plain.rsplit("\n\n", 2)[1]
+    if n > sent:
+        assert before == more_text(replace(d, shown=sent))
+    elif n == 0:
+        assert before == no_papers_text(d)
+
+
+def test_notes_naming_a_hundred_categories_still_fit() -> None:
+    """Notes naming a hundred categories are shortened, never pushing a message past its limit."""
+    many = tuple(f"cs.X{i:02d}" for i in range(100))
+    for limit in (MAX_MESSAGE, 1000):
+        messages = render_digest(noted(big_digest(30, summary="Summary. " * 30), many), limit=limit)
+        check(messages, limit)
+        assert messages[-1].plain.endswith(NOTES["en"][1])

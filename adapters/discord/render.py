@@ -10,8 +10,10 @@ mentions); messages are sent with ``AllowedMentions.none()`` as well.
 
 Only ``digest.full`` is rendered, numbered from ``digest.first``; when papers of the day remain
 (``digest.remaining``), the last message says how many (``more_text``) and carries the "More (n)"
-button. With ``max_messages``, papers that do not fit are left out from the end and the digest is
-rendered again with a smaller ``shown``, so its counts and its "more" line stay true.
+button. The digest's notes (``digest_notes``: categories not available yet, categories from the
+export API) end the last message's content, in italics, each within ``NOTE_LIMIT``. With
+``max_messages``, papers that do not fit are left out from the end and the digest is rendered again
+with a smaller ``shown``, so its counts and its "more" line stay true.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.i18n import is_chinese, t, template
 from bot.models import Digest, Paper
 from bot.render import (
     category_text,
+    digest_notes,
     header_fields,
     more_text,
     no_papers_text,
@@ -45,6 +48,8 @@ FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBEDS_PER_MESSAGE = 10
 MESSAGE_EMBED_TOTAL = 6000
+NOTE_LIMIT = 400
+"""Characters of one note at most, so the header, the more line and the notes share the content."""
 COLOUR = 0xB31B1B
 ELLIPSIS = "…"
 
@@ -157,6 +162,11 @@ def _pack(embeds: Iterable[Entry], max_embeds: int, max_total: int) -> list[list
     return groups
 
 
+def notes_lines(digest: Digest) -> list[str]:
+    """The digest's notes (``digest_notes``) as content lines in italics, each within ``NOTE_LIMIT``."""
+    return [f"*{fit(escape(note), NOTE_LIMIT - 2)}*" for note in digest_notes(digest)]
+
+
 def _content(lines: Sequence[str]) -> str:
     return fit("\n".join(line for line in lines if line), CONTENT_LIMIT)
 
@@ -169,7 +179,8 @@ def _render(
     note = escape(notice) if notice else ""
     if not digest.all_papers:
         empty = no_papers_text(digest)
-        return [RenderedDiscordMessage(_content([note, *header_lines(digest), escape(empty)]))]
+        lines = [note, *header_lines(digest), escape(empty), *notes_lines(digest)]
+        return [RenderedDiscordMessage(_content(lines))]
 
     full = numbered(digest)[: len(digest.full)]
     entries = [(n, p.id, paper_embed(n, p, lang, listing)) for n, p in full]
@@ -181,6 +192,7 @@ def _render(
 
     more = more_button(digest.listing_date, digest.remaining, lang)
     more_line = escape(more_text(digest))
+    notes = notes_lines(digest)
     messages = []
     first_updated = True
     for part, (is_updated, group) in enumerate(sections, start=1):
@@ -191,7 +203,7 @@ def _render(
             lines.append(f"— {escape(t(lang, 'updated'))} —")
             first_updated = False
         if last:
-            lines.append(more_line)
+            lines += [more_line, *notes]
         messages.append(
             RenderedDiscordMessage(
                 content=_content(lines),
@@ -212,8 +224,8 @@ def render_digest(
 ) -> list[RenderedDiscordMessage]:
     """The digest as messages in order: the papers shown in full (``digest.full``), new submissions
     and cross-lists, then (if any) the updated section starting a message of its own; the last
-    message says how many papers of the day remain and carries the "More (n)" button. An empty
-    digest is one message saying so.
+    message says how many papers of the day remain and carries the "More (n)" button, then the
+    digest's notes. An empty digest is one message saying so.
 
     ``max_messages`` (at least 1) caps the number of messages: the papers that do not fit are left
     out from the end, by rendering the digest again with a smaller ``shown``; they stay in

@@ -9,7 +9,9 @@ the title), always on the plain text before escaping, so no tag or entity is eve
 
 Only the papers shown in full are rendered. Each message carries its inline keyboard as data
 (``RenderedMessage.keyboard``): a row ``👍 n  👎 n`` per paper in it, and on a digest's last message,
-when papers of the day follow, the more line and a "More (n)" button. A message holds at most
+when papers of the day follow, the more line and a "More (n)" button. The digest's notes
+(``digest_notes``: categories not available yet, categories from the export API) end its last
+message, in italics, each within ``NOTE_LIMIT``. A message holds at most
 ``MAX_PAPERS`` papers, so its keyboard stays within Telegram's 100 buttons.
 """
 
@@ -25,6 +27,7 @@ from bot.i18n import is_chinese, t, template
 from bot.models import Digest, Paper
 from bot.render import (
     category_name,
+    digest_notes,
     header_fields,
     more_text,
     no_papers_text,
@@ -44,6 +47,9 @@ MAX_PAPERS = (MAX_BUTTONS - 1) // 2
 _PROBE = 8
 """Papers per allowed message rendered first when a digest must fit ``max_messages``: a busy day is
 measured on a prefix, never rendered whole."""
+
+NOTE_LIMIT = 600
+"""Visible UTF-16 units of one note at most (a note names categories, up to a hundred of them)."""
 
 ELLIPSIS = "…"
 _SEPARATOR = "\n\n"
@@ -234,6 +240,18 @@ def _more_line(digest: Digest) -> Piece | None:
     return _text(text) if text else None
 
 
+def _tail(digest: Digest, limit: int) -> Piece | None:
+    """What ends a digest's last message: the more line, then the digest's notes in italics (each
+    within ``NOTE_LIMIT`` and a quarter of the message's ``limit``)."""
+    more = _more_line(digest)
+    room = min(NOTE_LIMIT, limit // 4)
+    notes = [_tag("i", _text(truncate(clean(note), room))) for note in digest_notes(digest)]
+    pieces = [more] if more else []
+    if notes:
+        pieces.append(_join(notes, "\n"))
+    return _join(pieces, _SEPARATOR) if pieces else None
+
+
 def _more_button(digest: Digest) -> Keyboard:
     """The "More (n)" button, alone in its row, when papers of the day follow those shown in full."""
     if not digest.remaining:
@@ -274,7 +292,7 @@ def _blocks(digest: Digest, budget: int) -> list[_Block]:
 
 def _pack(blocks: list[_Block], reserved: int, limit: int) -> list[list[_Block]]:
     """Blocks into parts of at most ``limit`` units (``reserved`` of them taken by the header and the
-    more line) and at most ``MAX_PAPERS`` papers, in order."""
+    last message's tail) and at most ``MAX_PAPERS`` papers, in order."""
     parts: list[list[_Block]] = [[]]
     used = reserved
     for block in blocks:
@@ -288,16 +306,16 @@ def _pack(blocks: list[_Block], reserved: int, limit: int) -> list[list[_Block]]
 
 
 def _render(digest: Digest, limit: int) -> list[RenderedMessage]:
-    more = _more_line(digest)
-    more_size = len(_SEPARATOR) + _size(more) if more else 0
+    tail = _tail(digest, limit)
+    tail_size = len(_SEPARATOR) + _size(tail) if tail else 0
     if not digest.full:
-        note = more or _text(truncate(clean(no_papers_text(digest)), limit // 2))
-        piece = _join([_header(digest, None, None), note], _SEPARATOR)
+        empty = None if _more_line(digest) else _text(truncate(clean(no_papers_text(digest)), limit // 4))
+        piece = _join([p for p in (_header(digest, None, None), empty, tail) if p], _SEPARATOR)
         return [RenderedMessage(piece[0], piece[1], (), _more_button(digest))]
     guess = 1
     while True:
         widest = _header(digest, guess, guess) if guess > 1 else _header(digest, None, None)
-        reserved = _size(widest) + more_size
+        reserved = _size(widest) + tail_size
         budget = limit - reserved - len(_SEPARATOR)
         parts = _pack(_blocks(digest, budget), reserved, limit)
         if len(parts) <= guess:
@@ -309,8 +327,8 @@ def _render(digest: Digest, limit: int) -> list[RenderedMessage]:
         header = _header(digest, index, total) if total > 1 else _header(digest, None, None)
         pieces = [header, *(block.piece for block in part)]
         rows = [row for block in part if (row := paper_row(block.number, block.paper_id, digest.language))]
-        if index == total and more:
-            pieces.append(more)
+        if index == total and tail:
+            pieces.append(tail)
             rows += _more_button(digest)
         piece = _join(pieces, _SEPARATOR)
         ids = tuple(block.paper_id for block in part)
@@ -325,7 +343,8 @@ def render_digest(
 
     Only the papers shown in full (``digest.full``) are rendered, numbered from ``digest.first``;
     each carries its 👍/👎 row in the message's keyboard, and when papers of the day follow, the last
-    message ends with the more line and a "More (n)" button. With ``max_messages``, papers that do
+    message ends with the more line and a "More (n)" button. The digest's notes (``digest_notes``)
+    end the last message. With ``max_messages``, papers that do
     not fit in that many messages are left out from the end (``shown`` lowered), so the header's
     counts, the more line and the button's count stay true.
     """
