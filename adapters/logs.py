@@ -9,8 +9,9 @@ formatter renders ``key=value`` lines and then redacts them:
 * anything shaped like a Telegram bot token, and ``secret_token``/``api_key``/``password`` values.
 
 Redaction runs on the finished line, so it covers every level, every logger and tracebacks alike.
-Messages from libraries below WARNING are demoted to DEBUG (library chatter), and discord.py's
-start-up warnings about voice support (a feature this bot does not use) are dropped. Uncaught
+Messages from libraries below WARNING are demoted to DEBUG (library chatter), as are discord.py's
+traceback per failed gateway connection while it reconnects (the client logs the outage once), and
+discord.py's start-up warnings about voice support (a feature this bot does not use) are dropped. Uncaught
 exceptions in the main thread or in other threads are logged the same way instead of printed raw.
 """
 
@@ -52,6 +53,9 @@ _DROPPED = (
 )
 """(logger, message fragment) pairs that are never written: discord.py's start-up warnings about
 voice support (unused here) and about the guilds intent on the push's gateway-less client."""
+_DEMOTED = (("discord.client", "Attempting a reconnect in"),)
+"""(logger, message fragment) pairs written at DEBUG only: discord.py's traceback for each failed
+gateway connection while it reconnects (the Discord client logs the outage once)."""
 
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s\"'<>]+)@")
 _TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_\-]{30,}\b")
@@ -120,6 +124,9 @@ class LibraryLevels(logging.Filter):
             for name, fragment in _DROPPED:
                 if record.name == name and fragment in str(record.msg):
                     return False
+            for name, fragment in _DEMOTED:
+                if record.name == name and fragment in str(record.msg):
+                    record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return record.levelno >= self.threshold
 
 

@@ -36,8 +36,10 @@ post (``NoRights``) is paused (``bot.paused``) with its settings kept, and retri
 chat that blocked the bot is unsubscribed; a migrated chat moves and is sent to at its new id.
 
 Faults stay in their room: one chat's error is one log line and that chat's retry; a store that
-stops answering is one line for the outage (``bot.outage``) and chats it touched stay due; a
-platform that refuses the bot's token is one line, and its chats stay due.
+stops answering is one line for the outage (``bot.outage``) and chats it touched stay due; so is
+arXiv unreachable (``arxiv_outage``: one line when it starts, one when arXiv answers again, the
+chats it held back retried); a platform that refuses the bot's token is one line, and its chats
+stay due.
 """
 
 from __future__ import annotations
@@ -332,6 +334,8 @@ class Pusher:
         self._leases = leases or Leases(store, owner or default_owner(), lease_ttl)
         self.owner = self._leases.owner
         self.outage: Outage = self._leases.outage
+        self.arxiv_outage = Outage("arxiv")
+        """arXiv unreachable: logged when the first build fails, and when one succeeds again."""
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._page_size = page_size
@@ -512,9 +516,13 @@ class Pusher:
             try:
                 await self._engine.batch(categories)
             except BatchNotReady:
-                pass  # each chat waits for it; the engine said why, once
+                self.arxiv_outage.answered()  # each chat waits for it; the engine said why, once
+            except SourceError as error:
+                self.arxiv_outage.failed(error)
             except Exception as error:  # each chat's own build reports it again
                 log.warning("push_prefetch_failed", error=detail(error), categories=len(categories))
+            else:
+                self.arxiv_outage.answered()
         for job in jobs:
             if self._stopping:
                 self._hand_back(job, cycle)
@@ -617,7 +625,9 @@ class Pusher:
                 except BatchNotReady:
                     unfinished.append(day)  # not to be had yet: asked for again as a missed day
             unfinished += [each.listing_date for each in backlog if not each.final]
+            self.arxiv_outage.answered()
         except BatchNotReady as error:
+            self.arxiv_outage.answered()
             log.debug(
                 "push_batch_not_ready",
                 chat=str(chat),
@@ -628,7 +638,8 @@ class Pusher:
             await self._retry_later(chat, self._poll, cycle)
             return
         except SourceError as error:
-            log.warning("push_source_failed", chat=str(chat), error=str(error))
+            self.arxiv_outage.failed(error)
+            log.debug("push_source_failed", chat=str(chat), error=str(error))
             self._count(cycle, "source_errors")
             await self._retry_later(chat, self._poll, cycle)
             return

@@ -540,6 +540,39 @@ async def test_a_failing_event_handler_is_one_line_and_the_bot_goes_on(tmp_path:
     assert not any("exc_info" in e for e in logs)
 
 
+async def test_stopped_right_after_ready_dispatches_nothing_later(tmp_path: Path) -> None:
+    """A bot stopped while discord.py still delays its ``ready`` (waiting for the guilds) leaves no
+    task behind that would dispatch an event on the closed client."""
+    async with FakeDiscord(heartbeat_interval_ms=200) as fake, FakeArxiv() as arxiv:
+        settings = settings_for(
+            arxiv,
+            discord_bot_token=TOKEN,
+            discord_api_url=fake.api_url,
+            discord_gateway_url=fake.gateway_url,
+            store_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        )
+        previous = current_endpoints()
+        app = await build_app(settings, clock=lambda: NOW)
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            run_discord(settings, app.commands, app.store, stop, guild_ready_timeout=3600)
+        )
+        try:
+            await fake.wait_for(lambda: fake.ready.is_set() or task.done(), 10)
+
+            def delayed() -> list[asyncio.Task[Any]]:
+                return [t for t in asyncio.all_tasks() if "_delay_ready" in t.get_coro().__qualname__]  # type: ignore[union-attr]
+
+            await fake.wait_for(lambda: bool(delayed()), 10)
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            assert all(t.done() or t.cancelling() for t in delayed())
+        finally:
+            stop.set()
+            await app.aclose()
+            restore_endpoints(previous)
+
+
 async def test_today_from_the_export_api_says_so(bot: Running) -> None:
     """A day only arXiv's export API could serve (the feed answers an HTML page) ends /today's last
     message with the note that it may miss papers on moderation hold, in the chat's language."""

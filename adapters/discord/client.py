@@ -55,7 +55,7 @@ from bot.errors import BadInput, clip
 from bot.i18n import KEYS, LANGUAGE_NAMES, primary, t
 from bot.language import canonical_language
 from bot.models import ChatKey, ChatSettings
-from bot.outage import detail
+from bot.outage import Outage, detail
 from bot.render import category_name
 from bot.settings import Settings
 from bot.store.base import Store
@@ -87,6 +87,8 @@ SLASH_COMMANDS = (
     "status",
     "help",
 )
+GATEWAY_LOSSES = 2
+"""Gateway connections lost in a row (with no READY or RESUMED between them) that make an outage."""
 DEFERRED_COMMANDS = frozenset({"today", "more"})
 """Commands deferred at once: they fetch from arXiv and may wait for the LLM."""
 DEFER_AFTER = 1.5
@@ -309,6 +311,9 @@ class DigestClient(discord.Client):
         super().__init__(intents=intents, **options)
         self.core = commands
         self.store = store
+        self.gateway = Outage("discord_gateway")
+        """The gateway's state: down after ``GATEWAY_LOSSES`` connections lost in a row."""
+        self._losses = 0
         self.tree = Tree(self)
         self._register()
         self._guard_parsers()
@@ -330,6 +335,21 @@ class DigestClient(discord.Client):
             detail=detail(error) if error is not None else None,
         )
 
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        """discord.py's dispatch, except once the client is closed: its gateway loop and its delayed
+        ``ready`` may still dispatch then, with no event loop left to run a handler on."""
+        if self.is_closed():
+            return
+        super().dispatch(event, *args, **kwargs)
+
+    async def close(self) -> None:
+        """Close the connection; a ``ready`` discord.py is still delaying (it waits
+        ``guild_ready_timeout`` for the guilds after READY) is dropped first."""
+        delayed: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
+        if delayed is not None and not delayed.done():
+            delayed.cancel()
+        await super().close()
+
     async def setup_hook(self) -> None:
         await self.tree.set_translator(Translator())
         synced = await self.tree.sync()
@@ -338,6 +358,24 @@ class DigestClient(discord.Client):
     # -- events -------------------------------------------------------------------------------------------
     async def on_ready(self) -> None:
         log.info("discord_ready", guilds=len(self.guilds))
+
+    async def on_connect(self) -> None:
+        self._gateway_up()
+
+    async def on_resumed(self) -> None:
+        self._gateway_up()
+
+    async def on_disconnect(self) -> None:
+        """The gateway connection was lost (discord.py reconnects by itself). One loss is Discord's
+        routine reconnect; ``GATEWAY_LOSSES`` in a row are an outage: one line when it starts, one
+        when the gateway answers again (discord.py's own traceback per attempt is DEBUG)."""
+        self._losses += 1
+        if self._losses >= GATEWAY_LOSSES:
+            self.gateway.failed(ConnectionError(f"gateway connection lost {self._losses} times in a row"))
+
+    def _gateway_up(self) -> None:
+        self._losses = 0
+        self.gateway.answered()
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("discord_guild_joined", guild=str(guild.id))

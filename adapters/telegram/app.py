@@ -76,6 +76,7 @@ from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRe
 from bot.i18n import normalize_language, t
 from bot.metrics import Metrics
 from bot.models import ChatKey
+from bot.outage import Outage
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -459,14 +460,36 @@ def _file_url(api_url: str) -> str:
     return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
 
 
-def make_bot(settings: Settings, flood: FloodControl | None = None) -> ExtBot[None]:
+class PollingRequest(HTTPXRequest):
+    """The HTTP client of ``getUpdates`` (python-telegram-bot's defaults for it) that tells
+    ``polling`` when Telegram answers: a 2xx answer ends an outage the updater's error callback
+    began (``TelegramService``)."""
+
+    __slots__ = ("_polling",)
+
+    def __init__(self, polling: Outage) -> None:
+        super().__init__()
+        self._polling = polling
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, payload = await super().do_request(*args, **kwargs)
+        if 200 <= status < 300:
+            self._polling.answered()
+        return status, payload
+
+
+def make_bot(
+    settings: Settings, flood: FloodControl | None = None, polling: Outage | None = None
+) -> ExtBot[None]:
     """A bot on ``TELEGRAM_API_URL`` whose messages go through the flood limiter, waiting
-    ``SEND_READ_TIMEOUT`` seconds for each answer."""
+    ``SEND_READ_TIMEOUT`` seconds for each answer; its ``getUpdates`` answers end ``polling``'s
+    outage (``PollingRequest``)."""
     return ExtBot(
         token=_token(settings),
         base_url=settings.telegram_api_url,
         base_file_url=_file_url(settings.telegram_api_url),
         request=HTTPXRequest(connection_pool_size=64, read_timeout=SEND_READ_TIMEOUT),
+        get_updates_request=PollingRequest(polling) if polling is not None else None,
         rate_limiter=TelegramRateLimiter(flood or FloodControl()),
     )
 
@@ -496,11 +519,12 @@ def build_application(
     typing_every: float = TYPING_EVERY,
     metrics: Metrics | None = None,
     answer_within: float = ANSWER_WITHIN,
+    polling: Outage | None = None,
 ) -> tuple[TelegramApp, Handlers]:
-    """python-telegram-bot's Application on ``TELEGRAM_API_URL``, and the handlers it calls."""
-    application: TelegramApp = (
-        ApplicationBuilder().bot(make_bot(settings, flood)).concurrent_updates(True).job_queue(None).build()
-    )
+    """python-telegram-bot's Application on ``TELEGRAM_API_URL``, and the handlers it calls;
+    ``polling`` learns when ``getUpdates`` is answered."""
+    bot = make_bot(settings, flood, polling)
+    application: TelegramApp = ApplicationBuilder().bot(bot).concurrent_updates(True).job_queue(None).build()
     platform = TelegramPlatform(application.bot, policy=policy, sleep=sleep, metrics=metrics)
     handlers = Handlers(
         commands,
@@ -560,6 +584,8 @@ class TelegramService:
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
+        self.polling = Outage("telegram_updates")
+        """Long polling's state: down from a failed ``getUpdates`` until one is answered."""
         self.application, self.handlers = build_application(
             settings,
             commands,
@@ -571,6 +597,7 @@ class TelegramService:
             typing_every=typing_every,
             metrics=metrics,
             answer_within=answer_within,
+            polling=self.polling,
         )
         self.mode = "webhook" if settings.telegram_webhook_url else "polling"
         self._running = False
@@ -596,9 +623,18 @@ class TelegramService:
                 secret_token=webhook_secret(settings),
             )
         else:
-            await updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+            await updater.start_polling(
+                timeout=self.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._polling_failed,
+            )
         self._running = True
         log.info("telegram_started", mode=self.mode, username=application.bot.username)
+
+    def _polling_failed(self, error: TelegramError) -> None:
+        """A failed ``getUpdates`` (python-telegram-bot retries it with backoff): the first of an
+        outage is one line, instead of the library's traceback for each."""
+        self.polling.failed(error)
 
     def idle(self) -> bool:
         """No update waiting in the queue or being handled."""

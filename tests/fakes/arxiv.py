@@ -73,12 +73,13 @@ class FakeArxiv:
         app.router.add_get("/api/query", self._query)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         address = self._runner.addresses[0]
         self._port = int(address[1])
 
     async def stop(self) -> None:
+        """Stop listening: connections are refused until ``start`` listens again (on the same port)."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -368,6 +368,14 @@ class FakeDiscord:
         self.synced: dict[str | None, list[dict[str, Any]]] = {}
         self.interactions: dict[str, InteractionLog] = {}
         self.identifies: list[dict[str, Any]] = []
+        self.resumes = 0
+        """RESUMEs answered (a reconnected client picking up its session)."""
+        self.gateway_failures: list[str] = []
+        """What the next gateway connections get, in order, instead of HELLO: ``"close"`` (accepted,
+        then closed at once with 1011, a server error) or ``"refuse"`` (HTTP 503 instead of the
+        WebSocket upgrade)."""
+        self.gateway_failed = 0
+        """Gateway connections answered with one of ``gateway_failures``."""
         self.gateway_queries: list[dict[str, str]] = []
         self.heartbeats = 0
         # world
@@ -528,7 +536,23 @@ class FakeDiscord:
         self.channels.pop(channel_id, None)
 
     # -- gateway ------------------------------------------------------------------------------------------
+    async def drop_gateway(self, code: int = 1011) -> None:
+        """Close every gateway connection with ``code`` (1011, a server error: discord.py reconnects
+        and resumes)."""
+        for conn in list(self._connections):
+            await conn.ws.close(code=code)
+
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_failures:
+            failure = self.gateway_failures.pop(0)
+            self.gateway_failed += 1
+            await self._notify()
+            if failure == "refuse":
+                return web.Response(status=503, text="upstream connect error")
+            closed = web.WebSocketResponse()
+            await closed.prepare(request)
+            await closed.close(code=1011)
+            return closed
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self.gateway_queries.append(dict(request.query))
@@ -570,6 +594,8 @@ class FakeDiscord:
             await self._notify()
         elif op == 6:
             await conn.send({"op": 0, "t": "RESUMED", "d": {}})
+            self.resumes += 1
+            await self._notify()
 
     def ready_payload(self) -> dict[str, Any]:
         """READY built on the recorded one, with the v10 fields discord.py reads."""

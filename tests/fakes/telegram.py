@@ -559,9 +559,24 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
+
+    async def go_down(self) -> None:
+        """Telegram unreachable: pending long polls end, open connections close, and every new
+        connection is refused until ``come_back`` (on the same port)."""
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port after ``go_down``."""
+        self._closing = False
+        await self.start()
 
     async def close(self) -> None:
         self._closing = True
