@@ -1,6 +1,7 @@
 """``arxiv-digest push --now`` as a process, against the fake Telegram and arXiv: stopped with
-SIGTERM mid-push, and with its Redis killed and restarted mid-push. Each run is the real command;
-what it sends is read from the fake Telegram, what it logs from its standard error."""
+SIGTERM mid-push, with its Redis killed and restarted mid-push, and pushing a recorded busy day
+under Telegram's flood limits. Each run is the real command; what it sends is read from the fake
+Telegram, what it logs from its standard error."""
 
 from __future__ import annotations
 
@@ -18,11 +19,17 @@ from pathlib import Path
 import pytest
 
 from bot import listing
+from bot.engine import DigestEngine
 from bot.models import ChatKey, ChatSettings
+from bot.source import ArxivSource
 from bot.store import open_store
+from bot.summary import NoSummarizer
+from bot.throttle import Throttle
+from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.real_day import busy_day_papers
+from tests.fakes.telegram import FakeTelegram, FloodLimits
 from tests.own_redis import OwnRedis
 from tests.paths import ROOT
 from tests.processes import spawn
@@ -81,10 +88,16 @@ class Deployment:
 
 
 async def subscribe(store_url: str, chats: list[int]) -> None:
+    await put_chats(
+        store_url, [ChatSettings(ChatKey("telegram", str(chat_id)), ("cs.DC",)) for chat_id in chats]
+    )
+
+
+async def put_chats(store_url: str, chats: list[ChatSettings]) -> None:
     store = await open_store(store_url, "arxiv-digest:")
     try:
-        for chat_id in chats:
-            await store.put_chat(ChatSettings(ChatKey("telegram", str(chat_id)), ("cs.DC",)))
+        for settings in chats:
+            await store.put_chat(settings)
     finally:
         await store.close()
 
@@ -171,3 +184,71 @@ async def test_redis_killed_and_restarted_mid_push_repeats_nothing(
         repeated = [paper for paper, count in Counter(papers).items() if count > 1]
         assert not repeated, f"chat {chat} received {repeated} twice"
         assert sorted(papers) == DC
+
+
+BUSY = ("cs.CV", "cs.CL")
+INTERESTS = (
+    "",
+    "3D Gaussian splatting and neural rendering",
+    "speech recognition",
+    "retrieval-augmented generation",
+    "medical image segmentation",
+    "machine translation for low-resource languages",
+    "hallucination in vision-language models",
+    "autonomous driving perception from lidar",
+    "diffusion models for video generation",
+)
+
+
+async def ranked(arxiv: FakeArxiv, tmp_path: Path, chat: ChatSettings, now: datetime) -> list[str]:
+    """The ids of the papers ``chat`` should see in full, most relevant first, as the engine ranks
+    them on a store of its own (lexical ranking: no LLM is configured)."""
+    settings = settings_for(arxiv, store_url=f"sqlite:///{tmp_path / 'ranking.sqlite3'}")
+    store = await open_store(settings.store_url, "ranking:")
+    source = ArxivSource(settings, Throttle(store, "arxiv", 0.0))
+    try:
+        engine = DigestEngine(store, source, NoSummarizer(), clock=lambda: now)
+        selection = chat.selection((), settings.default_top)
+        digest = await engine.build(BUSY, None, chat.language, selection, summarize=False)
+        return [paper.id for paper in digest.full]
+    finally:
+        await source.aclose()
+        await store.close()
+
+
+async def test_busy_day_push_under_telegram_flood_limits(tmp_path: Path) -> None:
+    """``push --now`` of the recorded busy day (cs.CV + cs.CL, 400-odd papers) to 36 chats (private
+    chats and groups, English and Chinese, nine kinds of interests, some asking for 40 papers)
+    against a Bot API enforcing Telegram's flood limits: every chat gets at most 3 messages carrying
+    its own most relevant papers first, Telegram refuses nothing, and the command exits 0."""
+    now = datetime.now(UTC)
+    day = listing.latest_feed_listing(now)
+    papers = [p for p in busy_day_papers() if set(p["categories"]) & set(BUSY)]
+    chats = [
+        ChatSettings(
+            ChatKey("telegram", str(-1001_500_000_000 - n if n % 4 == 3 else 3000 + n)),
+            BUSY,
+            language="zh" if n % 3 == 2 else "en",
+            interests=INTERESTS[n % len(INTERESTS)],
+            top=40 if n % 5 == 4 else None,
+        )
+        for n in range(36)
+    ]
+    async with FakeTelegram(flood_limits=FloodLimits()) as tg, FakeArxiv() as arxiv:
+        arxiv.set_feed(make_rss(day, papers, BUSY))
+        ids = [int(chat.chat.chat_id) for chat in chats]
+        deployment = Deployment(tg, arxiv, f"sqlite:///{tmp_path / 'store.sqlite3'}", ids)
+        await put_chats(deployment.store_url, chats)
+        process = await deployment.push(tmp_path)
+        _, stderr = await asyncio.wait_for(process.communicate(), 300)
+        assert process.returncode == 0, stderr.decode()[-3000:]
+        expected = {int(chat.chat.chat_id): await ranked(arxiv, tmp_path, chat, now) for chat in chats}
+    assert tg.flood_violations == 0 and tg.rejected == []
+    messages = Counter(message.chat_id for message in tg.sent)
+    assert set(messages) == set(ids) and max(messages.values()) <= 3
+    assert all(messages[int(chat.chat.chat_id)] == 3 for chat in chats if chat.top == 40)
+    for chat_id, received in deployment.papers().items():
+        assert len(received) >= 3, chat_id
+        assert received == expected[chat_id][: len(received)], chat_id
+    assert len({tuple(papers[:3]) for papers in expected.values()}) >= len(INTERESTS) - 1
+    assert b"Traceback" not in stderr and not lines(stderr, "push_delivery_failed")
