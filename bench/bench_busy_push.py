@@ -11,12 +11,19 @@ Telegram would send them: each digest rendered by the Telegram renderer (4096 ch
 message, fitted to ``max_messages``), acknowledged at once (no network, no flood limits: the
 figure is the build, not Telegram's pace, which ``bench_push.py`` measures).
 
-Prints, for the default top 10 and for ``/top all`` (the day in full, as before ranking existed):
-messages per chat (mean and most), papers shown per chat, LLM calls (in all and per language), the
-seconds of the push cycle, and the index and per-chat ranking times.
+With ``--telegram`` the push goes through the product's Telegram platform (python-telegram-bot and
+our flood control) to the local fake Bot API enforcing Telegram's real limits (30 messages/s
+overall, 1/s per chat; a 429 for any message that breaks them): the seconds are then the whole
+morning push as Telegram would pace it, and the messages are those the fake Bot API accepted.
+
+Prints, for the default top 10 and for ``/top all`` (the day in full, as before ranking existed;
+skipped with ``--telegram``, whose pace would make it half an hour): messages per chat (mean and
+most), papers shown per chat, LLM calls (in all and per language), the seconds of the push cycle,
+and the index and per-chat ranking times.
 
     python bench/bench_busy_push.py                  # 1,000 chats, about a minute
     python bench/bench_busy_push.py --chats 200 --embeddings
+    python bench/bench_busy_push.py --telegram       # 1,000 chats through the fake Bot API, ~2 minutes
 """
 
 from __future__ import annotations
@@ -25,12 +32,14 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adapters.logs import configure  # noqa: E402
+from adapters.telegram.app import build_platform  # noqa: E402
+from adapters.telegram.limits import FloodControl  # noqa: E402
 from adapters.telegram.render import render_digest  # noqa: E402
 from bot.delivery import OnSent  # noqa: E402
 from bot.engine import DigestEngine  # noqa: E402
@@ -56,10 +67,12 @@ from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.feeds import make_rss  # noqa: E402
 from tests.fakes.openai import FakeOpenAI, requested_language  # noqa: E402
 from tests.fakes.real_day import BUSY_DAY, busy_day_papers  # noqa: E402
+from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram, FloodLimits  # noqa: E402
 
 CATEGORIES = ("cs.CV", "cs.CL")
 NOW = datetime(2026, 6, 23, 12, 0, tzinfo=UTC)
 LABELS = ROOT / "bench" / "labels" / "2026-06-23.json"
+ABS = re.compile(r"https://arxiv\.org/abs/([0-9]{4}\.[0-9]{4,5})")
 
 
 class TelegramCount:
@@ -84,6 +97,22 @@ class TelegramCount:
 
     async def send_text(self, chat: ChatKey, text: str) -> None:
         self.messages[chat.chat_id] += 1
+
+
+class BotApiCount:
+    """What the fake Bot API accepted, per chat: messages and the papers they link (each once per
+    message)."""
+
+    def __init__(self, telegram: FakeTelegram) -> None:
+        self.messages: Counter[str] = Counter()
+        self.papers: Counter[str] = Counter()
+        self.received: dict[str, list[str]] = {}
+        for message in telegram.sent:
+            chat_id = str(message.chat_id)
+            ids = list(dict.fromkeys(ABS.findall(message.text)))
+            self.messages[chat_id] += 1
+            self.papers[chat_id] += len(ids)
+            self.received.setdefault(chat_id, []).extend(ids)
 
 
 def profiles() -> list[dict[str, Any]]:
@@ -129,7 +158,12 @@ async def subscribe(store: Store, chats: Sequence[tuple[ChatSettings, list[Feedb
 
 async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str) -> None:
     papers = [p for p in busy_day_papers() if set(p["categories"]) & set(CATEGORIES)]
-    async with FakeArxiv() as arxiv, FakeOpenAI() as llm:
+    async with AsyncExitStack() as fakes:
+        arxiv = await fakes.enter_async_context(FakeArxiv())
+        llm = await fakes.enter_async_context(FakeOpenAI())
+        telegram = None
+        if args.telegram:
+            telegram = await fakes.enter_async_context(FakeTelegram(flood_limits=FloodLimits()))
         arxiv.set_feed(make_rss(BUSY_DAY, papers, CATEGORIES))
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -140,6 +174,8 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
             openai_api_key="sk-local",
             openai_embedding_model="bench-embedding" if args.embeddings else None,
             store_url=f"sqlite:///{folder / ('top-all' if top == 'all' else 'top-default')}.sqlite3",
+            telegram_bot_token=DEFAULT_TOKEN if telegram is not None else None,
+            telegram_api_url=telegram.api_url if telegram is not None else "https://api.telegram.org/bot",
         )
         store = await open_store(settings.store_url, "bench:")
         source = ArxivSource(settings, Throttle(store, "arxiv", 0.0))
@@ -149,10 +185,11 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
         engine = DigestEngine(
             store, source, summarizer, clock=lambda: NOW, embedder=embedder, translator=translator
         )
-        platform = TelegramCount()
+        counted = TelegramCount()
+        real = build_platform(settings, flood=FloodControl()) if telegram is not None else None
         chats = chat_settings(args.chats, top)
         await subscribe(store, chats)
-        pusher = Pusher(store, engine, {"telegram": platform}, clock=lambda: NOW, default_top=10)
+        pusher = Pusher(store, engine, {"telegram": real or counted}, clock=lambda: NOW, default_top=10)
         try:
             started = time.perf_counter()
             report = await pusher.run_once()
@@ -167,12 +204,15 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
                 await engine.rank(batch, Selection(interests=settings_.interests, feedback=tuple(feedback)))
             rank_ms = (time.perf_counter() - started) / min(200, len(chats)) * 1000
         finally:
+            if real is not None:
+                await real.close()
             await summarizer.close()
             await translator.close()
             if embedder is not None:
                 await embedder.close()
             await source.aclose()
             await store.close()
+        platform = BotApiCount(telegram) if telegram is not None else counted
         per_chat = [platform.messages[s.chat.chat_id] for s, _ in chats]
         shown = [platform.papers[s.chat.chat_id] for s, _ in chats]
         repeated = sum(len(ids) - len(set(ids)) for ids in platform.received.values())
@@ -188,6 +228,12 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
         if args.embeddings:
             print(f"embedding requests     {len(llm.embedding_requests)}")
         print(f"push cycle             {elapsed:.1f} s ({report.sent} chats sent, {report.errors} errors)")
+        if telegram is not None:
+            sent = len(telegram.sent)
+            print(
+                f"Telegram               {sent} messages accepted, {sent / elapsed:.1f} messages/s over the "
+                f"cycle, {telegram.flood_violations} answered 429"
+            )
         print(f"papers repeated        {repeated}")
         print(f"day index              {index_seconds * 1000:.0f} ms, once per batch ({len(index)} papers)")
         print(f"ranking per chat       {rank_ms:.2f} ms")
@@ -197,8 +243,11 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
 async def main(args: argparse.Namespace) -> None:
     configure("WARNING")
     with tempfile.TemporaryDirectory() as folder:
-        await one_push(args, None, Path(folder), "default top 10")
-        if not args.skip_all:
+        label = "default top 10" + (
+            ", through the fake Bot API at Telegram's limits" if args.telegram else ""
+        )
+        await one_push(args, None, Path(folder), label)
+        if not (args.skip_all or args.telegram):
             await one_push(args, "all", Path(folder), "/top all")
 
 
@@ -207,6 +256,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--embeddings", action="store_true", help="rank with the fake /v1/embeddings too")
     parser.add_argument("--skip-all", action="store_true", help="skip the /top all comparison")
+    parser.add_argument(
+        "--telegram",
+        action="store_true",
+        help="push through the Telegram platform to the fake Bot API at Telegram's limits (30/s, 1/s per chat)",
+    )
     return parser.parse_args()
 
 

@@ -37,8 +37,8 @@ chat that blocked the bot is unsubscribed; a migrated chat moves and is sent to 
 
 Faults stay in their room: one chat's error is one log line and that chat's retry; a store that
 stops answering is one line for the outage (``bot.outage``) and chats it touched stay due; so is
-arXiv unreachable (``arxiv_outage``: one line when it starts, one when arXiv answers again, the
-chats it held back retried); a platform that refuses the bot's token is one line, and its chats
+arXiv unreachable (``arxiv_outage``: one line when it starts, one when a digest is built again,
+the chats it held back retried); a platform that refuses the bot's token is one line, and its chats
 stay due.
 """
 
@@ -335,7 +335,8 @@ class Pusher:
         self.owner = self._leases.owner
         self.outage: Outage = self._leases.outage
         self.arxiv_outage = Outage("arxiv")
-        """arXiv unreachable: logged when the first build fails, and when one succeeds again."""
+        """arXiv unreachable: logged when a build first fails for it, and when a digest is built
+        again (a batch not ready yet says nothing either way)."""
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._page_size = page_size
@@ -516,7 +517,7 @@ class Pusher:
             try:
                 await self._engine.batch(categories)
             except BatchNotReady:
-                self.arxiv_outage.answered()  # each chat waits for it; the engine said why, once
+                pass  # each chat waits for it; the engine said why, once
             except SourceError as error:
                 self.arxiv_outage.failed(error)
             except Exception as error:  # each chat's own build reports it again
@@ -627,7 +628,6 @@ class Pusher:
             unfinished += [each.listing_date for each in backlog if not each.final]
             self.arxiv_outage.answered()
         except BatchNotReady as error:
-            self.arxiv_outage.answered()
             log.debug(
                 "push_batch_not_ready",
                 chat=str(chat),

@@ -134,14 +134,16 @@ async def test_push_with_arxiv_unreachable_is_one_line_each_way(
             report = await pusher.run_once()
             assert (report.source_errors, report.sent) == (len(chats), 0)
             rig.clock.now += timedelta(minutes=10)
+        down = capsys.readouterr().err
         await fake_arxiv.start()
         report = await pusher.run_once()
         assert report.sent == len(chats)
         assert all(rig.platform.papers_of(chat_id) for chat_id in chats)
-    err = capsys.readouterr().err
-    [line] = loud(err)
+    up = capsys.readouterr().err
+    [line] = loud(down)
     assert "event=service_unavailable" in line and "service=arxiv" in line
     assert "connection refused" in line
-    [back] = events(err, "service_recovered")
-    assert "service=arxiv" in back
-    assert events(err, "push_source_failed") == []
+    assert events(down, "service_recovered") == [] and events(down, "push_source_failed") == []
+    assert loud(up) == []
+    [back] = events(up, "service_recovered")
+    assert "service=arxiv" in back and f"failed_calls={2 * len(chats) + 2}" in back
