@@ -4,7 +4,8 @@ At 08:00 US Eastern on a Monday, 1,000 chats (1 to 3 of 100 categories each) are
 Monday's batch, except for 10 categories whose items are still Friday's (stale) until 11:00; the
 export API lists nothing of Monday until 10:00. The push runs every 10 minutes until 12:00 on a
 simulated clock, against the local fake arXiv. Prints the requests sent to each arXiv host, the most
-in one cycle, the papers delivered, repeats, and when the last chat had its whole day.
+in one cycle, the papers delivered, repeats, and when the last chat had its whole day. Every chat has
+``/top all``, so each paper of its day is sent in full and "its whole day" can be counted.
 
     python bench/bench_late_batch.py      # run from the project root with the venv active
 """
@@ -93,7 +94,9 @@ async def main() -> None:
             for n in range(CHATS):
                 cats = tuple(rng.sample(pool, rng.randint(1, 3)))
                 chat = ChatKey(platform.name, str(n))
-                await store.put_chat(ChatSettings(chat, cats, push_time="08:00", timezone="America/New_York"))
+                await store.put_chat(
+                    ChatSettings(chat, cats, push_time="08:00", timezone="America/New_York", top="all")
+                )
                 await store.set_due(chat, MON_0800.timestamp())
                 follows[str(n)] = {p["id"] for c in cats for p in by_category[c]}
 
