@@ -7,8 +7,13 @@ repeating or losing a paper.
   told about (shown in full, or counted as reachable with ``/more``). A later push of the same day
   (a category that arrived late, ``push --now`` again) sends only papers that were not offered,
   so the morning's message budget holds; ``/more`` still pages through everything not received.
+- The **push in progress** of a chat on one listing date: messages and papers a push has had
+  acknowledged of a page it has not finished (a process that died, a platform that failed midway).
+  The push that takes the chat again sends only the rest of that page in the rest of its message
+  budget, so an interruption never costs the chat more than ``max_messages`` messages or ``top``
+  papers for that page.
 
-Both are kept in the store's cache for ``KEEP`` seconds (the batches' own lifetime).
+All are kept in the store's cache for ``KEEP`` seconds (the batches' own lifetime).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ MORE_DAYS = 21
 
 _LAST = "last-digest"
 _OFFERED = "offered"
+_PROGRESS = "push-progress"
 
 
 async def remember_digest(store: Store, chat: ChatKey, listing_date: date) -> None:
@@ -70,6 +76,31 @@ async def add_offered(store: Store, chat: ChatKey, listing_date: date, paper_ids
     await store.cache_set(_OFFERED, _key(chat, listing_date), json.dumps(sorted(ids)), ttl=KEEP)
 
 
+async def push_progress(store: Store, chat: ChatKey, listing_date: date) -> tuple[int, int]:
+    """``(messages, papers)`` acknowledged of the unfinished push page of ``chat`` on
+    ``listing_date``; ``(0, 0)`` when no page is under way."""
+    raw = await store.cache_get(_PROGRESS, _key(chat, listing_date))
+    if not raw:
+        return 0, 0
+    try:
+        messages, papers = json.loads(raw)
+        return max(0, int(messages)), max(0, int(papers))
+    except (ValueError, TypeError):
+        return 0, 0
+
+
+async def add_push_progress(store: Store, chat: ChatKey, listing_date: date, papers: int) -> None:
+    """Count one more acknowledged message, carrying ``papers`` papers, of the push page under way."""
+    messages, shown = await push_progress(store, chat, listing_date)
+    value = json.dumps([messages + 1, shown + papers])
+    await store.cache_set(_PROGRESS, _key(chat, listing_date), value, ttl=KEEP)
+
+
+async def end_push_progress(store: Store, chat: ChatKey, listing_date: date) -> None:
+    """The push page of ``chat`` on ``listing_date`` is finished: forget its progress."""
+    await store.cache_delete(_PROGRESS, _key(chat, listing_date))
+
+
 async def move_chat(store: Store, old: ChatKey, new: ChatKey) -> bool:
     """A chat got a new id (a Telegram group upgraded to a supergroup): move its settings, due entry,
     ledger and votes (``Store.migrate_chat``) and what it was offered of its recent days, so ``/more``
@@ -83,6 +114,10 @@ async def move_chat(store: Store, old: ChatKey, new: ChatKey) -> bool:
             if ids:
                 await add_offered(store, new, day, ids)
                 await store.cache_delete(_OFFERED, _key(old, day))
+            progress = await store.cache_get(_PROGRESS, _key(old, day))
+            if progress:
+                await store.cache_set(_PROGRESS, _key(new, day), progress, ttl=KEEP)
+                await store.cache_delete(_PROGRESS, _key(old, day))
         await remember_digest(store, new, last)
         await store.cache_delete(_LAST, str(old))
     return moved

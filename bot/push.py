@@ -25,6 +25,9 @@ not received (``Digest.next_page``), in at most ``max_messages`` messages (3; a 
 language, shared by every chat). The rest of the day is counted in the header and stays reachable
 with ``/more``; what the push offered is remembered (``bot.pages``), so a later push of the same day
 sends only papers that were not offered yet (a category that came late), never the next page.
+A page cut short (a process killed, a platform failing midway) is finished by the next push within
+what is left of its budget: the chat never gets more than ``max_messages`` messages or ``top``
+papers for it.
 
 A chat that missed batches while the bot was down gets them first, oldest first (up to
 ``MAX_BACKLOG``), from the export API. After its push a chat is rescheduled (``schedule.reschedule``):
@@ -771,9 +774,19 @@ class Pusher:
         ``top`` it has neither received nor been offered, summarized, in at most ``max_messages``
         messages (no limit with ``top`` None), marking each acknowledged message; the number of
         messages sent."""
+        day = digest.listing_date
         received = await self._store.filter_received(chat, digest.paper_ids())
         received |= self._unrecorded.get(chat, set())
-        offered = await pages.offered(self._store, chat, digest.listing_date)
+        offered = await pages.offered(self._store, chat, day)
+        limit = None if top is None else self._max_messages
+        if top is not None and limit is not None:
+            messages_before, papers_before = await pages.push_progress(self._store, chat, day)
+            top, limit = top - papers_before, limit - messages_before
+            if top <= 0 or limit <= 0:
+                await pages.add_offered(self._store, chat, day, set(digest.paper_ids()) - received)
+                await pages.end_push_progress(self._store, chat, day)
+                self._count(cycle, "nothing_new")
+                return 0
         fresh = digest.next_page(received, top, skip=offered)
         if not fresh.all_papers:
             self._count(cycle, "nothing_new")
@@ -786,6 +799,8 @@ class Pusher:
             nonlocal messages
             shown.update(paper_ids)
             messages += 1
+            if limit is not None:
+                await pages.add_push_progress(self._store, chat, day, len(paper_ids))
             cycle.report.messages += 1
             cycle.report.papers += len(paper_ids)
             if self._metrics is not None:
@@ -799,11 +814,12 @@ class Pusher:
                 lease.check()
 
         try:
-            limit = None if top is None else self._max_messages
             await platform.send_digest(chat, fresh, on_sent, max_messages=limit)
-            await pages.remember_digest(self._store, chat, digest.listing_date)
+            await pages.remember_digest(self._store, chat, day)
             if set(digest.paper_ids()) - received - shown:
-                await pages.add_offered(self._store, chat, digest.listing_date, digest.paper_ids())
+                await pages.add_offered(self._store, chat, day, digest.paper_ids())
+            if limit is not None:
+                await pages.end_push_progress(self._store, chat, day)
         finally:
             if messages:
                 self._count(cycle, "sent")

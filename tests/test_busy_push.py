@@ -204,3 +204,23 @@ async def test_a_message_cut_leaves_the_rest_for_more(busy: Busy) -> None:
     assert more.digest.first == 7 and not set(more.digest.paper_ids()) & set(sent)
     assert [p.id for p in more.digest.full][:4] == arxiv_order()[6:10]
     assert more.digest.listing_date == date(2026, 6, 23)
+
+
+async def test_a_push_cut_midway_finishes_its_page_within_the_budget(busy: Busy) -> None:
+    """A push whose platform fails after its first message is finished by the next push with the rest
+    of the page: 3 messages and 10 papers in all, none twice, the rest left for /more."""
+    await busy.subscribe("cut")
+    busy.platform.fail = {"cut": 1}
+    engine = DigestEngine(busy.store, busy.source, NoSummarizer(), clock=Clock(TUE_NOON))
+    first = await busy.pusher(engine).run_once()
+    assert first.retry == 1 and busy.messages("cut") == 1
+    await busy.store.set_due(ChatKey(PLATFORM, "cut"), TUE_NOON.timestamp())
+    await busy.pusher(engine).run_once()
+    papers = busy.platform.papers_of("cut")
+    assert busy.messages("cut") == 3 and len(papers) == len(set(papers)) == TOP
+    assert papers == arxiv_order()[:TOP]
+    again = await busy.pusher(engine).run_once(everyone=True)
+    assert again.nothing_new == 1 and busy.messages("cut") == 3
+    more = await busy.commands.handle(Caller(ChatKey(PLATFORM, "cut")), "/more")
+    assert isinstance(more, DigestReply) and more.digest.first == TOP + 1
+    assert not set(more.digest.paper_ids()) & set(papers)
