@@ -799,8 +799,6 @@ class Pusher:
             nonlocal messages
             shown.update(paper_ids)
             messages += 1
-            if limit is not None:
-                await pages.add_push_progress(self._store, chat, day, len(paper_ids))
             cycle.report.messages += 1
             cycle.report.papers += len(paper_ids)
             if self._metrics is not None:
@@ -810,6 +808,8 @@ class Pusher:
                     self._metrics.push_lag.labels(platform.name).observe(lag)
             if paper_ids:
                 await self._record(chat, paper_ids)
+            if limit is not None:
+                await pages.add_push_progress(self._store, chat, day, len(paper_ids))
             for lease in leases:
                 lease.check()
 
