@@ -245,7 +245,8 @@ async def test_cli_with_a_hanging_llm_prints_extracts_at_the_deadline(env: dict[
         papers = json.loads(first.out)["papers"]
         assert papers and {p["summary_source"] for p in papers} == {"extractive"}
         server._script.clear()
-        second = await cli(llm_env, "today", "cs.DC", "--format", "json", "--top", "all")
+        answering = {**llm_env, "SUMMARY_DEADLINE": "600"}
+        second = await cli(answering, "today", "cs.DC", "--format", "json", "--top", "all")
         assert second.code == 0, second.err
         assert {p["summary_source"] for p in json.loads(second.out)["papers"]} == {"llm"}
 
