@@ -43,14 +43,16 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
 
-import bm25s
 import numpy as np
 import Stemmer
 from numpy.typing import NDArray
-from scipy.sparse import csc_matrix, csr_matrix
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 Vector = Sequence[float]
 """An embedding: a sequence of floats, any length (all of one model)."""
@@ -152,11 +154,21 @@ _WORD = re.compile(r"\w+")
 _STEMMER = Stemmer.Stemmer("english")
 
 
+@cache
+def _stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (imported on first use: a command that ranks nothing
+    starts without scikit-learn)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 def words(text: str) -> list[str]:
     """The unstemmed index words of ``text``: ``"LLMs for Retrieval-Augmented Generation"`` →
     ``["llm", "retrieval", "augmented", "generation"]``."""
     found = _WORD.findall(_ACRONYM_PLURAL.sub(r"\1", text).lower())
-    return [w for w in found if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
+    stop = _stop_words()
+    return [w for w in found if w not in stop and not w.isdigit()]
 
 
 def terms(text: str) -> list[str]:
@@ -248,6 +260,9 @@ class _BM25:
     """BM25 (``bm25s``) of tokenized papers, scored for weighted query terms."""
 
     def __init__(self, tokens: list[list[str]]) -> None:
+        import bm25s
+        from scipy.sparse import csc_matrix
+
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         scores = retriever.scores
@@ -293,6 +308,9 @@ class DayIndex(Generic[D]):
         self._day_centroid = np.zeros(0)
         self._long_forms: dict[tuple[str, ...], str] = {}
         if any(tokens):
+            from scipy.sparse import csr_matrix
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
             self._bm25 = _BM25(tokens)
             self._exact = _BM25([_lexical_words(p) for p in self.papers])
             self._tfidf = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
