@@ -146,8 +146,6 @@ SHOWABLE = frozenset({"interests", "filter", "types", "top"})
 """Settings commands that anyone may send without an argument, to see the setting."""
 VOTING = frozenset({"like", "dislike"})
 """Anyone may vote (a group's shared taste); clearing the chat's votes is for admins."""
-PUSHLESS = frozenset({"terminal"})
-"""Platforms the push does not deliver to: their replies promise no daily push."""
 RAW_ARGUMENT = frozenset({"title", "interests", "filter"})
 """Commands that take the rest of the message as one argument, exactly as written."""
 MAX_INTERESTS = 300
@@ -613,7 +611,7 @@ class Commands:
         title = settings.title or default_title(settings.categories, lang)
         return t(
             lang,
-            "following_nopush" if settings.chat.platform in PUSHLESS else "following",
+            "following_nopush" if not settings.chat.pushed else "following",
             all=self._named(settings.categories, lang),
             time=settings.push_time,
             zone=self._zone_text(settings.timezone, lang),
@@ -630,7 +628,7 @@ class Commands:
     async def cmd_start(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        return TextReply(t(lang, "start_terminal" if caller.chat.platform in PUSHLESS else "start"))
+        return TextReply(t(lang, "start_terminal" if not caller.chat.pushed else "start"))
 
     async def cmd_help(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
@@ -962,7 +960,7 @@ class Commands:
         updated = replace(settings, push_time=push_time, timezone=zone)
         due = await self._save(updated)
         zone_text = self._zone_text(zone, lang)
-        if caller.chat.platform in PUSHLESS:
+        if not caller.chat.pushed:
             return TextReply(t(lang, "time_set_nopush", time=push_time, zone=zone_text))
         if due is None:
             return TextReply(t(lang, "time_set_plain", time=push_time, zone=zone_text))
@@ -1018,7 +1016,7 @@ class Commands:
             feed = t(lang, "feed_ok") if overall else t(lang, "status_none")
             counts = ""
         due = await self._store.get_due(caller.chat)
-        if caller.chat.platform in PUSHLESS:
+        if not caller.chat.pushed:
             next_push = t(lang, "no_push_here")
         elif current is None or not current.categories:
             next_push = t(lang, "not_scheduled")

@@ -263,6 +263,11 @@ class Digest:
         )
 
 
+PUSHLESS = frozenset({"terminal"})
+"""Platforms the push does not deliver to (``arxiv-digest chat``): their chats are never scheduled,
+and their replies promise no daily push."""
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class ChatKey:
     """A chat on one platform. ``chat_id`` is the platform's id as text (a topic or thread may be
@@ -273,6 +278,11 @@ class ChatKey:
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.chat_id}"
+
+    @property
+    def pushed(self) -> bool:
+        """Whether the morning push delivers to this chat's platform."""
+        return self.platform not in PUSHLESS
 
     @classmethod
     def parse(cls, text: str) -> ChatKey:

@@ -474,6 +474,9 @@ class Pusher:
                 return
             cycle.pending.update(fresh)
             cycle.taken.update(hash(chat) for chat in fresh)
+            for chat in fresh:
+                if not chat.pushed:
+                    await self._store.set_due(chat, None)
             chats = [chat for chat in fresh if self._runs(chat, cycle)]
             self._active.update(chats)
             try:
@@ -507,8 +510,12 @@ class Pusher:
         await self._enqueue(cycle, page)
 
     def _runs(self, chat: ChatKey, cycle: _Cycle) -> bool:
+        """Whether this process pushes to ``chat``; a chat of a platform with a push that this process
+        does not run is counted (left for a process that does)."""
         if chat.platform in self._platforms:
             return True
+        if not chat.pushed:
+            return False
         cycle.platforms_missing.add(chat.platform)
         cycle.report.no_platform += 1
         return False

@@ -91,8 +91,8 @@ def next_push(push_time: str, timezone: str, after: datetime, every_day: bool = 
 
 
 def next_push_for(settings: ChatSettings, after: datetime) -> datetime | None:
-    """The chat's next push, or None if it follows no category."""
-    if not settings.categories:
+    """The chat's next push, or None if it follows no category or its platform has no push."""
+    if not settings.categories or not settings.chat.pushed:
         return None
     return next_push(settings.push_time, settings.timezone, after, every_day=settings.empty_day_note)
 

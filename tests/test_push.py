@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from bot.i18n import t
 from bot.models import ChatKey, ChatSettings
@@ -221,6 +222,17 @@ async def test_chats_of_other_platforms_are_left_due(rig: Rig) -> None:
     report = await rig.pusher().run_once()
     assert report.no_platform == 1
     assert await rig.store.get_due(other) == THU_0800.timestamp()
+
+
+async def test_terminal_chats_are_not_pushed_and_not_reported_missing(rig: Rig) -> None:
+    """A terminal chat (which has no push) found due is dropped from the due index quietly: no
+    missing-platform count or warning, nothing sent."""
+    local = await rig.subscribe("lab", ["cs.DC"], platform="terminal")
+    with capture_logs() as logs:
+        report = await rig.pusher().run_once()
+    assert (report.no_platform, report.chats, rig.platform.sent) == (0, 0, [])
+    assert await rig.store.get_due(local) is None
+    assert not [entry for entry in logs if entry["event"] == "push_platform_missing"]
 
 
 async def test_due_entry_without_subscription_is_dropped(rig: Rig) -> None:

@@ -293,6 +293,12 @@ def test_next_push_for_needs_categories() -> None:
     assert next_push_for(subscribed, utc("2026-09-24 09:00")) == utc("2026-09-25 08:00")
 
 
+def test_next_push_for_a_terminal_chat_is_none() -> None:
+    """A terminal chat has no push, so it is never scheduled, whatever it follows."""
+    local = ChatSettings(ChatKey("terminal", "lab"), categories=("cs.DC",), push_time="08:00", timezone="UTC")
+    assert next_push_for(local, utc("2026-09-24 09:00")) is None
+
+
 async def test_hook_schedules_the_next_push(store: Store) -> None:
     """A settings change records the chat's next push; unsubscribing removes it."""
     now = utc("2026-09-24 09:00")
