@@ -47,6 +47,9 @@ _NOISY = (
     "apscheduler",
 )
 """Libraries kept at WARNING unless the level is DEBUG (they log one line per request)."""
+_CHATTY = ("aiosqlite",)
+"""Libraries kept at INFO even at DEBUG: aiosqlite writes a line for every statement its worker
+thread runs, which tells an operator nothing the store's own lines do not."""
 _DROPPED = (
     ("discord.client", "voice will NOT be supported"),
     ("discord.state", "Guilds intent seems to be disabled"),
@@ -189,6 +192,8 @@ def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
     root.setLevel(numeric)
     for noisy in _NOISY:
         logging.getLogger(noisy).setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
+    for chatty in _CHATTY:
+        logging.getLogger(chatty).setLevel(max(numeric, logging.INFO))
     stamina.instrumentation.set_on_retry_hooks([retry_at_debug])
     # python-telegram-bot logs a non-JSON answer (a gateway's 502 page) with a traceback on every
     # attempt; the Telegram platform reports the outage once, so these lines show only at DEBUG.

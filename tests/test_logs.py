@@ -26,6 +26,7 @@ from telegram import Bot
 from adapters.logs import Redactor, configure, redact
 from bot import listing
 from bot.i18n import t
+from bot.store import open_store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.feeds import make_papers, make_rss
@@ -145,6 +146,20 @@ def test_one_line_per_event_and_library_chatter_at_debug(
     logging.getLogger("telegram.ext.Application").info("Application started")
     [shown] = _lines(capsys.readouterr().err)
     assert "level=debug" in shown and "Application started" in shown
+
+
+async def test_sqlite_statements_are_not_written_even_at_debug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    """At DEBUG the embedded store's own lines are written, aiosqlite's line per statement is not."""
+    configure("DEBUG")
+    store = await open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        await store.cache_set("example", "key", "value", ttl=60.0)
+        assert await store.cache_get("example", "key") == "value"
+    finally:
+        await store.close()
+    assert "logger=aiosqlite" not in capsys.readouterr().err
 
 
 def test_uncaught_exception_is_one_redacted_line(
