@@ -379,6 +379,8 @@ async def run_forever(
     """Serve the platforms and push on schedule until SIGTERM/SIGINT (or ``stop_event``)."""
     from adapters.app import build_app
 
+    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+        raise BadInput(NO_PLATFORM)
     stop = stop_event or asyncio.Event()
     metrics = metrics or Metrics()
     app = await build_app(settings, clock=clock, metrics=metrics)

@@ -230,13 +230,14 @@ async def test_metrics_port_in_use_exits_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["run", "check"])
 async def test_env_example_copied_as_is(tmp_path: Path, command: str) -> None:
     """``.env.example`` copied to ``.env`` unchanged is valid, and with both tokens empty ``run``
-    and ``check`` exit 2 with one line saying which tokens to set."""
+    and ``check`` exit 2 with one line saying which tokens to set, and nothing else on stderr."""
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     env = _environment(STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite3'}")
     code, _, err = await _cli(env, tmp_path, command)
     assert code == 2, err
     assert "invalid setting" not in err
-    [line] = [line for line in err.splitlines() if line.startswith("arxiv-digest: ")]
+    [line] = err.strip().splitlines()
+    assert line.startswith("arxiv-digest: ")
     assert "TELEGRAM_BOT_TOKEN" in line and "DISCORD_BOT_TOKEN" in line
 
 
