@@ -47,6 +47,17 @@ async def test_interests_rank_the_day(env: dict[str, str]) -> None:
     assert {p["summary_source"] for p in papers[10:]} == {"none"}
 
 
+async def test_chinese_interests_without_an_llm_say_why_they_match_little(env: dict[str, str]) -> None:
+    """--interests in Chinese with no LLM configured still prints the digest (exit 0) and says on
+    stderr, in the digest's language, that only words written as in the papers match; English
+    interests get no such line."""
+    chinese = await cli(env, "today", *CATS, "--interests", "三维高斯泼溅", "--lang", "zh", "--no-summary")
+    assert chinese.code == 0, chinese.err
+    assert "未配置可翻译关注内容的 LLM" in chinese.err and chinese.out
+    english = await cli(env, "today", *CATS, "--interests", "speech recognition", "--no-summary")
+    assert english.code == 0 and "LLM" not in english.err
+
+
 async def test_without_interests_papers_keep_arxivs_order(env: dict[str, str]) -> None:
     """Without interests or feedback nothing is ranked: no relevance, arXiv's order."""
     result = await cli(env, "today", *CATS, "--format", "json", "--no-summary")
