@@ -11,7 +11,8 @@ Reasoning models are replayed from their recordings: ``THINK`` is Groq's DeepSee
 the chat template opened the block), ``REASONING_CONTENT`` DeepSeek's reasoner (a separate
 ``reasoning_content`` field), each with the recorded reasoning and the summary as the answer.
 ``THINK_UNCLOSED`` is DeepSeek-R1 cut at its token limit inside the reasoning, as recorded
-(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary.
+(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary. A ``Reply`` queued
+instead of a behaviour answers with its own content, finish reason and message fields.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ class Behaviour(StrEnum):
     REASONING_CONTENT = "reasoning_content"
     THINK_UNCLOSED = "think_unclosed"
     CUT_OFF = "cut_off"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer of a given shape, in the recorded gpt-4o response: ``content`` (None sends
+    ``null``), ``finish_reason`` (None sends ``null``; ``"absent"`` leaves the field out), and more
+    fields of the message (``tool_calls``, ``reasoning``…)."""
+
+    content: str | None
+    finish_reason: str | None = "stop"
+    message: dict[str, Any] = field(default_factory=dict)
 
 
 INJECTION_TEXT = (
@@ -281,7 +293,7 @@ class FakeOpenAI(_Embeddings):
     requests: list[RecordedRequest] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
-    _script: deque[Behaviour] = field(default_factory=deque)
+    _script: deque[Behaviour | Reply] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     _port: int = 0
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
@@ -323,8 +335,8 @@ class FakeOpenAI(_Embeddings):
         if self._gate is not None:
             self._gate.set()
 
-    def queue(self, *behaviours: Behaviour) -> None:
-        """Answer the next requests with these behaviours, in order."""
+    def queue(self, *behaviours: Behaviour | Reply) -> None:
+        """Answer the next requests with these behaviours or replies, in order."""
         self._script.extend(behaviours)
 
     @property
@@ -386,6 +398,8 @@ class FakeOpenAI(_Embeddings):
                 await asyncio.wait({gate, closing}, return_when=asyncio.FIRST_COMPLETED)
                 gate.cancel()
                 closing.cancel()
+            if isinstance(behaviour, Reply):
+                return self._reply(behaviour, body)
             if behaviour is Behaviour.STALL:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), self.stall_seconds)
@@ -394,6 +408,20 @@ class FakeOpenAI(_Embeddings):
             return self._answer(behaviour, body, messages)
         finally:
             self.in_flight -= 1
+
+    def _reply(self, reply: Reply, body: dict[str, Any]) -> web.Response:
+        answer = copy.deepcopy(self._ok_body)
+        answer["id"] = f"chatcmpl-fake{len(self.requests):08d}"
+        answer["model"] = str(body.get("model", answer["model"]))
+        choice = answer["choices"][0]
+        choice["message"]["content"] = reply.content
+        choice["message"].update(reply.message)
+        if reply.finish_reason == "absent":
+            del choice["finish_reason"]
+        else:
+            choice["finish_reason"] = reply.finish_reason
+        headers = {"x-request-id": f"req_{len(self.requests):08d}", "openai-version": "2020-10-01"}
+        return web.json_response(answer, headers=headers)
 
     def _answer(
         self, behaviour: Behaviour, body: dict[str, Any], messages: list[dict[str, Any]]
