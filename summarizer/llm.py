@@ -22,7 +22,8 @@ A paper whose summary cannot be had from the model (not configured, timeout, err
 client's retries, an answer rejected as above, the digest's deadline) gets the extractive summary
 instead; that fallback is not cached, so a later build asks the model again. A rejected answer is
 remembered per key (``summary-rejected``) and asked for again after 1 h, 6 h and 24 h, then no more.
-A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
+One request takes at most twice ``OPENAI_TIMEOUT`` per attempt, however the server trickles its
+answer. A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
 go on in the background (their answers are kept for the next build), queued ones are dropped.
 Failures are logged per paper at DEBUG and once per digest as ``summaries_fallback``.
 """
@@ -359,6 +360,8 @@ class LLMSummarizer:
         if client is None and settings.llm_enabled:
             client = openai_client(settings, max_retries)
         self._client = client
+        attempts = (client.max_retries if client is not None else max_retries) + 1
+        self._request_bound = attempts * 2 * settings.openai_timeout
         self._fallback: Summarizer = fallback if fallback is not None else ExtractiveSummarizer()
         self._semaphore = asyncio.Semaphore(settings.summary_concurrency)
         self._claim_ttl = claim_ttl
@@ -646,20 +649,23 @@ class LLMSummarizer:
         return _Outcome(text, called=True)
 
     async def _request(self, paper: Paper, language: str, room: int | None) -> ChatCompletion | _Outcome:
-        """One Chat Completions call (the client retries errors); a failure as an outcome."""
+        """One Chat Completions call (the client retries errors); a failure as an outcome. The call
+        ends after twice ``OPENAI_TIMEOUT`` per attempt in all, even when the server keeps the
+        connection alive with a trickle of bytes (which the client's read timeout never sees)."""
         assert self._client is not None
         messages = build_messages(paper, language)
         try:
-            if room is None:
-                return await self._client.chat.completions.create(model=self._model, messages=messages)
-            if self._limit_parameter == "max_tokens":
+            async with asyncio.timeout(self._request_bound):
+                if room is None:
+                    return await self._client.chat.completions.create(model=self._model, messages=messages)
+                if self._limit_parameter == "max_tokens":
+                    return await self._client.chat.completions.create(
+                        model=self._model, messages=messages, max_tokens=room
+                    )
                 return await self._client.chat.completions.create(
-                    model=self._model, messages=messages, max_tokens=room
+                    model=self._model, messages=messages, max_completion_tokens=room
                 )
-            return await self._client.chat.completions.create(
-                model=self._model, messages=messages, max_completion_tokens=room
-            )
-        except openai.APITimeoutError:
+        except (openai.APITimeoutError, TimeoutError):
             return self._error(paper, language, "timeout")
         except openai.RateLimitError as exc:
             return self._error(paper, language, "rate_limited", detail=_error_code(exc))

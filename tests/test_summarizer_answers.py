@@ -518,6 +518,20 @@ async def test_hanging_llm_gives_extracts_at_the_deadline(fake: FakeOpenAI, stor
     assert [r.summary_source for r in again] == ["llm"] * 3 and fake.calls == 4
 
 
+async def test_trickling_llm_is_cut_per_request_and_asked_again(fake: FakeOpenAI, store: Store) -> None:
+    """A server that sends headers and then a space now and then, never the answer (the client's
+    read timeout never fires): the request ends after twice OPENAI_TIMEOUT, well before the digest's
+    deadline, with reason timeout; nothing is kept and the next build asks again."""
+    fake.queue(Behaviour.TRICKLE)
+    settings = settings_for(fake, openai_timeout=0.3, summary_deadline=120.0)
+    with capture_logs() as logs:
+        async with LLMSummarizer(settings, store, max_retries=0) as summarizer:
+            (first,) = await summarizer.summarize([paper()], "en")
+            (second,) = await summarizer.summarize([paper()], "en")
+    assert [line["reason"] for line in fallbacks(logs)] == ["timeout"]
+    assert (first.summary_source, second.summary_source, fake.calls) == ("extractive", "llm", 2)
+
+
 async def test_answer_after_the_deadline_is_kept_for_the_next_build(fake: FakeOpenAI, store: Store) -> None:
     """At the deadline a request under way goes on and its answer is cached for the next build,
     while a paper still queued is dropped (no request); the next build asks only for that one."""

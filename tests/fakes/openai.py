@@ -11,8 +11,9 @@ Reasoning models are replayed from their recordings: ``THINK`` is Groq's DeepSee
 the chat template opened the block), ``REASONING_CONTENT`` DeepSeek's reasoner (a separate
 ``reasoning_content`` field), each with the recorded reasoning and the summary as the answer.
 ``THINK_UNCLOSED`` is DeepSeek-R1 cut at its token limit inside the reasoning, as recorded
-(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary. A ``Reply`` queued
-instead of a behaviour answers with its own content, finish reason and message fields.
+(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary. ``TRICKLE`` sends
+headers, then a space now and then, never the answer. A ``Reply`` queued instead of a behaviour
+answers with its own content, finish reason and message fields.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Behaviour(StrEnum):
     RATE_LIMITED = "rate_limited"
     SERVER_ERROR = "server_error"
     STALL = "stall"
+    TRICKLE = "trickle"
     EMPTY = "empty"
     WRONG_LANGUAGE = "wrong_language"
     INJECTION = "injection"
@@ -290,6 +292,7 @@ class FakeOpenAI(_Embeddings):
     latency: float = 0.0
     retry_after: str = "0.05"
     stall_seconds: float = 30.0
+    trickle_interval: float = 0.05
     requests: list[RecordedRequest] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -373,7 +376,7 @@ class FakeOpenAI(_Embeddings):
 
     # -- the endpoint ----------------------------------------------------------------------------------
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         messages = list(body.get("messages", []))
         self.requests.append(
@@ -400,6 +403,8 @@ class FakeOpenAI(_Embeddings):
                 closing.cancel()
             if isinstance(behaviour, Reply):
                 return self._reply(behaviour, body)
+            if behaviour is Behaviour.TRICKLE:
+                return await self._trickle(request)
             if behaviour is Behaviour.STALL:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), self.stall_seconds)
@@ -408,6 +413,17 @@ class FakeOpenAI(_Embeddings):
             return self._answer(behaviour, body, messages)
         finally:
             self.in_flight -= 1
+
+    async def _trickle(self, request: web.Request) -> web.StreamResponse:
+        """Headers at once, then a space every ``trickle_interval`` seconds until the fake closes,
+        as proxies keep a connection alive while the model upstream hangs."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        while not self._closing.is_set():
+            await response.write(b" ")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.trickle_interval)
+        return response
 
     def _reply(self, reply: Reply, body: dict[str, Any]) -> web.Response:
         answer = copy.deepcopy(self._ok_body)
