@@ -21,7 +21,8 @@ An answer is kept only when it is whole and usable:
 A paper whose summary cannot be had from the model (not configured, timeout, error after the
 client's retries, an answer rejected as above, the digest's deadline) gets the extractive summary
 instead; that fallback is not cached, so a later build asks the model again. A rejected answer is
-remembered per key (``summary-rejected``) and asked for again after 1 h, 6 h and 24 h, then no more.
+remembered per key (``summary-rejected``) and asked for again after 1 h, 6 h and 24 h, then no more;
+so is a prompt the server refuses with a 400 that names the prompt (``REFUSED_PROMPT_CODES``).
 One request takes at most twice ``OPENAI_TIMEOUT`` per attempt, however the server trickles its
 answer. A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
 go on in the background (their answers are kept for the next build), queued ones are dropped.
@@ -68,6 +69,16 @@ REJECTED_NAMESPACE = "summary-rejected"
 REJECTION_BACKOFF: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
 """Seconds before a key whose answer was rejected 1, 2, 3 times is asked again; after as many
 rejections as this has entries (plus one), it is not asked again."""
+
+REFUSED_PROMPT_CODES = {
+    "content_filter": "content_filter",
+    "content_policy_violation": "content_filter",
+    "invalid_prompt": "content_filter",
+    "context_length_exceeded": "too_long",
+}
+"""Error codes of a 400 that refuses this paper's prompt itself (Azure's jailbreak filter on a
+prompt-injection abstract, a prompt too long for the model): the same request would be refused
+again, so it is remembered as a rejected answer is, not asked at every build."""
 
 RETRY_MIN_TOKENS = 4096
 RETRY_MAX_TOKENS = 32768
@@ -670,8 +681,11 @@ class LLMSummarizer:
         except openai.RateLimitError as exc:
             return self._error(paper, language, "rate_limited", detail=_error_code(exc))
         except openai.APIStatusError as exc:
+            code = _error_code(exc)
+            if exc.status_code == 400 and code in REFUSED_PROMPT_CODES:
+                return self._rejected(paper, language, REFUSED_PROMPT_CODES[code])
             reason = "server_error" if exc.status_code >= 500 else "http_error"
-            return self._error(paper, language, reason, status=exc.status_code, detail=_error_code(exc))
+            return self._error(paper, language, reason, status=exc.status_code, detail=code)
         except openai.APIConnectionError:
             return self._error(paper, language, "connection")
         except openai.OpenAIError as exc:

@@ -465,6 +465,27 @@ async def test_rejected_answer_is_asked_again_a_bounded_number_of_times(
     assert fine.summary_source == "llm" and fake.calls == 5
 
 
+async def test_prompt_refused_by_the_server_is_remembered(fake: FakeOpenAI, store: Store) -> None:
+    """Azure's 400 content_filter for a paper's prompt (recorded: the jailbreak filter) is remembered
+    like a rejected answer: the builds of the next hour make no call, the one after asks again; a
+    400 that names no prompt (unsupported value) is not remembered."""
+    wall = WallClock()
+    fake.queue(Behaviour.PROMPT_FILTERED, Behaviour.BAD_REQUEST)
+    async with LLMSummarizer(settings_for(fake), store, now=wall, max_retries=0) as summarizer:
+        for _ in range(3):
+            (result,) = await summarizer.summarize([paper()], "en")
+            assert result.summary_source == "extractive"
+        assert fake.calls == 1
+        raw = await store.cache_get(REJECTED_NAMESPACE, cache_key(paper(), "en", MODEL))
+        assert raw is not None and Rejection.from_json(raw).reason == "content_filter"
+        (other,) = await summarizer.summarize([paper(2)], "en")
+        (again,) = await summarizer.summarize([paper(2)], "en")
+        assert (other.summary_source, again.summary_source, fake.calls) == ("extractive", "llm", 3)
+        wall.now += 3600
+        (later,) = await summarizer.summarize([paper()], "en")
+    assert later.summary_source == "llm" and fake.calls == 4
+
+
 async def test_rejection_is_per_language_and_forgotten_on_success(fake: FakeOpenAI, store: Store) -> None:
     """A rejection in one language leaves the others alone; a later good answer clears it."""
     wall = WallClock()

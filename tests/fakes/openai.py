@@ -12,7 +12,8 @@ the chat template opened the block), ``REASONING_CONTENT`` DeepSeek's reasoner (
 ``reasoning_content`` field), each with the recorded reasoning and the summary as the answer.
 ``THINK_UNCLOSED`` is DeepSeek-R1 cut at its token limit inside the reasoning, as recorded
 (``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary. ``TRICKLE`` sends
-headers, then a space now and then, never the answer. A ``Reply`` queued instead of a behaviour
+headers, then a space now and then, never the answer; ``PROMPT_FILTERED`` is Azure's recorded 400
+refusing the prompt (its jailbreak filter). A ``Reply`` queued instead of a behaviour
 answers with its own content, finish reason and message fields.
 """
 
@@ -50,6 +51,7 @@ class Behaviour(StrEnum):
     SERVER_ERROR = "server_error"
     STALL = "stall"
     TRICKLE = "trickle"
+    PROMPT_FILTERED = "prompt_filtered"
     EMPTY = "empty"
     WRONG_LANGUAGE = "wrong_language"
     INJECTION = "injection"
@@ -310,6 +312,9 @@ class FakeOpenAI(_Embeddings):
     _rate_limit_body: dict[str, Any] = field(
         default_factory=lambda: _issue_body("chat_429_insufficient_quota_2024.json")
     )
+    _prompt_filtered_body: dict[str, Any] = field(
+        default_factory=lambda: _issue_body("chat_400_content_filter_jailbreak_2025.json")
+    )
     _server_error_body: dict[str, Any] = field(
         default_factory=lambda: _issue_body("http_500_server_error_2025.json")
     )
@@ -445,6 +450,8 @@ class FakeOpenAI(_Embeddings):
         headers = {"x-request-id": f"req_{len(self.requests):08d}", "openai-version": "2020-10-01"}
         if behaviour is Behaviour.BAD_REQUEST:
             return web.json_response(self._bad_request_body, status=400, headers=headers)
+        if behaviour is Behaviour.PROMPT_FILTERED:
+            return web.json_response(self._prompt_filtered_body, status=400, headers=headers)
         if behaviour is Behaviour.RATE_LIMITED:
             headers["retry-after"] = self.retry_after
             return web.json_response(self._rate_limit_body, status=429, headers=headers)
