@@ -475,8 +475,11 @@ class LLMSummarizer:
             else:
                 fallen.append(index)
                 reasons[outcome.reason] += 1
-        if hits and self._metrics is not None:
-            self._metrics.llm_cache_hits.inc(hits)
+        if self._metrics is not None:
+            if hits:
+                self._metrics.llm_cache_hits.inc(hits)
+            for reason, count in reasons.items():
+                self._metrics.summary_fallbacks.labels(reason).inc(count)
         if fallen:
             extracted = await self._fallback.summarize([papers[i] for i in fallen], language)
             for index, paper in zip(fallen, extracted, strict=True):

@@ -610,6 +610,19 @@ async def test_cache_hits_count_every_summary_served_without_a_call(fake: FakeOp
     assert fake.calls == 6
 
 
+async def test_fallbacks_are_counted_by_reason(fake: FakeOpenAI, store: Store) -> None:
+    """Each paper shown with its extract counts once under the reason it has no LLM summary."""
+    metrics = Metrics()
+    fake.queue(Behaviour.WRONG_LANGUAGE, Reply("I'm sorry, but I can't assist with that request."))
+    async with LLMSummarizer(settings_for(fake), store, metrics=metrics, max_retries=0) as summarizer:
+        await summarizer.summarize([paper(1)], "de")
+        await summarizer.summarize([paper(2)], "en")
+        await summarizer.summarize([paper(1)], "de")
+    assert sample(metrics, "arxiv_digest_summary_fallbacks_total", {"reason": "wrong_language"}) == 1
+    assert sample(metrics, "arxiv_digest_summary_fallbacks_total", {"reason": "refusal"}) == 1
+    assert sample(metrics, "arxiv_digest_summary_fallbacks_total", {"reason": "rejected_earlier"}) == 1
+
+
 # -- logs ------------------------------------------------------------------------------------------------
 
 
