@@ -166,6 +166,21 @@ async def test_telegram_today_with_a_hanging_llm_answers_with_extracts(
         assert sent == len(bot.tg.sent) >= 2
 
 
+async def test_telegram_today_from_the_cache_counts_cache_hits(tmp_path: Path, llm: FakeOpenAI) -> None:
+    """A second /today is served from the summary cache: no new LLM call, and one cache hit per
+    summary shown."""
+    overrides = {"openai_base_url": llm.base_url}
+    async with running_bot(tmp_path, settings_overrides=overrides) as bot:
+        await bot.send(message_update("/subscribe cs.DC"))
+        await bot.send(message_update("/today"), within=20.0)
+        calls = llm.calls
+        hits = bot.app.metrics.registry.get_sample_value("arxiv_digest_llm_cache_hits_total") or 0.0
+        await bot.send(message_update("/today"), within=20.0)
+        after = bot.app.metrics.registry.get_sample_value("arxiv_digest_llm_cache_hits_total") or 0.0
+    assert calls > 0 and llm.calls == calls
+    assert after - hits == calls
+
+
 async def test_telegram_users_spelling_of_chinese_shares_summaries(tmp_path: Path, llm: FakeOpenAI) -> None:
     """Users whose Telegram language is zh, zh-CN or zh-hans subscribe with the one tag zh, and their
     /today costs one LLM call per paper in all."""
