@@ -25,7 +25,7 @@ from tests.clocks import ManualClock, wait_until
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
-from tests.fakes.openai import Behaviour, FakeOpenAI
+from tests.fakes.openai import Behaviour, FakeOpenAI, Reply
 from tests.fakes.telegram import message_update, private_chat, user
 from tests.fakes.telegram_harness import running_bot
 from tests.push_rig import THU, THU_0800, Clock, thursday_items
@@ -141,6 +141,38 @@ async def test_push_with_a_hanging_llm_sends_extracts_at_the_deadline(
     assert {source for _, source, _ in sent} == {"extractive"}
     assert len({paper_id for paper_id, _, _ in sent}) == len(sent)
     assert llm.calls <= 4  # the requests under way; the rest were never sent
+
+
+async def test_push_keeps_only_answers_in_the_chats_language(
+    push_rig: tuple[PushRig, ManualClock], llm: FakeOpenAI
+) -> None:
+    """A German chat whose LLM answers in Dutch gets extracts, none of them kept, and the rejection
+    is remembered (the next German chat's push within the hour makes no call); a Traditional Chinese
+    chat answered in Simplified gets its summaries in Traditional characters."""
+    rig, _ = push_rig
+    dutch = Reply(
+        "Dit artikel presenteert een nieuwe planner die de communicatie overlapt met de berekening en "
+        "de doorvoer bij gedistribueerde training duidelijk verhoogt."
+    )
+    simplified = Reply("本文提出一种新的调度器，将通信与计算重叠，显著提升分布式训练的吞吐量。")
+    papers = len(thursday_items())
+    llm.queue(*[dutch] * papers)
+    await rig.subscribe("german", "de")
+    assert (await rig.pusher().run_once()).sent == 1
+    llm.queue(*[simplified] * papers)
+    await rig.subscribe("taiwan", "zh-TW")
+    assert (await rig.pusher().run_once()).sent == 1
+    german = rig.platform.papers_of("german")
+    assert len(german) == papers and {source for _, source, _ in german} == {"extractive"}
+    taiwan = rig.platform.papers_of("taiwan")
+    assert {(source, text) for _, source, text in taiwan} == {
+        ("llm", "本文提出一種新的調度器，將通信與計算重疊，顯著提升分佈式訓練的吞吐量。")
+    }
+    assert llm.calls == 2 * papers
+    await rig.subscribe("german-later", "de-AT")
+    assert (await rig.pusher().run_once()).sent == 1
+    later = rig.platform.papers_of("german-later")
+    assert {source for _, source, _ in later} == {"extractive"} and llm.calls == 2 * papers
 
 
 # -- /today on Telegram ------------------------------------------------------------------------------------
