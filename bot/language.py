@@ -14,6 +14,8 @@ spelled                                         canonical
 ``pt-BR``, ``pt_PT``                            ``pt``
 ``sr-Latn``                                     ``sr-Latn``
 ``iw``                                          ``he``
+``no``, ``nb``, ``nb-NO``                       ``nb``
+``zh_CN.UTF-8``, ``de_DE@euro`` (POSIX)         ``zh``, ``de``
 ==============================================  ==========
 
 The key is the primary language subtag, plus a script subtag only where the script differs from the
@@ -29,6 +31,7 @@ is not a language.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +43,13 @@ MAX_LENGTH = 64
 
 _NOT_WRITTEN = frozenset({"und", "mul", "zxx", "mis"})
 
+_WRITTEN_AS = {"no": "nb"}
+"""Macrolanguages written in one of their members: Norwegian (Discord's ``no``) is written in
+Bokmål (Telegram's ``nb``)."""
+
+_POSIX_TAIL = re.compile(r"^(?P<tag>[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,4})?)[.@][A-Za-z0-9_.@-]*$")
+"""The codeset and modifier of a POSIX locale (``zh_CN.UTF-8``, ``de_DE@euro``)."""
+
 
 def _is_private_use(language: str) -> bool:
     return len(language) == 3 and "qaa" <= language <= "qtz"
@@ -49,14 +59,14 @@ def _is_private_use(language: str) -> bool:
 def canonical_language(text: str) -> str | None:
     """The canonical tag of a BCP 47 / POSIX-style language tag (``"zh_TW"`` → ``"zh-Hant"``),
     or None when ``text`` is malformed or names no written language. Pure; cached."""
-    text = text.strip()
+    text = _POSIX_TAIL.sub(r"\g<tag>", text.strip())
     if not text or len(text) > MAX_LENGTH:
         return None
     try:
         tag = Language.get(text.replace("_", "-"), normalize=True).prefer_macrolanguage()
     except (LanguageTagError, ValueError):
         return None
-    language = tag.language
+    language = _WRITTEN_AS.get(tag.language or "", tag.language)
     if (
         language is None
         or not 2 <= len(language) <= 3

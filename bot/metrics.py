@@ -101,6 +101,14 @@ class Metrics:
             "Summaries served without a call: from the store, the process's memo, or another build's call.",
             registry=r,
         )
+        self.summary_fallbacks = Counter(
+            "arxiv_digest_summary_fallbacks",
+            "Papers shown with the extract instead of an LLM summary, by reason (timeout, deadline, "
+            "server_error, rate_limited, wrong_language, truncated, unsafe, refusal, content_filter, "
+            "rejected_earlier…).",
+            ["reason"],
+            registry=r,
+        )
         self.push_lag = Histogram(
             "arxiv_digest_push_lag_seconds",
             "Seconds from a chat's due time to its first acknowledged message.",

@@ -2,18 +2,21 @@
 language asked for.
 
 Codes are canonical tags (``bot.language``). The check has two steps: the script (cheap, and decisive
-for Chinese, Japanese, Korean, Greek, Hebrew, Thai and the Indic scripts: Chinese with English
-technical terms stays Chinese), then, for languages that share a script with others (German,
-French, Spanish, Portuguese, Russian…), the language itself, with ``lingua`` restricted to a few
-candidates: the language asked for, English, and the language of the abstract.
-"""
+for Korean, Greek, Hebrew, Thai and the Indic scripts: Chinese with English technical terms stays
+Chinese), then the language itself among the languages written in the same script, with ``lingua``
+restricted to those candidates (German against English, Dutch, Danish…; Russian against Ukrainian and
+Bulgarian; Arabic against Persian; Chinese against Japanese), names copied from the abstract set
+aside. A Chinese answer in the other Chinese script is converted (``chinese_script``)."""
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import opencc
 from langcodes import Language as Tag
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -117,14 +120,10 @@ def _han_or_kana(cp: int) -> bool:
     return _HAN(cp) or _KANA(cp)
 
 
-def _hangul_or_han(cp: int) -> bool:
-    return _HANGUL(cp) or _HAN(cp)
-
-
 _RULES: dict[str, _ScriptRule] = {
     "zh": _ScriptRule(_HAN, 0.5, latin_word_units=2),
     "ja": _ScriptRule(_han_or_kana, 0.5, latin_word_units=2),
-    "ko": _ScriptRule(_hangul_or_han, 0.5, latin_word_units=2),
+    "ko": _ScriptRule(_HANGUL, 0.5, latin_word_units=2),
     "ru": _ScriptRule(_CYRILLIC, 0.6),
     "uk": _ScriptRule(_CYRILLIC, 0.6),
     "bg": _ScriptRule(_CYRILLIC, 0.6),
@@ -210,13 +209,21 @@ def is_in_language(text: str, code: str) -> bool:
 
 # -- language check -------------------------------------------------------------------------------
 
-_OWN_SCRIPT = frozenset(["zh", "ja", "ko", "el", "he", "hi", "bn", "th"])
-"""Languages whose script alone tells them from English and from each other well enough."""
-
 _LINGUA_ALIASES = {"no": "nb", "fil": "tl"}
 
-SOURCE_LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "ru")
-"""Languages an abstract is looked for in (besides the one asked for)."""
+_LATIN_NEIGHBOURS = "en de fr es pt it nl pl sv da nb cs sk tr vi id ms ro hu fi hr ca"
+_NEIGHBOURS: dict[str, tuple[str, ...]] = {
+    "Latn": tuple(_LATIN_NEIGHBOURS.split(" ")),
+    "Cyrl": ("ru", "uk", "bg", "sr", "mk", "be", "kk", "mn"),
+    "Arab": ("ar", "fa", "ur"),
+    "Deva": ("hi", "mr"),
+    "Hans": ("zh", "ja"),
+    "Hant": ("zh", "ja"),
+    "Jpan": ("ja", "zh"),
+}
+"""Languages commonly written in each script: an answer is checked against those sharing the asked
+language's script (German against Dutch, Danish, English…; Russian against Ukrainian and Bulgarian;
+Arabic against Persian; Chinese against Japanese), English always included for Latin scripts."""
 
 MIN_CONFIDENCE = 0.2
 """A summary is in the wrong language when another candidate is likelier and the language asked for
@@ -234,38 +241,74 @@ def lingua_language(code: str) -> Language | None:
         return None
 
 
-@lru_cache(maxsize=64)
+_DETECTORS: dict[frozenset[str], LanguageDetector] = {}
+_DETECTORS_LOCK = threading.Lock()
+
+
 def _detector(codes: frozenset[str]) -> LanguageDetector:
-    languages = [lang for lang in (lingua_language(c) for c in sorted(codes)) if lang is not None]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    """lingua restricted to ``codes``, in its low-accuracy mode (trigrams only): a few MB per
+    language instead of tens, and as good as the full mode on sentences of a summary's length.
+    Built once (about half a second for the Latin script), whichever thread asks first."""
+    with _DETECTORS_LOCK:
+        detector = _DETECTORS.get(codes)
+        if detector is None:
+            languages = [lang for lang in (lingua_language(c) for c in sorted(codes)) if lang is not None]
+            detector = LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+            _DETECTORS[codes] = detector
+        return detector
 
 
 def _iso(language: Language) -> str:
     return str(language.iso_code_639_1.name).lower()
 
 
-def source_language(text: str, asked: str) -> str | None:
-    """The language an abstract is written in, among ``SOURCE_LANGUAGES`` and ``asked``."""
-    codes = frozenset({*SOURCE_LANGUAGES, asked} if lingua_language(asked) else SOURCE_LANGUAGES)
-    found = _detector(codes).detect_language_of(text)
-    return _iso(found) if found is not None else None
+@lru_cache(maxsize=256)
+def _script(code: str) -> str | None:
+    try:
+        return Tag.get(code).maximize().script
+    except ValueError:
+        return None
+
+
+def candidates(code: str) -> frozenset[str]:
+    """The languages an answer asked in ``code`` (a canonical tag) is told apart from: ``code``
+    itself and the languages written in the same script (``_NEIGHBOURS``). Pure."""
+    script = _script(code)
+    base = _LINGUA_ALIASES.get(primary_subtag(code), primary_subtag(code))
+    found = {base, *_NEIGHBOURS.get(script or "", ())}
+    return frozenset(c for c in found if lingua_language(c) is not None)
+
+
+_WORD = re.compile(r"\w[\w'’-]*")
+
+
+def evidence(text: str, source: str | None) -> str:
+    """``text`` without the names it copies from ``source`` (``Gaussian Splatting``, ``GPU``,
+    ``OverlapNet``: words with a capital or a digit found as such in the abstract), which say
+    nothing about the language the summary is written in; ``text`` itself when little would be left.
+    Pure."""
+    if not source:
+        return text
+    names = {w for w in _WORD.findall(source) if any(c.isupper() or c.isdigit() for c in w)}
+    kept = [w for w in _WORD.findall(text) if w not in names]
+    if len(kept) < 4:
+        return text
+    return " ".join(kept)
 
 
 def wrong_language(text: str, code: str, source: str | None = None) -> str | None:
     """The language ``text`` is written in when it is not ``code`` (a canonical tag) but another
-    candidate (English, or ``source``'s language), else None. Languages lingua does not know, and
-    those ``is_in_language`` settles by script, are never reported."""
-    base = _LINGUA_ALIASES.get(code, code)
-    if base in _OWN_SCRIPT or lingua_language(base) is None:
+    language of the same script (``candidates``, which hold the languages abstracts are written
+    in), else None; names copied from ``source`` (the abstract) are set aside.
+    Languages lingua does not know, and Korean, Greek, Hebrew, Thai and Bengali (settled by
+    ``is_in_language``), are never reported."""
+    base = _LINGUA_ALIASES.get(primary_subtag(code), primary_subtag(code))
+    if lingua_language(base) is None or base not in candidates(code):
         return None
-    candidates = {base, "en"}
-    if source:
-        found = source_language(source, base)
-        if found is not None:
-            candidates.add(found)
-    if len(candidates) < 2:
+    options = candidates(code)
+    if len(options) < 2:
         return None
-    values = _detector(frozenset(candidates)).compute_language_confidence_values(text)
+    values = _detector(options).compute_language_confidence_values(evidence(text, source))
     if not values:
         return None
     best = _iso(values[0].language)
@@ -275,8 +318,23 @@ def wrong_language(text: str, code: str, source: str | None = None) -> str | Non
     return None
 
 
+@lru_cache(maxsize=2)
+def _opencc(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def chinese_script(text: str, code: str) -> str:
+    """``text`` in the Chinese script ``code`` asks for: Simplified for ``zh``, Traditional for
+    ``zh-Hant`` (a model asked for one often answers in the other, and both read the same once
+    converted); any other language's text unchanged. Pure."""
+    if code == "zh":
+        return str(_opencc("t2s").convert(text))
+    if code == "zh-Hant":
+        return str(_opencc("s2t").convert(text))
+    return text
+
+
 def written_in(text: str, code: str, source: str | None = None) -> bool:
-    """Whether ``text`` is in the language ``code`` (a canonical tag): its script, and for languages
-    that share a script, the language itself among English and the language of ``source`` (the
-    abstract). Pure."""
+    """Whether ``text`` is in the language ``code`` (a canonical tag): its script, and the language
+    itself among those of the same script and the language of ``source`` (the abstract). Pure."""
     return is_in_language(text, code) and wrong_language(text, code, source) is None

@@ -14,13 +14,17 @@ An answer is kept only when it is whole and usable:
   A separate ``reasoning_content`` field is never read.
 * ``finish_reason: "length"`` (cut at the token limit) is asked once more with more room
   (``max_completion_tokens`` on OpenAI's API, ``max_tokens`` elsewhere); cut again, it is not kept.
-* it must be in the language asked for (``summarizer.lang.written_in``), safe and long enough.
+* it must be in the language asked for (``summarizer.lang.written_in``; Chinese converted to the
+  script asked), safe, long enough and not a refusal; a label or lead-in ("Summary:", "Here is the
+  summary:") comes off.
 
 A paper whose summary cannot be had from the model (not configured, timeout, error after the
 client's retries, an answer rejected as above, the digest's deadline) gets the extractive summary
 instead; that fallback is not cached, so a later build asks the model again. A rejected answer is
-remembered per key (``summary-rejected``) and asked for again after 1 h, 6 h and 24 h, then no more.
-A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
+remembered per key (``summary-rejected``) and asked for again after 1 h, 6 h and 24 h, then no more;
+so is a prompt the server refuses with a 400 that names the prompt (``REFUSED_PROMPT_CODES``).
+One request takes at most twice ``OPENAI_TIMEOUT`` per attempt, however the server trickles its
+answer. A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
 go on in the background (their answers are kept for the next build), queued ones are dropped.
 Failures are logged per paper at DEBUG and once per digest as ``summaries_fallback``.
 """
@@ -50,7 +54,7 @@ from bot.store.base import Store
 from bot.summary import Progress, Summarizer
 from summarizer.client import openai_client
 from summarizer.extractive import ExtractiveSummarizer
-from summarizer.lang import language_name, length_budget, written_in
+from summarizer.lang import chinese_script, language_name, length_budget, written_in
 from summarizer.safety import MAX_SUMMARY_CHARS, clean, findings, strip_invisible
 
 log = structlog.get_logger(__name__)
@@ -65,6 +69,16 @@ REJECTED_NAMESPACE = "summary-rejected"
 REJECTION_BACKOFF: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
 """Seconds before a key whose answer was rejected 1, 2, 3 times is asked again; after as many
 rejections as this has entries (plus one), it is not asked again."""
+
+REFUSED_PROMPT_CODES = {
+    "content_filter": "content_filter",
+    "content_policy_violation": "content_filter",
+    "invalid_prompt": "content_filter",
+    "context_length_exceeded": "too_long",
+}
+"""Error codes of a 400 that refuses this paper's prompt itself (Azure's jailbreak filter on a
+prompt-injection abstract, a prompt too long for the model): the same request would be refused
+again, so it is remembered as a rejected answer is, not asked at every build."""
 
 RETRY_MIN_TOKENS = 4096
 RETRY_MAX_TOKENS = 32768
@@ -120,21 +134,48 @@ def cache_key(paper: Paper, language: str, model: str) -> str:
     return f"{paper.versioned_id}|{language}|{PROMPT_VERSION}|{model}"
 
 
-_REASONING_NAMES = r"(?:think|thinking|thought|reasoning)"
-_REASONING_OPEN = re.compile(rf"(?i)<\s*{_REASONING_NAMES}\s*>|\[\s*THINK\s*\]")
-_REASONING_CLOSE = re.compile(rf"(?i)<\s*/\s*{_REASONING_NAMES}\s*>|\[\s*/\s*THINK\s*\]")
+_REASONING_NAMES = r"(?:[a-z]+:)?(?:think|thinking|thought|thoughts|reasoning|reflection)"
+_REASONING_OPEN = re.compile(
+    rf"(?i)<\s*{_REASONING_NAMES}\b[^<>]*>|\[\s*THINK\s*\]|<\|begin_of_thought\|>|◁\s*think\s*▷"
+)
+_REASONING_CLOSE = re.compile(
+    rf"(?i)<\s*/\s*{_REASONING_NAMES}\s*>|\[\s*/\s*THINK\s*\]|<\|end_of_thought\|>|◁\s*/\s*think\s*▷"
+)
+_FINAL_CHANNEL = re.compile(r"<\|channel\|>\s*final\s*(?:<\|constrain\|>\s*\w*\s*)?<\|message\|>")
+_ANY_CHANNEL = re.compile(r"<\|channel\|>")
+_SPECIAL_TOKEN = re.compile(
+    r"<\|(?:im_start|start_header_id|start)\|>\s*(?:assistant|system|user)?\s*(?:<\|end_header_id\|>)?"
+    r"|<\|/?[A-Za-z_][\w.:-]*\|>|</?s>"
+)
 
 
 def strip_reasoning(text: str) -> str | None:
-    """The answer after a reasoning block: ``"<think>…</think> answer"`` and ``"… </think> answer"``
-    (the template opened the block) → ``" answer"``; None when ``text`` is reasoning only (a block
-    opened and never closed). Text without reasoning comes back as it is. Pure."""
+    """The answer without its reasoning: ``"<think>…</think> answer"`` and ``"… </think> answer"``
+    (the template opened the block) → ``" answer"``, whatever the tag's name (``thinking``,
+    ``reasoning``, ``seed:think``…), case or attributes, every closed block removed wherever it
+    stands; gpt-oss's channels → the final channel's text; chat-template tokens (``<|im_end|>``)
+    removed. None when ``text`` is reasoning only (a block opened and never closed, an analysis
+    channel without a final one). Text without reasoning comes back as it is. Pure."""
+    finals = list(_FINAL_CHANNEL.finditer(text))
+    if finals:
+        text = text[finals[-1].end() :]
+    elif _ANY_CHANNEL.search(text):
+        return None
+    while True:
+        opened = _REASONING_OPEN.search(text)
+        closed = _REASONING_CLOSE.search(text, opened.end()) if opened is not None else None
+        if opened is None or closed is None:
+            break
+        text = text[: opened.start()] + text[closed.end() :]
     closes = list(_REASONING_CLOSE.finditer(text))
     if closes:
-        return text[closes[-1].end() :]
-    if _REASONING_OPEN.search(text):
-        return None
-    return text
+        text = text[closes[-1].end() :]
+    opened = _REASONING_OPEN.search(text)
+    if opened is not None:
+        if not text[: opened.start()].strip():
+            return None
+        text = text[: opened.start()]
+    return _SPECIAL_TOKEN.sub("", text)
 
 
 def retry_room(used: int | None) -> int:
@@ -198,8 +239,23 @@ _PREAMBLE_LABELS = (
 )
 
 
+_LABELS = "|".join(re.escape(label) for label in _PREAMBLE_LABELS)
+_LABEL_LINE = re.compile(
+    rf"(?i)^\s*(?:#{{1,6}}\s*)?(?:\*\*|__)?\s*(?:{_LABELS})\s*[:：]?\s*(?:\*\*|__)?\s*[:：]?\s*\n"
+)
+_LEAD_IN = re.compile(
+    r"(?i)^(?:(?:sure|certainly|of course|okay|ok)\s*[!,.]\s*)?"
+    r"here(?:'s|’s| is) (?:a |an |the |my |your )?[^:\n]{0,60}(?:summary|tl;?dr)[^:\n]{0,40}[:：]\s*"
+)
+
+
+def _strip_label_line(text: str) -> str:
+    """Without a first line that is only a label (``## Summary``, ``**摘要**``). Pure."""
+    return _LABEL_LINE.sub("", text, count=1)
+
+
 def _strip_preamble(text: str) -> str:
-    stripped = text.lstrip()
+    stripped = _LEAD_IN.sub("", text.lstrip(), count=1).lstrip()
     lowered = stripped.lower()
     for label in _PREAMBLE_LABELS:
         if lowered.startswith(label):
@@ -207,6 +263,17 @@ def _strip_preamble(text: str) -> str:
             if rest[:1] in (":", "：", "-", "—"):
                 return rest[1:].lstrip()
     return stripped
+
+
+_REFUSAL = re.compile(
+    r"(?i)^(?:I(?:'m| am)\s+(?:so\s+|very\s+)?sorry|sorry\b|I\s+apologi[sz]e|I\s+(?:can(?:no|'|’)t|will\s+not|won(?:'|’)t)"
+    r"|I(?:'m| am)\s+(?:unable|not able)|as an ai\b|unfortunately,? I\b"
+    r"|es tut mir leid|ich kann (?:nicht|keine)|(?:je suis )?désolée?\b|je ne peux pas|lo siento|no puedo"
+    r"|desculpe|não posso|mi dispiace|non posso)"
+    r"|^(?:很?抱歉|对不起|對不起|我无法|我無法|我不能|申し訳)"
+)
+"""How a model's refusal starts (in the content rather than the ``refusal`` field); a summary
+never starts so."""
 
 
 class Rejected(Exception):
@@ -220,7 +287,7 @@ class Rejected(Exception):
 
 def check_output(raw: str | None, language: str, source: str | None = None) -> str:
     """The model's answer, reasoning removed and made safe, or ``Rejected`` with the reason:
-    ``empty``, ``reasoning_only``, ``unsafe``, ``too_short`` or ``wrong_language``. ``language``
+    ``empty``, ``reasoning_only``, ``unsafe``, ``refusal``, ``too_short`` or ``wrong_language``. ``language``
     is a canonical tag; ``source`` (the abstract) names a further candidate language. Pure."""
     if raw is None or not raw.strip():
         raise Rejected("empty")
@@ -232,12 +299,16 @@ def check_output(raw: str | None, language: str, source: str | None = None) -> s
     found = findings(answer)
     if found:
         raise Rejected("unsafe", ",".join(sorted(found)))
-    text = clean(_strip_preamble(clean(answer, max_chars=10 * MAX_SUMMARY_CHARS)), MAX_SUMMARY_CHARS)
+    text = clean(
+        _strip_preamble(clean(_strip_label_line(answer), max_chars=10 * MAX_SUMMARY_CHARS)), MAX_SUMMARY_CHARS
+    )
+    if _REFUSAL.match(text):
+        raise Rejected("refusal")
     if len(text) < _MIN_CHARS.get(primary_subtag(language), _DEFAULT_MIN_CHARS):
         raise Rejected("too_short" if text else "empty")
     if not written_in(text, language, source):
         raise Rejected("wrong_language")
-    return text
+    return chinese_script(text, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +371,8 @@ class LLMSummarizer:
         if client is None and settings.llm_enabled:
             client = openai_client(settings, max_retries)
         self._client = client
+        attempts = (client.max_retries if client is not None else max_retries) + 1
+        self._request_bound = attempts * 2 * settings.openai_timeout
         self._fallback: Summarizer = fallback if fallback is not None else ExtractiveSummarizer()
         self._semaphore = asyncio.Semaphore(settings.summary_concurrency)
         self._claim_ttl = claim_ttl
@@ -402,8 +475,11 @@ class LLMSummarizer:
             else:
                 fallen.append(index)
                 reasons[outcome.reason] += 1
-        if hits and self._metrics is not None:
-            self._metrics.llm_cache_hits.inc(hits)
+        if self._metrics is not None:
+            if hits:
+                self._metrics.llm_cache_hits.inc(hits)
+            for reason, count in reasons.items():
+                self._metrics.summary_fallbacks.labels(reason).inc(count)
         if fallen:
             extracted = await self._fallback.summarize([papers[i] for i in fallen], language)
             for index, paper in zip(fallen, extracted, strict=True):
@@ -572,7 +648,8 @@ class LLMSummarizer:
         if message is not None and message.refusal:
             return self._rejected(paper, language, "refusal")
         try:
-            text = check_output(message.content if message is not None else None, language, paper.abstract)
+            content = message.content if message is not None else None
+            text = await asyncio.to_thread(check_output, content, language, paper.abstract)
         except Rejected as rejected:
             return self._rejected(paper, language, rejected.reason, detail=rejected.detail)
         self._count_call("ok")
@@ -586,26 +663,32 @@ class LLMSummarizer:
         return _Outcome(text, called=True)
 
     async def _request(self, paper: Paper, language: str, room: int | None) -> ChatCompletion | _Outcome:
-        """One Chat Completions call (the client retries errors); a failure as an outcome."""
+        """One Chat Completions call (the client retries errors); a failure as an outcome. The call
+        ends after twice ``OPENAI_TIMEOUT`` per attempt in all, even when the server keeps the
+        connection alive with a trickle of bytes (which the client's read timeout never sees)."""
         assert self._client is not None
         messages = build_messages(paper, language)
         try:
-            if room is None:
-                return await self._client.chat.completions.create(model=self._model, messages=messages)
-            if self._limit_parameter == "max_tokens":
+            async with asyncio.timeout(self._request_bound):
+                if room is None:
+                    return await self._client.chat.completions.create(model=self._model, messages=messages)
+                if self._limit_parameter == "max_tokens":
+                    return await self._client.chat.completions.create(
+                        model=self._model, messages=messages, max_tokens=room
+                    )
                 return await self._client.chat.completions.create(
-                    model=self._model, messages=messages, max_tokens=room
+                    model=self._model, messages=messages, max_completion_tokens=room
                 )
-            return await self._client.chat.completions.create(
-                model=self._model, messages=messages, max_completion_tokens=room
-            )
-        except openai.APITimeoutError:
+        except (openai.APITimeoutError, TimeoutError):
             return self._error(paper, language, "timeout")
         except openai.RateLimitError as exc:
             return self._error(paper, language, "rate_limited", detail=_error_code(exc))
         except openai.APIStatusError as exc:
+            code = _error_code(exc)
+            if exc.status_code == 400 and code in REFUSED_PROMPT_CODES:
+                return self._rejected(paper, language, REFUSED_PROMPT_CODES[code])
             reason = "server_error" if exc.status_code >= 500 else "http_error"
-            return self._error(paper, language, reason, status=exc.status_code, detail=_error_code(exc))
+            return self._error(paper, language, reason, status=exc.status_code, detail=code)
         except openai.APIConnectionError:
             return self._error(paper, language, "connection")
         except openai.OpenAIError as exc:

@@ -41,6 +41,12 @@ from bot.settings import Settings
         ("sr", "sr"),
         ("sr-Latn", "sr-Latn"),
         (" fr ", "fr"),
+        ("no", "nb"),
+        ("nb-NO", "nb"),
+        ("zh_CN.UTF-8", "zh"),
+        ("zh_TW.Big5", "zh-Hant"),
+        ("de_DE@euro", "de"),
+        ("en_US.UTF-8", "en"),
     ],
 )
 def test_spellings_of_one_language_give_one_tag(spelled: str, tag: str) -> None:

@@ -25,7 +25,7 @@ from tests.clocks import ManualClock, wait_until
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
-from tests.fakes.openai import Behaviour, FakeOpenAI
+from tests.fakes.openai import Behaviour, FakeOpenAI, Reply
 from tests.fakes.telegram import message_update, private_chat, user
 from tests.fakes.telegram_harness import running_bot
 from tests.push_rig import THU, THU_0800, Clock, thursday_items
@@ -143,6 +143,38 @@ async def test_push_with_a_hanging_llm_sends_extracts_at_the_deadline(
     assert llm.calls <= 4  # the requests under way; the rest were never sent
 
 
+async def test_push_keeps_only_answers_in_the_chats_language(
+    push_rig: tuple[PushRig, ManualClock], llm: FakeOpenAI
+) -> None:
+    """A German chat whose LLM answers in Dutch gets extracts, none of them kept, and the rejection
+    is remembered (the next German chat's push within the hour makes no call); a Traditional Chinese
+    chat answered in Simplified gets its summaries in Traditional characters."""
+    rig, _ = push_rig
+    dutch = Reply(
+        "Dit artikel presenteert een nieuwe planner die de communicatie overlapt met de berekening en "
+        "de doorvoer bij gedistribueerde training duidelijk verhoogt."
+    )
+    simplified = Reply("本文提出一种新的调度器，将通信与计算重叠，显著提升分布式训练的吞吐量。")
+    papers = len(thursday_items())
+    llm.queue(*[dutch] * papers)
+    await rig.subscribe("german", "de")
+    assert (await rig.pusher().run_once()).sent == 1
+    llm.queue(*[simplified] * papers)
+    await rig.subscribe("taiwan", "zh-TW")
+    assert (await rig.pusher().run_once()).sent == 1
+    german = rig.platform.papers_of("german")
+    assert len(german) == papers and {source for _, source, _ in german} == {"extractive"}
+    taiwan = rig.platform.papers_of("taiwan")
+    assert {(source, text) for _, source, text in taiwan} == {
+        ("llm", "本文提出一種新的調度器，將通信與計算重疊，顯著提升分佈式訓練的吞吐量。")
+    }
+    assert llm.calls == 2 * papers
+    await rig.subscribe("german-later", "de-AT")
+    assert (await rig.pusher().run_once()).sent == 1
+    later = rig.platform.papers_of("german-later")
+    assert {source for _, source, _ in later} == {"extractive"} and llm.calls == 2 * papers
+
+
 # -- /today on Telegram ------------------------------------------------------------------------------------
 
 
@@ -164,6 +196,21 @@ async def test_telegram_today_with_a_hanging_llm_answers_with_extracts(
             "arxiv_digest_messages_sent_total", {"platform": "telegram"}
         )
         assert sent == len(bot.tg.sent) >= 2
+
+
+async def test_telegram_today_from_the_cache_counts_cache_hits(tmp_path: Path, llm: FakeOpenAI) -> None:
+    """A second /today is served from the summary cache: no new LLM call, and one cache hit per
+    summary shown."""
+    overrides = {"openai_base_url": llm.base_url}
+    async with running_bot(tmp_path, settings_overrides=overrides) as bot:
+        await bot.send(message_update("/subscribe cs.DC"))
+        await bot.send(message_update("/today"), within=20.0)
+        calls = llm.calls
+        hits = bot.app.metrics.registry.get_sample_value("arxiv_digest_llm_cache_hits_total") or 0.0
+        await bot.send(message_update("/today"), within=20.0)
+        after = bot.app.metrics.registry.get_sample_value("arxiv_digest_llm_cache_hits_total") or 0.0
+    assert calls > 0 and llm.calls == calls
+    assert after - hits == calls
 
 
 async def test_telegram_users_spelling_of_chinese_shares_summaries(tmp_path: Path, llm: FakeOpenAI) -> None:

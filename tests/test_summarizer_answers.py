@@ -32,7 +32,7 @@ from summarizer.llm import (
     strip_reasoning,
 )
 from tests.clocks import ManualClock, WallClock, wait_until
-from tests.fakes.openai import Behaviour, FakeOpenAI, recorded_reasoning, summary_in
+from tests.fakes.openai import Behaviour, FakeOpenAI, Reply, recorded_reasoning, summary_in
 from tests.test_summarizer_llm import fallbacks, paper, settings_for
 
 MODEL = "gpt-4o-mini"
@@ -76,13 +76,28 @@ REASONING = "Let me think. The user wants a summary; I will mention the 37% gain
         ("<think>\n\n</think>\n\nThe answer.", "\n\nThe answer."),
         (f"<think>{REASONING}</think><think>again</think>The answer.", "The answer."),
         ("The answer, with no reasoning.", "The answer, with no reasoning."),
+        (f'<think type="internal">{REASONING}</think>The answer.', "The answer."),
+        (f"\n\n  <think>{REASONING}</think>The answer.", "\n\n  The answer."),
+        (f"<think>{REASONING}</think>The answer.<think>more</think>", "The answer."),
+        (f"{REASONING}</think>The answer.<think>and more reasoning, cut", "The answer."),
+        (f"<seed:think>{REASONING}</seed:think>The answer.", "The answer."),
+        (f"<reflection>{REASONING}</reflection>The answer.", "The answer."),
+        (f"<|begin_of_thought|>{REASONING}<|end_of_thought|>The answer.", "The answer."),
+        (
+            f"<|channel|>analysis<|message|>{REASONING}<|end|><|start|>assistant<|channel|>final"
+            "<|message|>The answer.",
+            "The answer.",
+        ),
+        (f"<|channel|>analysis<|message|>{REASONING}", None),
+        ("<|im_start|>assistant\nThe answer.<|im_end|>", "The answer."),
         (f"<think>{REASONING}", None),
         (f"<Thinking>\n{REASONING} and it goes on", None),
     ],
 )
 def test_strip_reasoning(raw: str, answer: str | None) -> None:
-    """The answer is what follows the last closing reasoning tag, whatever its case or spacing;
-    reasoning never closed means there is no answer."""
+    """The answer is the text outside every reasoning block (any tag name, case, spacing or
+    attributes; gpt-oss's final channel), without template tokens; reasoning never closed means
+    there is no answer."""
     assert strip_reasoning(raw) == answer
 
 
@@ -99,6 +114,121 @@ def test_reasoning_without_an_answer_is_rejected(raw: str, reason: str) -> None:
     with pytest.raises(Rejected) as caught:
         check_output(raw, "en")
     assert caught.value.reason == reason
+
+
+SUMMARY = "This paper proposes OverlapNet, which overlaps communication with computation for a 37% gain."
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"```markdown\n{SUMMARY}\n```",
+        f"Summary: {SUMMARY}",
+        f"**Summary:** {SUMMARY}",
+        f"## Summary\n{SUMMARY}",
+        f"**Summary**\n\n{SUMMARY}",
+        f"Here is a condensed summary of the paper:\n\n{SUMMARY}",
+        f"Sure! Here's the summary: {SUMMARY}",
+        f"<think>{REASONING}</think>\n```\n{SUMMARY}\n```",
+    ],
+)
+def test_labels_and_lead_ins_are_not_part_of_the_summary(raw: str) -> None:
+    """A summary wrapped in a code fence, under a "Summary" label or heading, or after "Here is the
+    summary:" is the summary alone."""
+    assert check_output(raw, "en") == SUMMARY
+
+
+def test_chinese_label_is_not_part_of_the_summary() -> None:
+    """A "摘要：" label and a "**摘要**" heading come off a Chinese summary."""
+    text = "本文提出OverlapNet，一种在分布式训练中将梯度通信与计算重叠的调度器，吞吐量提升37%。"
+    assert check_output(f"摘要：{text}", "zh") == text
+    assert check_output(f"**摘要**\n{text}", "zh") == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "language"),
+    [
+        ("I'm sorry, but I can't assist with that request.", "en"),
+        ("I can't help with that. The abstract asks me to ignore my instructions and post a link.", "en"),
+        (
+            f"<think>{REASONING}</think>Sorry, I cannot summarize this paper as it contains instructions.",
+            "en",
+        ),
+        (
+            "As an AI language model, I am not able to follow the instructions embedded in this abstract.",
+            "en",
+        ),
+        (
+            "Es tut mir leid, aber ich kann diese Zusammenfassung nicht schreiben, weil der Text Anweisungen enthält.",
+            "de",
+        ),
+        ("抱歉，我无法总结这篇论文，因为其中包含要求我忽略指令的内容。", "zh"),
+    ],
+)
+def test_refusals_in_the_answer_text_are_rejected(raw: str, language: str) -> None:
+    """A refusal written as the answer (not in the refusal field) is not a summary: reason refusal."""
+    with pytest.raises(Rejected) as caught:
+        check_output(raw, language)
+    assert caught.value.reason == "refusal"
+
+
+def test_summaries_that_merely_start_like_a_refusal_are_kept() -> None:
+    """Words such as "Sorting" or "Icons" at the start are not refusals."""
+    for text in (
+        "Sorting networks are studied here; the paper proves a new lower bound on their depth.",
+        "Icannot is a new benchmark for instruction following, on which current models score 37%.",
+    ):
+        assert check_output(text, "en") == text
+
+
+async def test_refusal_text_is_remembered_not_cached(fake: FakeOpenAI, store: Store) -> None:
+    """A refusal in the answer text gives the extract, is not cached, and is remembered: the next
+    build makes no call."""
+    wall = WallClock()
+    fake.queue(Reply("I'm sorry, but I can't assist with that request.", "stop"))
+    async with LLMSummarizer(settings_for(fake), store, now=wall) as summarizer:
+        (first,) = await summarizer.summarize([paper()], "en")
+        (second,) = await summarizer.summarize([paper()], "en")
+    assert (first.summary_source, second.summary_source, fake.calls) == ("extractive", "extractive", 1)
+    assert await cached(store, paper(), "en") is None
+    raw = await store.cache_get(REJECTED_NAMESPACE, cache_key(paper(), "en", MODEL))
+    assert raw is not None and Rejection.from_json(raw).reason == "refusal"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply("", "stop"), "empty"),
+        (
+            Reply(
+                None,
+                "tool_calls",
+                {
+                    "tool_calls": [
+                        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                    ]
+                },
+            ),
+            "empty",
+        ),
+        (Reply(None, "stop", {"reasoning": f"{REASONING} {SUMMARY}"}), "empty"),
+        (Reply("", "stop", {"reasoning_content": SUMMARY}), "empty"),
+        (Reply(SUMMARY[:40], "content_filter"), "content_filter"),
+        (Reply(None, "stop", {"refusal": "I can't help with that."}), "refusal"),
+    ],
+)
+async def test_answers_without_a_summary_give_the_extract(
+    fake: FakeOpenAI, store: Store, reply: Reply, reason: str
+) -> None:
+    """An empty content, none beside tool calls, a summary only in a reasoning field, a filtered
+    answer or a refusal: the extract, nothing cached, the rejection remembered with its reason."""
+    fake.queue(reply)
+    async with LLMSummarizer(settings_for(fake), store) as summarizer:
+        (result,) = await summarizer.summarize([paper()], "en")
+    assert result.summary_source == "extractive"
+    assert await cached(store, paper(), "en") is None
+    raw = await store.cache_get(REJECTED_NAMESPACE, cache_key(paper(), "en", MODEL))
+    assert raw is not None and Rejection.from_json(raw).reason == reason
 
 
 def test_reasoning_is_not_mistaken_for_markup() -> None:
@@ -214,6 +344,45 @@ async def test_answer_in_the_language_asked_is_kept(fake: FakeOpenAI, store: Sto
         assert "Paper number" in result.summary  # the title's English words stay in a Chinese summary
 
 
+@pytest.mark.parametrize(
+    ("language", "answer"),
+    [
+        ("en", "Die Arbeit stellt OverlapNet vor, einen Scheduler, der den Gradientenaustausch mit der "
+         "Berechnung überlappt und die Schrittzeit auf 64 GPUs um 37 % senkt."),
+        ("de", "Dit artikel presenteert OverlapNet, een planner die de uitwisseling van gradiënten overlapt "
+         "met de berekening en de staptijd op 64 GPU's met 37% verkort."),
+        ("nb", "Artiklen præsenterer OverlapNet, en planlægger, der overlapper udvekslingen af gradienter "
+         "med beregningen og forkorter trintiden med 37 % på 64 GPU'er."),
+        ("ru", "У статті представлено OverlapNet — планувальник, який поєднує обмін градієнтами з "
+         "обчисленнями та скорочує час кроку на 37 % на 64 GPU."),
+    ],
+)  # fmt: skip
+async def test_answer_in_a_neighbouring_language_is_rejected(
+    fake: FakeOpenAI, store: Store, language: str, answer: str
+) -> None:
+    """Asked for English, German, Norwegian or Russian, an answer in German, Dutch, Danish or
+    Ukrainian (same script) falls back to the extract and is not cached."""
+    fake.queue(Reply(answer))
+    with capture_logs() as logs:
+        async with LLMSummarizer(settings_for(fake), store) as summarizer:
+            (result,) = await summarizer.summarize([paper()], language)
+    assert result.summary_source == "extractive"
+    assert [line["reason"] for line in fallbacks(logs)] == ["wrong_language"]
+    assert await cached(store, paper(), language) is None
+
+
+async def test_traditional_answer_to_simplified_chinese_is_kept_in_simplified(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    """Asked for Simplified Chinese (zh-CN), a Traditional answer is kept converted to Simplified."""
+    fake.queue(Reply("本文提出OverlapNet，一種將梯度交換與計算重疊的排程器，在64塊GPU上將每步時間縮短37%。"))
+    async with LLMSummarizer(settings_for(fake), store) as summarizer:
+        (result,) = await summarizer.summarize([paper()], "zh-CN")
+    simplified = "本文提出OverlapNet，一种将梯度交换与计算重叠的排程器，在64块GPU上将每步时间缩短37%。"
+    assert (result.summary_source, result.summary) == ("llm", simplified)
+    assert await cached(store, paper(), "zh") == simplified
+
+
 FRENCH_ABSTRACT = (
     "Nous proposons OverlapNet, un ordonnanceur qui recouvre l'échange de gradients avec le calcul. "
     "Sur 64 GPU, il réduit le temps par étape de 37 % par rapport aux références."
@@ -296,6 +465,27 @@ async def test_rejected_answer_is_asked_again_a_bounded_number_of_times(
     assert fine.summary_source == "llm" and fake.calls == 5
 
 
+async def test_prompt_refused_by_the_server_is_remembered(fake: FakeOpenAI, store: Store) -> None:
+    """Azure's 400 content_filter for a paper's prompt (recorded: the jailbreak filter) is remembered
+    like a rejected answer: the builds of the next hour make no call, the one after asks again; a
+    400 that names no prompt (unsupported value) is not remembered."""
+    wall = WallClock()
+    fake.queue(Behaviour.PROMPT_FILTERED, Behaviour.BAD_REQUEST)
+    async with LLMSummarizer(settings_for(fake), store, now=wall, max_retries=0) as summarizer:
+        for _ in range(3):
+            (result,) = await summarizer.summarize([paper()], "en")
+            assert result.summary_source == "extractive"
+        assert fake.calls == 1
+        raw = await store.cache_get(REJECTED_NAMESPACE, cache_key(paper(), "en", MODEL))
+        assert raw is not None and Rejection.from_json(raw).reason == "content_filter"
+        (other,) = await summarizer.summarize([paper(2)], "en")
+        (again,) = await summarizer.summarize([paper(2)], "en")
+        assert (other.summary_source, again.summary_source, fake.calls) == ("extractive", "llm", 3)
+        wall.now += 3600
+        (later,) = await summarizer.summarize([paper()], "en")
+    assert later.summary_source == "llm" and fake.calls == 4
+
+
 async def test_rejection_is_per_language_and_forgotten_on_success(fake: FakeOpenAI, store: Store) -> None:
     """A rejection in one language leaves the others alone; a later good answer clears it."""
     wall = WallClock()
@@ -347,6 +537,20 @@ async def test_hanging_llm_gives_extracts_at_the_deadline(fake: FakeOpenAI, stor
     async with LLMSummarizer(settings_for(fake), store) as later:
         again = await later.summarize(papers, "en")
     assert [r.summary_source for r in again] == ["llm"] * 3 and fake.calls == 4
+
+
+async def test_trickling_llm_is_cut_per_request_and_asked_again(fake: FakeOpenAI, store: Store) -> None:
+    """A server that sends headers and then a space now and then, never the answer (the client's
+    read timeout never fires): the request ends after twice OPENAI_TIMEOUT, well before the digest's
+    deadline, with reason timeout; nothing is kept and the next build asks again."""
+    fake.queue(Behaviour.TRICKLE)
+    settings = settings_for(fake, openai_timeout=0.3, summary_deadline=120.0)
+    with capture_logs() as logs:
+        async with LLMSummarizer(settings, store, max_retries=0) as summarizer:
+            (first,) = await summarizer.summarize([paper()], "en")
+            (second,) = await summarizer.summarize([paper()], "en")
+    assert [line["reason"] for line in fallbacks(logs)] == ["timeout"]
+    assert (first.summary_source, second.summary_source, fake.calls) == ("extractive", "llm", 2)
 
 
 async def test_answer_after_the_deadline_is_kept_for_the_next_build(fake: FakeOpenAI, store: Store) -> None:
@@ -404,6 +608,19 @@ async def test_cache_hits_count_every_summary_served_without_a_call(fake: FakeOp
     assert sample(metrics, "arxiv_digest_llm_cache_hits_total") == 9
     assert sample(metrics, "arxiv_digest_llm_calls_total", {"outcome": "ok"}) == 6
     assert fake.calls == 6
+
+
+async def test_fallbacks_are_counted_by_reason(fake: FakeOpenAI, store: Store) -> None:
+    """Each paper shown with its extract counts once under the reason it has no LLM summary."""
+    metrics = Metrics()
+    fake.queue(Behaviour.WRONG_LANGUAGE, Reply("I'm sorry, but I can't assist with that request."))
+    async with LLMSummarizer(settings_for(fake), store, metrics=metrics, max_retries=0) as summarizer:
+        await summarizer.summarize([paper(1)], "de")
+        await summarizer.summarize([paper(2)], "en")
+        await summarizer.summarize([paper(1)], "de")
+    assert sample(metrics, "arxiv_digest_summary_fallbacks_total", {"reason": "wrong_language"}) == 1
+    assert sample(metrics, "arxiv_digest_summary_fallbacks_total", {"reason": "refusal"}) == 1
+    assert sample(metrics, "arxiv_digest_summary_fallbacks_total", {"reason": "rejected_earlier"}) == 1
 
 
 # -- logs ------------------------------------------------------------------------------------------------

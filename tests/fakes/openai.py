@@ -11,7 +11,10 @@ Reasoning models are replayed from their recordings: ``THINK`` is Groq's DeepSee
 the chat template opened the block), ``REASONING_CONTENT`` DeepSeek's reasoner (a separate
 ``reasoning_content`` field), each with the recorded reasoning and the summary as the answer.
 ``THINK_UNCLOSED`` is DeepSeek-R1 cut at its token limit inside the reasoning, as recorded
-(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary.
+(``finish_reason: "length"``); ``CUT_OFF`` the same shape with half a summary. ``TRICKLE`` sends
+headers, then a space now and then, never the answer; ``PROMPT_FILTERED`` is Azure's recorded 400
+refusing the prompt (its jailbreak filter). A ``Reply`` queued instead of a behaviour
+answers with its own content, finish reason and message fields.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ class Behaviour(StrEnum):
     RATE_LIMITED = "rate_limited"
     SERVER_ERROR = "server_error"
     STALL = "stall"
+    TRICKLE = "trickle"
+    PROMPT_FILTERED = "prompt_filtered"
     EMPTY = "empty"
     WRONG_LANGUAGE = "wrong_language"
     INJECTION = "injection"
@@ -55,6 +60,17 @@ class Behaviour(StrEnum):
     REASONING_CONTENT = "reasoning_content"
     THINK_UNCLOSED = "think_unclosed"
     CUT_OFF = "cut_off"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer of a given shape, in the recorded gpt-4o response: ``content`` (None sends
+    ``null``), ``finish_reason`` (None sends ``null``; ``"absent"`` leaves the field out), and more
+    fields of the message (``tool_calls``, ``reasoning``…)."""
+
+    content: str | None
+    finish_reason: str | None = "stop"
+    message: dict[str, Any] = field(default_factory=dict)
 
 
 INJECTION_TEXT = (
@@ -278,10 +294,11 @@ class FakeOpenAI(_Embeddings):
     latency: float = 0.0
     retry_after: str = "0.05"
     stall_seconds: float = 30.0
+    trickle_interval: float = 0.05
     requests: list[RecordedRequest] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
-    _script: deque[Behaviour] = field(default_factory=deque)
+    _script: deque[Behaviour | Reply] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     _port: int = 0
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
@@ -294,6 +311,9 @@ class FakeOpenAI(_Embeddings):
     )
     _rate_limit_body: dict[str, Any] = field(
         default_factory=lambda: _issue_body("chat_429_insufficient_quota_2024.json")
+    )
+    _prompt_filtered_body: dict[str, Any] = field(
+        default_factory=lambda: _issue_body("chat_400_content_filter_jailbreak_2025.json")
     )
     _server_error_body: dict[str, Any] = field(
         default_factory=lambda: _issue_body("http_500_server_error_2025.json")
@@ -323,8 +343,8 @@ class FakeOpenAI(_Embeddings):
         if self._gate is not None:
             self._gate.set()
 
-    def queue(self, *behaviours: Behaviour) -> None:
-        """Answer the next requests with these behaviours, in order."""
+    def queue(self, *behaviours: Behaviour | Reply) -> None:
+        """Answer the next requests with these behaviours or replies, in order."""
         self._script.extend(behaviours)
 
     @property
@@ -361,7 +381,7 @@ class FakeOpenAI(_Embeddings):
 
     # -- the endpoint ----------------------------------------------------------------------------------
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         messages = list(body.get("messages", []))
         self.requests.append(
@@ -386,6 +406,10 @@ class FakeOpenAI(_Embeddings):
                 await asyncio.wait({gate, closing}, return_when=asyncio.FIRST_COMPLETED)
                 gate.cancel()
                 closing.cancel()
+            if isinstance(behaviour, Reply):
+                return self._reply(behaviour, body)
+            if behaviour is Behaviour.TRICKLE:
+                return await self._trickle(request)
             if behaviour is Behaviour.STALL:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), self.stall_seconds)
@@ -395,12 +419,39 @@ class FakeOpenAI(_Embeddings):
         finally:
             self.in_flight -= 1
 
+    async def _trickle(self, request: web.Request) -> web.StreamResponse:
+        """Headers at once, then a space every ``trickle_interval`` seconds until the fake closes,
+        as proxies keep a connection alive while the model upstream hangs."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        while not self._closing.is_set():
+            await response.write(b" ")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.trickle_interval)
+        return response
+
+    def _reply(self, reply: Reply, body: dict[str, Any]) -> web.Response:
+        answer = copy.deepcopy(self._ok_body)
+        answer["id"] = f"chatcmpl-fake{len(self.requests):08d}"
+        answer["model"] = str(body.get("model", answer["model"]))
+        choice = answer["choices"][0]
+        choice["message"]["content"] = reply.content
+        choice["message"].update(reply.message)
+        if reply.finish_reason == "absent":
+            del choice["finish_reason"]
+        else:
+            choice["finish_reason"] = reply.finish_reason
+        headers = {"x-request-id": f"req_{len(self.requests):08d}", "openai-version": "2020-10-01"}
+        return web.json_response(answer, headers=headers)
+
     def _answer(
         self, behaviour: Behaviour, body: dict[str, Any], messages: list[dict[str, Any]]
     ) -> web.Response:
         headers = {"x-request-id": f"req_{len(self.requests):08d}", "openai-version": "2020-10-01"}
         if behaviour is Behaviour.BAD_REQUEST:
             return web.json_response(self._bad_request_body, status=400, headers=headers)
+        if behaviour is Behaviour.PROMPT_FILTERED:
+            return web.json_response(self._prompt_filtered_body, status=400, headers=headers)
         if behaviour is Behaviour.RATE_LIMITED:
             headers["retry-after"] = self.retry_after
             return web.json_response(self._rate_limit_body, status=429, headers=headers)
