@@ -296,6 +296,11 @@ async def test_filter_set_show_clear(commands: Commands, store: Store, language:
         ("/filter graph”neural", "“"),
         ("/filter LLM -LLM", "LLM"),
         ('/filter ""', "/filter clear"),
+        ("/filter " + " ".join(f"w{i}" for i in range(501)), "501"),
+        ("/filter 「扩散 模型", "「扩散 模型"),
+        ("/filter ＂扩散 模型", '"扩散 模型'),
+        ("/filter 作者：", "/filter clear"),
+        ("/filter -", "/filter clear"),
     ],
 )
 async def test_bad_filters_change_nothing(
@@ -312,6 +317,20 @@ async def test_bad_filters_change_nothing(
     if language == "zh":
         assert english_sentences(reply.text.replace("graph neural network", "")) == [], reply.text
     assert await state(store, me.chat) == before
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_filter_in_chinese_punctuation(commands: Commands, store: Store, language: str) -> None:
+    """作者：张三, corner and full-width quotes and a full-width minus are the author prefix, phrases
+    and a negative term, as their ASCII forms."""
+    me = await chat_in(commands, language)
+    saved = await text(commands, "/filter 作者：张三 「graph neural network」 ＂扩散 模型＂ －综述", me)
+    assert saved.ok, saved.text
+    stored = (await store.get_chat(me.chat)).filters  # type: ignore[union-attr]
+    assert stored == 'author:张三 "graph neural network" "扩散 模型" -综述'
+    assert stored in saved.text
+    if language == "zh":
+        assert english_sentences(saved.text.replace("graph neural network", "")) == [], saved.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
