@@ -176,11 +176,11 @@ _TYPE_NAMES = {
 }
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?/\d{7}"
-_PAPER_ID = re.compile(rf"(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE)
+_PAPER_ID = re.compile(rf"(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE | re.ASCII)
 _PAPER_URL = re.compile(
     rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>{_NEW_ID}|{_OLD_ID})"
     r"(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -238,11 +238,17 @@ def suggest_command(word: str) -> str | None:
     return prefixed[0] if prefixed else None
 
 
+def ascii_digits(text: str) -> str:
+    """``text`` with the decimal digits of any script as ASCII digits (``٢٦٠٦`` → ``2606``)."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def parse_paper_id(text: str) -> str | None:
     """An arXiv id without version from what a user may paste: ``2606.12345``, ``2606.12345v2``,
-    ``arXiv:2606.12345``, an abs, PDF or HTML link, an old-style ``hep-th/9901001``; None for
-    anything else."""
+    ``arXiv:2606.12345``, an abs, PDF or HTML link, an old-style ``hep-th/9901001``, in any width
+    and with the digits of any script; None for anything else."""
     given = unicodedata.normalize("NFKC", text[:300]).strip().strip("<>()[]“”\"'")
+    given = ascii_digits(given)
     match = _PAPER_ID.fullmatch(given) or _PAPER_URL.fullmatch(given)
     if match is None:
         return None
@@ -307,7 +313,7 @@ def asks_admin(name: str, args: Sequence[str]) -> bool:
 
 def parse_time(text: str) -> str | None:
     """``"8:30"``, ``"０８：３０"`` → ``"08:30"``; None if not a 24-hour time."""
-    match = _HHMM.match(unicodedata.normalize("NFKC", text).strip())
+    match = _HHMM.match(ascii_digits(unicodedata.normalize("NFKC", text).strip()))
     if match is None:
         return None
     return f"{int(match.group(1)):02d}:{match.group(2)}"
@@ -774,7 +780,7 @@ class Commands:
     def _more_day(self, text: str, now: datetime, lang: str) -> tuple[date | None, str]:
         """The listing date a ``/more`` names, or None and the reply saying why it cannot be paged."""
         latest = listing.latest_listing(now)
-        given = unicodedata.normalize("NFKC", text).strip()
+        given = ascii_digits(unicodedata.normalize("NFKC", text).strip())
         day: date | None = None
         if _ISO_DAY.fullmatch(given):
             try:

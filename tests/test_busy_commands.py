@@ -429,6 +429,7 @@ async def test_more_pages_through_the_day_once(commands: Commands, store: Store,
         ("/more 2026-10-01", "future"),
         ("/more 2026-09-20", "not_listing"),
         ("/more 2026-08-03", "too_old"),
+        ("/more ٢٠٢٦-١٠-٠١", "future"),
     ],
 )
 async def test_more_refuses_what_it_cannot_page(
