@@ -30,11 +30,13 @@ from bot import paused as pauses
 from bot.engine import BatchStatus, DigestEngine, parsed_filter
 from bot.errors import BatchNotReady, SourceError, UnknownCategory, clip
 from bot.i18n import (
+    LANGUAGES,
     format_moment,
     is_chinese,
     join_list,
     language_name,
     normalize_language,
+    primary,
     t,
     template,
     utc_offset,
@@ -983,7 +985,8 @@ class Commands:
             return TextReply(t(lang, "bad_lang", given=shown(args[0])), ok=False)
         settings = current or self._fresh(caller, code)
         await self._save(replace(settings, language=code))
-        return TextReply(t(code, "lang_set", lang=language_name(code)))
+        key = "lang_set" if primary(code) in LANGUAGES else "lang_set_summaries"
+        return TextReply(t(code, key, lang=language_name(code)))
 
     async def cmd_title(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str

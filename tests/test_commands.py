@@ -108,6 +108,19 @@ async def test_time_and_lang(commands: Commands, store: Store) -> None:
     assert "已订阅" in (await text(commands, "/subscribe cs.LG")).text
 
 
+@pytest.mark.parametrize(("line", "name"), [("/lang 日本語", "日本語"), ("/lang de", "Deutsch")])
+async def test_lang_without_own_messages_says_replies_stay_english(
+    commands: Commands, store: Store, line: str, name: str
+) -> None:
+    """/lang to a language the bot has no messages in sets the summaries' language and says the
+    replies stay in English, instead of promising replies in that language."""
+    await text(commands, "/lang zh")
+    reply = await text(commands, line)
+    assert reply.ok and reply.text == t("en", "lang_set_summaries", lang=name)
+    assert "replies stay in English" in reply.text
+    assert (await text(commands, "/list")).text == t("en", "following_none")
+
+
 async def test_today_shows_and_marks_received(commands: Commands, store: Store) -> None:
     """/today returns the digest; papers count as received once the adapter says they arrived."""
     await text(commands, "/subscribe cs.DC")
