@@ -506,3 +506,30 @@ async def test_a_migrated_chat_pages_on_where_it_was(commands: Commands, store: 
     assert await offered(store, moved.chat, day) == {p.id for p in first.full}
     assert await offered(store, me.chat, day) == set()
     assert await last_digest(store, me.chat) is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/title " + "长" * 300,
+        "/title bell\u0007",
+        "/filter 「扩散 模型",
+        "/top ０",
+        "/types foo",
+        "/interests 🙂",
+        "/like 2606.1234x",
+        "/dislike clear 2606.99999",
+    ],
+)
+async def test_refusals_say_nothing_changed(
+    commands: Commands, store: Store, language: str, line: str
+) -> None:
+    """Every refused setting or vote says, in the chat's language, that nothing was changed, and
+    nothing was."""
+    me = await chat_in(commands, language)
+    before = await state(store, me.chat)
+    reply = await text(commands, line, me)
+    assert not reply.ok
+    assert ("Nothing was changed." if language == "en" else "未做任何更改。") in reply.text, reply.text
+    assert await state(store, me.chat) == before
