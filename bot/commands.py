@@ -249,7 +249,8 @@ def parse_paper_id(text: str) -> str | None:
     """An arXiv id without version from what a user may paste: ``2606.12345``, ``2606.12345v2``,
     ``arXiv:2606.12345``, an abs, PDF or HTML link, an old-style ``hep-th/9901001``, in any width
     and with the digits of any script; None for anything else."""
-    given = unicodedata.normalize("NFKC", text[:300]).strip().strip("<>()[]“”\"'")
+    given = unicodedata.normalize("NFKC", text[:300]).strip().strip("<>()[]“”\"'「」")
+    given = given.rstrip(",.;:!?。、").strip("<>()[]“”\"'「」")
     given = ascii_digits(given)
     match = _PAPER_ID.fullmatch(given) or _PAPER_URL.fullmatch(given)
     if match is None:
