@@ -979,9 +979,9 @@ class Commands:
     async def cmd_lang(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        if len(args) != 1:
+        code = parse_language(" ".join(args[:4])) if 1 <= len(args) <= 4 else None
+        if code is None and len(args) != 1:
             return TextReply(t(lang, "lang_usage", hint=template(lang, "lang_hint")), ok=False)
-        code = parse_language(args[0])
         if code is None:
             return TextReply(t(lang, "bad_lang", given=shown(args[0])), ok=False)
         settings = current or self._fresh(caller, code)

@@ -542,13 +542,30 @@ def _converter() -> object | None:
     return opencc.OpenCC("s2twp")
 
 
+_TAIWAN_WORDS = (
+    ("程式碼", "代碼"),
+    ("許可權", "權限"),
+    ("釋出", "發布"),
+    ("稽核", "審核"),
+    ("雲端計算", "雲端運算"),
+)
+"""Words ``s2twp`` gets wrong in these messages, and what Taiwan writes: a language or category
+*code* (代码) is 代碼, not program code (程式碼); a permission (权限) 權限; arXiv *announces* (发布)
+發布, not a software release (釋出); moderation (审核) 審核, not an audit (稽核); cloud computing
+雲端運算."""
+
+
 @lru_cache(maxsize=4096)
 def to_traditional(text: str) -> str:
-    """Simplified Chinese in Traditional characters, with Taiwan's usual words (OpenCC ``s2twp``)."""
+    """Simplified Chinese in Traditional characters, with Taiwan's usual words (OpenCC ``s2twp``,
+    and ``_TAIWAN_WORDS`` where its phrase table misreads these messages)."""
     converter = _converter()
     if converter is None:  # pragma: no cover
         return text
-    return str(converter.convert(text))  # type: ignore[attr-defined]
+    converted = str(converter.convert(text))  # type: ignore[attr-defined]
+    for wrong, right in _TAIWAN_WORDS:
+        converted = converted.replace(wrong, right)
+    return converted
 
 
 def template(lang: str, key: str) -> str:
