@@ -371,14 +371,26 @@ class ParsedCategories:
 
 
 def resolve_categories(args: Sequence[str]) -> ParsedCategories:
-    """``["cs.lg，cs.DCC"]`` → found ``(cs.LG,)``, unknown ``cs.DCC`` with ``cs.DC`` suggested."""
+    """``["cs.lg，cs.DCC"]`` → found ``(cs.LG,)``, unknown ``cs.DCC`` with ``cs.DC`` suggested.
+
+    A category written with a hyphen or an underscore for its dot (``cs-LG``, ``math_AG``) is that
+    category; so is an archive followed by what makes it a category (``cs LG``, ``physics optics``),
+    not the whole archive and an unknown word."""
     found: list[str] = []
     unknown: list[Unknown] = []
     count = 0
-    for token in category_tokens(args):
-        try:
-            code = taxonomy.normalize(token[: taxonomy.MAX_INPUT_LENGTH + 1])
-        except UnknownCategory:
+    tokens = category_tokens(args)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        code = _category(token)
+        if code in taxonomy.ARCHIVES and i < len(tokens) and _category(tokens[i]) is None:
+            joined = _category(f"{code}.{tokens[i]}")
+            if joined is not None:
+                code = joined
+                i += 1
+        if code is None:
             count += 1
             if len(unknown) < _UNKNOWN_SHOWN:
                 unknown.append(Unknown(shown(token), tuple(taxonomy.suggest(token))))
@@ -386,6 +398,21 @@ def resolve_categories(args: Sequence[str]) -> ParsedCategories:
         if code not in found:
             found.append(code)
     return ParsedCategories(tuple(found), tuple(unknown), count)
+
+
+def _category(token: str) -> str | None:
+    """The category ``token`` names, or None; also when written with an underscore for a hyphen
+    (``hep_th``) or with a hyphen or an underscore for its dot (``cs-LG``, ``math_AG``)."""
+    token = token[: taxonomy.MAX_INPUT_LENGTH + 1]
+    hyphens = token.replace("_", "-")
+    head, separator, tail = hyphens.rpartition("-")
+    spellings = [token, hyphens] + ([f"{head}.{tail}"] if separator and head and tail else [])
+    for spelling in spellings:
+        try:
+            return taxonomy.normalize(spelling)
+        except UnknownCategory:
+            continue
+    return None
 
 
 def shown(text: str, limit: int = 40) -> str:

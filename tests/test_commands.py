@@ -229,12 +229,18 @@ async def test_removed_and_migrated_chats(commands: Commands, store: Store) -> N
         (["计算机"], (), ("计算机",)),
         (["cs.DC\u0000\u0007"], ("cs.DC",), ()),
         (["cs.\u200bDC"], ("cs.DC",), ()),
+        (["cs LG"], ("cs.LG",), ()),
+        (["stat", "ML", "physics", "optics"], ("stat.ML", "physics.optics"), ()),
+        (["cs-LG，math_AG", "hep_th", "astro-ph-CO"], ("cs.LG", "math.AG", "hep-th", "astro-ph.CO"), ()),
+        (["cs", "math"], ("cs", "math"), ()),
+        (["cs", "XX"], ("cs",), ("XX",)),
     ],
 )
 def test_category_input_is_normalised(
     typed: list[str], found: tuple[str, ...], unknown: tuple[str, ...]
 ) -> None:
-    """Full-width forms and Chinese separators read as categories; unknown ones are kept apart."""
+    """Full-width forms, Chinese separators, a hyphen or underscore for the dot and an archive
+    followed by its subject class (cs LG) read as categories; unknown ones are kept apart."""
     parsed = resolve_categories(typed)
     assert parsed.found == found
     assert tuple(item.given for item in parsed.unknown) == unknown
