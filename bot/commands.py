@@ -228,11 +228,27 @@ def command_rest(text: str) -> str:
     return parts[1].strip() if len(parts) == 2 else ""
 
 
+_CHINESE_COMMANDS = {
+    "开始": "start", "開始": "start", "帮助": "help", "幫助": "help", "订阅": "subscribe",
+    "訂閱": "subscribe", "取消订阅": "unsubscribe", "取消訂閱": "unsubscribe", "退订": "unsubscribe",
+    "退訂": "unsubscribe", "列表": "list", "今天": "today", "今日": "today", "更多": "more",
+    "兴趣": "interests", "興趣": "interests", "关注": "interests", "關注": "interests", "喜欢": "like",
+    "喜歡": "like", "点赞": "like", "點讚": "like", "不喜欢": "dislike", "不喜歡": "dislike",
+    "筛选": "filter", "篩選": "filter", "过滤": "filter", "過濾": "filter", "类型": "types",
+    "類型": "types", "篇数": "top", "篇數": "top", "时间": "time", "時間": "time", "语言": "lang",
+    "語言": "lang", "标题": "title", "標題": "title", "状态": "status", "狀態": "status",
+}  # fmt: skip
+"""Commands as a Chinese reader may type them (``/订阅``), for "did you mean"."""
+
+
 def suggest_command(word: str) -> str | None:
-    """The command a typo most likely meant: ``subscrib`` → ``subscribe``, ``/today`` → ``today``."""
+    """The command a typo most likely meant: ``subscrib`` → ``subscribe``, ``/today`` → ``today``,
+    ``订阅`` → ``subscribe``."""
     word = word.strip("/").lower()
     if word in NAMES:
         return word
+    if word in _CHINESE_COMMANDS:
+        return _CHINESE_COMMANDS[word]
     found = difflib.get_close_matches(word, sorted(NAMES), n=1, cutoff=0.6)
     if found:
         return found[0]

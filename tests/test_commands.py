@@ -274,6 +274,11 @@ def test_parse_command_natural_forms(line: str, expected: tuple[str, list[str]] 
         ("/today", "today"),
         ("lsit", "list"),
         ("zzz", None),
+        ("订阅", "subscribe"),
+        ("訂閱", "subscribe"),
+        ("今天", "today"),
+        ("筛选", "filter"),
+        ("更多", "more"),
     ],
 )
 def test_suggest_command(word: str, expected: str | None) -> None:
