@@ -172,11 +172,12 @@ async def _today(settings: Settings, options: TodayOptions) -> int:
     from adapters.app import build_app
     from adapters.progress import progress_bar
     from bot import taxonomy
-    from bot.commands import MAX_INTERESTS, mostly_latin, parse_top
+    from bot.commands import MAX_INTERESTS, mostly_latin, parse_top, shown
     from bot.errors import BadInput
     from bot.i18n import LANGUAGE_HINT, normalize_language, t
     from bot.listing import parse_listing_date
     from bot.models import ChatKey, ChatSettings
+    from bot.ranking import interest_words
     from bot.render import render_json, render_markdown, render_text
     from bot.settings import MAX_TOP
     from bot.summary import NoSummarizer
@@ -197,6 +198,11 @@ async def _today(settings: Settings, options: TodayOptions) -> int:
     if len(interests) > MAX_INTERESTS:
         raise BadInput(
             f"--interests is {len(interests)} characters long; at most {MAX_INTERESTS} are accepted"
+        )
+    if interests and not interest_words(interests):
+        raise BadInput(
+            f"--interests {shown(interests)!r} has no words to rank papers by: name topics, methods or "
+            'problems, e.g. --interests "3D Gaussian splatting"'
         )
     app = await build_app(settings)
     try:

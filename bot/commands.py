@@ -30,11 +30,13 @@ from bot import paused as pauses
 from bot.engine import BatchStatus, DigestEngine, parsed_filter
 from bot.errors import BatchNotReady, SourceError, UnknownCategory, clip
 from bot.i18n import (
+    LANGUAGES,
     format_moment,
     is_chinese,
     join_list,
     language_name,
     normalize_language,
+    primary,
     t,
     template,
     utc_offset,
@@ -176,11 +178,11 @@ _TYPE_NAMES = {
 }
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?/\d{7}"
-_PAPER_ID = re.compile(rf"(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE)
+_PAPER_ID = re.compile(rf"(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE | re.ASCII)
 _PAPER_URL = re.compile(
     rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>{_NEW_ID}|{_OLD_ID})"
     r"(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -226,11 +228,27 @@ def command_rest(text: str) -> str:
     return parts[1].strip() if len(parts) == 2 else ""
 
 
+_CHINESE_COMMANDS = {
+    "开始": "start", "開始": "start", "帮助": "help", "幫助": "help", "订阅": "subscribe",
+    "訂閱": "subscribe", "取消订阅": "unsubscribe", "取消訂閱": "unsubscribe", "退订": "unsubscribe",
+    "退訂": "unsubscribe", "列表": "list", "今天": "today", "今日": "today", "更多": "more",
+    "兴趣": "interests", "興趣": "interests", "关注": "interests", "關注": "interests", "喜欢": "like",
+    "喜歡": "like", "点赞": "like", "點讚": "like", "不喜欢": "dislike", "不喜歡": "dislike",
+    "筛选": "filter", "篩選": "filter", "过滤": "filter", "過濾": "filter", "类型": "types",
+    "類型": "types", "篇数": "top", "篇數": "top", "时间": "time", "時間": "time", "语言": "lang",
+    "語言": "lang", "标题": "title", "標題": "title", "状态": "status", "狀態": "status",
+}  # fmt: skip
+"""Commands as a Chinese reader may type them (``/订阅``), for "did you mean"."""
+
+
 def suggest_command(word: str) -> str | None:
-    """The command a typo most likely meant: ``subscrib`` → ``subscribe``, ``/today`` → ``today``."""
+    """The command a typo most likely meant: ``subscrib`` → ``subscribe``, ``/today`` → ``today``,
+    ``订阅`` → ``subscribe``."""
     word = word.strip("/").lower()
     if word in NAMES:
         return word
+    if word in _CHINESE_COMMANDS:
+        return _CHINESE_COMMANDS[word]
     found = difflib.get_close_matches(word, sorted(NAMES), n=1, cutoff=0.6)
     if found:
         return found[0]
@@ -238,11 +256,18 @@ def suggest_command(word: str) -> str | None:
     return prefixed[0] if prefixed else None
 
 
+def ascii_digits(text: str) -> str:
+    """``text`` with the decimal digits of any script as ASCII digits (``٢٦٠٦`` → ``2606``)."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def parse_paper_id(text: str) -> str | None:
     """An arXiv id without version from what a user may paste: ``2606.12345``, ``2606.12345v2``,
-    ``arXiv:2606.12345``, an abs, PDF or HTML link, an old-style ``hep-th/9901001``; None for
-    anything else."""
-    given = unicodedata.normalize("NFKC", text[:300]).strip().strip("<>()[]“”\"'")
+    ``arXiv:2606.12345``, an abs, PDF or HTML link, an old-style ``hep-th/9901001``, in any width
+    and with the digits of any script; None for anything else."""
+    given = unicodedata.normalize("NFKC", text[:300]).strip().strip("<>()[]“”\"'「」")
+    given = given.rstrip(",.;:!?。、").strip("<>()[]“”\"'「」")
+    given = ascii_digits(given)
     match = _PAPER_ID.fullmatch(given) or _PAPER_URL.fullmatch(given)
     if match is None:
         return None
@@ -307,7 +332,7 @@ def asks_admin(name: str, args: Sequence[str]) -> bool:
 
 def parse_time(text: str) -> str | None:
     """``"8:30"``, ``"０８：３０"`` → ``"08:30"``; None if not a 24-hour time."""
-    match = _HHMM.match(unicodedata.normalize("NFKC", text).strip())
+    match = _HHMM.match(ascii_digits(unicodedata.normalize("NFKC", text).strip()))
     if match is None:
         return None
     return f"{int(match.group(1)):02d}:{match.group(2)}"
@@ -362,14 +387,26 @@ class ParsedCategories:
 
 
 def resolve_categories(args: Sequence[str]) -> ParsedCategories:
-    """``["cs.lg，cs.DCC"]`` → found ``(cs.LG,)``, unknown ``cs.DCC`` with ``cs.DC`` suggested."""
+    """``["cs.lg，cs.DCC"]`` → found ``(cs.LG,)``, unknown ``cs.DCC`` with ``cs.DC`` suggested.
+
+    A category written with a hyphen or an underscore for its dot (``cs-LG``, ``math_AG``) is that
+    category; so is an archive followed by what makes it a category (``cs LG``, ``physics optics``),
+    not the whole archive and an unknown word."""
     found: list[str] = []
     unknown: list[Unknown] = []
     count = 0
-    for token in category_tokens(args):
-        try:
-            code = taxonomy.normalize(token[: taxonomy.MAX_INPUT_LENGTH + 1])
-        except UnknownCategory:
+    tokens = category_tokens(args)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        code = _category(token)
+        if code in taxonomy.ARCHIVES and i < len(tokens) and _category(tokens[i]) is None:
+            joined = _category(f"{code}.{tokens[i]}")
+            if joined is not None:
+                code = joined
+                i += 1
+        if code is None:
             count += 1
             if len(unknown) < _UNKNOWN_SHOWN:
                 unknown.append(Unknown(shown(token), tuple(taxonomy.suggest(token))))
@@ -377,6 +414,21 @@ def resolve_categories(args: Sequence[str]) -> ParsedCategories:
         if code not in found:
             found.append(code)
     return ParsedCategories(tuple(found), tuple(unknown), count)
+
+
+def _category(token: str) -> str | None:
+    """The category ``token`` names, or None; also when written with an underscore for a hyphen
+    (``hep_th``) or with a hyphen or an underscore for its dot (``cs-LG``, ``math_AG``)."""
+    token = token[: taxonomy.MAX_INPUT_LENGTH + 1]
+    hyphens = token.replace("_", "-")
+    head, separator, tail = hyphens.rpartition("-")
+    spellings = [token, hyphens] + ([f"{head}.{tail}"] if separator and head and tail else [])
+    for spelling in spellings:
+        try:
+            return taxonomy.normalize(spelling)
+        except UnknownCategory:
+            continue
+    return None
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -774,7 +826,7 @@ class Commands:
     def _more_day(self, text: str, now: datetime, lang: str) -> tuple[date | None, str]:
         """The listing date a ``/more`` names, or None and the reply saying why it cannot be paged."""
         latest = listing.latest_listing(now)
-        given = unicodedata.normalize("NFKC", text).strip()
+        given = ascii_digits(unicodedata.normalize("NFKC", text).strip())
         day: date | None = None
         if _ISO_DAY.fullmatch(given):
             try:
@@ -970,14 +1022,15 @@ class Commands:
     async def cmd_lang(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str
     ) -> Reply:
-        if len(args) != 1:
+        code = parse_language(" ".join(args[:4])) if 1 <= len(args) <= 4 else None
+        if code is None and len(args) != 1:
             return TextReply(t(lang, "lang_usage", hint=template(lang, "lang_hint")), ok=False)
-        code = parse_language(args[0])
         if code is None:
             return TextReply(t(lang, "bad_lang", given=shown(args[0])), ok=False)
         settings = current or self._fresh(caller, code)
         await self._save(replace(settings, language=code))
-        return TextReply(t(code, "lang_set", lang=language_name(code)))
+        key = "lang_set" if primary(code) in LANGUAGES else "lang_set_summaries"
+        return TextReply(t(code, key, lang=language_name(code)))
 
     async def cmd_title(
         self, caller: Caller, args: list[str], current: ChatSettings | None, lang: str

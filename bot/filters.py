@@ -3,10 +3,14 @@
 Grammar of the argument string (terms separated by white space)::
 
     graph                 keyword: title, abstract or an author's name
-    "graph neural network"  phrase: its words in this order (straight or curly quotes)
+    "graph neural network"  phrase: its words in this order (straight, curly, full-width or
+                          corner quotes: “…”, ”…”, ＂…＂, 「…」, 『…』)
     author:Hinton         author: one author's name contains these words, in order
-    author:"Geoffrey Hinton"
-    -survey  -"large language model"  -author:Smith   negative terms
+    author:"Geoffrey Hinton"   (also 作者:张三, and full-width colons: author：Hinton, 作者：张三)
+    -survey  -"large language model"  -author:Smith   negative terms (also －survey)
+
+The text is read in any width (Unicode NFKC first), so ``ＬＬＭ`` is ``LLM`` and ``－综述`` a negative
+term.
 
 Matching (``matches``, ``explain``):
 
@@ -50,10 +54,12 @@ MAX_TERMS = 50
 MAX_TERM_CHARS = 100
 """The longest term, in characters, without its ``-`` and ``author:`` prefixes and its quotes."""
 
-_OPENING_QUOTES = frozenset('"“„«')
-_CLOSING_QUOTES = frozenset('"”“»')
+_OPENING_QUOTES = frozenset('"“”„«「『')
+_CLOSING_QUOTES = frozenset('"”“»」』')
 _QUOTES = _OPENING_QUOTES | _CLOSING_QUOTES
 _AUTHOR_PREFIX = "author:"
+_AUTHOR_PREFIXES = (_AUTHOR_PREFIX, "作者:")
+"""Ways to write the author prefix (after NFKC, which makes ``：`` a ``:``), case-insensitive."""
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—]+")
 
 Field = Literal["title", "abstract", "authors"]
@@ -130,7 +136,7 @@ class Term:
 
     def __str__(self) -> str:
         plain = " " not in self.text and not self.text.startswith("-")
-        plain = plain and not self.text.casefold().startswith(_AUTHOR_PREFIX)
+        plain = plain and not self.text.casefold().startswith(_AUTHOR_PREFIXES)
         quoted = self.text if plain else f'"{self.text}"'
         prefix = _AUTHOR_PREFIX if self.kind == "author" else ""
         return ("-" if self.negative else "") + prefix + quoted
@@ -202,7 +208,7 @@ class Explanation:
 
 def parse(text: str) -> Filter:
     """The filter written in ``text``; ``BadFilter`` when it cannot be accepted (see ``Reason``)."""
-    raw = _tokens(text)
+    raw = _tokens(unicodedata.normalize("NFKC", text))
     terms: list[Term] = []
     seen: dict[tuple[str, str], Term] = {}
     for negative, author, quoted, body in raw:
@@ -239,9 +245,9 @@ def _tokens(text: str) -> list[tuple[bool, bool, bool, str]]:
         negative = text[i] == "-"
         if negative:
             i += 1
-        author = text[i : i + len(_AUTHOR_PREFIX)].casefold() == _AUTHOR_PREFIX
-        if author:
-            i += len(_AUTHOR_PREFIX)
+        prefix = next((p for p in _AUTHOR_PREFIXES if text[i : i + len(p)].casefold() == p), "")
+        author = bool(prefix)
+        i += len(prefix)
         if i < n and text[i] in _OPENING_QUOTES:
             close = next((j for j in range(i + 1, n) if text[j] in _CLOSING_QUOTES), -1)
             if close < 0:

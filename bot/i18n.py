@@ -148,11 +148,12 @@ _EN: dict[str, str] = {
     "lang_hint": "a language code such as en, zh, de, ja or pt-BR",
     "bad_lang": "“{given}” is not a language: use a code such as en, zh, de, ja or pt-BR",
     "lang_set": "Replies and summaries will be in {lang}.",
+    "lang_set_summaries": "Summaries will be in {lang}; replies stay in English, as the bot's messages are written in English and Chinese only.",
     "title_usage": "Use /title TEXT to name this chat's digest (e.g. /title Cloud computing), or /title clear for the categories' names.",
     "title_set": "The digest's title is now “{title}”.",
     "title_cleared": "The digest's title is now the categories' names: {title}.",
-    "title_too_long": "That title is {n} characters long; at most {limit} are accepted.",
-    "title_bad_chars": "A title is one line of visible text: no control characters or line breaks.",
+    "title_too_long": "That title is {n} characters long; at most {limit} are accepted. Nothing was changed.",
+    "title_bad_chars": "A title is one line of visible text: no control characters or line breaks. Nothing was changed.",
     "title_current": "This chat's digest title: {title}.",
     "not_admin": "Only the admins of this chat can change its subscriptions and settings.",
     "not_admin_discord": "Only members with the Manage Channels permission can change this channel's subscriptions and settings.",
@@ -382,11 +383,12 @@ _ZH: dict[str, str] = {
     "lang_hint": "可用 en、zh、de、ja 或 pt-BR 这样的语言代码",
     "bad_lang": "“{given}”不是可识别的语言：请用 en、zh、de、ja 或 pt-BR 这样的代码",
     "lang_set": "回复和摘要将使用{lang}。",
+    "lang_set_summaries": "摘要将使用{lang}；机器人的消息只有英文和中文两种，回复仍用英文。",
     "title_usage": "用法：/title 标题，为本聊天的日报命名（例如 /title 云计算）；/title clear 恢复为分类名称。",
     "title_set": "日报标题已设为“{title}”。",
     "title_cleared": "日报标题已恢复为分类名称：{title}。",
-    "title_too_long": "标题有 {n} 个字符，最多 {limit} 个。",
-    "title_bad_chars": "标题须为一行可见文字，不能包含控制字符或换行。",
+    "title_too_long": "标题有 {n} 个字符，最多 {limit} 个。未做任何更改。",
+    "title_bad_chars": "标题须为一行可见文字，不能包含控制字符或换行。未做任何更改。",
     "title_current": "本聊天的日报标题：{title}。",
     "not_admin": "只有本聊天的管理员可以修改订阅和设置。",
     "not_admin_discord": "只有拥有“管理频道”权限的成员可以修改本频道的订阅和设置。",
@@ -490,7 +492,7 @@ _ZH: dict[str, str] = {
     "votes_cleared": "已清除本聊天的 {n} 个 {vote}。",
     "vote_removed": "已清除本聊天对 {id} 的 {vote}。",
     "vote_absent": "本聊天没有给过 {id} {vote}。未做任何更改。",
-    "filter_usage": "用法：/filter 条件，只保留匹配的论文：关键词（LLM）、带引号的短语（多个词按顺序匹配）、作者（author:Hinton）和要排除的词（-survey）；最多 {max} 个条件，每个最多 {chars} 个字符。/filter clear 清除。",
+    "filter_usage": "用法：/filter 条件，只保留匹配的论文：关键词（LLM）、带引号的短语（多个词按顺序匹配）、作者（author:Hinton、作者：张三）和要排除的词（-survey）；最多 {max} 个条件，每个最多 {chars} 个字符。/filter clear 清除。",
     "filter_none": "本聊天没有设置筛选：显示所关注分类的全部论文。",
     "filter_current": "本聊天的筛选：{filter}",
     "filter_set": "筛选已保存：{filter}",
@@ -502,7 +504,7 @@ _ZH: dict[str, str] = {
     "filter_too_long": "条件“{given}”超过 {chars} 个字符。未做任何更改。",
     "filter_unbalanced": "“{given}”附近有未闭合的引号，或引号在词语中间：短语请写在一对引号中。未做任何更改。",
     "filter_contradictory": "“{given}”既要保留又要排除，没有论文能通过。未做任何更改。",
-    "filter_empty": "没有给出筛选条件：请用关键词、带引号的短语、author:姓名 或 -排除词，或 /filter clear。未做任何更改。",
+    "filter_empty": "没有给出筛选条件：请用关键词、带引号的短语、author:姓名（或作者：姓名）或 -排除词，或 /filter clear。未做任何更改。",
     "types_usage": "用法：/types 加上 new（新论文）、cross（交叉列表）、replace（新版本）中的一个或多个，例如 /types new cross。",
     "types_current": "本聊天的日报显示：{types}。",
     "types_set": "日报现在显示：{types}。",
@@ -540,13 +542,30 @@ def _converter() -> object | None:
     return opencc.OpenCC("s2twp")
 
 
+_TAIWAN_WORDS = (
+    ("程式碼", "代碼"),
+    ("許可權", "權限"),
+    ("釋出", "發布"),
+    ("稽核", "審核"),
+    ("雲端計算", "雲端運算"),
+)
+"""Words ``s2twp`` gets wrong in these messages, and what Taiwan writes: a language or category
+*code* (代码) is 代碼, not program code (程式碼); a permission (权限) 權限; arXiv *announces* (发布)
+發布, not a software release (釋出); moderation (审核) 審核, not an audit (稽核); cloud computing
+雲端運算."""
+
+
 @lru_cache(maxsize=4096)
 def to_traditional(text: str) -> str:
-    """Simplified Chinese in Traditional characters, with Taiwan's usual words (OpenCC ``s2twp``)."""
+    """Simplified Chinese in Traditional characters, with Taiwan's usual words (OpenCC ``s2twp``,
+    and ``_TAIWAN_WORDS`` where its phrase table misreads these messages)."""
     converter = _converter()
     if converter is None:  # pragma: no cover
         return text
-    return str(converter.convert(text))  # type: ignore[attr-defined]
+    converted = str(converter.convert(text))  # type: ignore[attr-defined]
+    for wrong, right in _TAIWAN_WORDS:
+        converted = converted.replace(wrong, right)
+    return converted
 
 
 def template(lang: str, key: str) -> str:

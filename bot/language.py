@@ -26,7 +26,8 @@ the IANA registry are rejected (``None``).
 ``parse_language`` also takes a language's name as people type it, in English or in the language
 itself (``Chinese``, ``中文``, ``繁體中文``, ``Deutsch``, ``français``), through the CLDR names that
 ``language_data`` ships (the names ``langcodes.find`` searches), matched whole: ``"English please"``
-is not a language.
+is not a language. A few spellings Chinese readers use that are in neither (``cn``, ``简体``, ``繁體``,
+``汉语``, ``中文（简体）``) are known too.
 """
 
 from __future__ import annotations
@@ -49,6 +50,38 @@ Bokmål (Telegram's ``nb``)."""
 
 _POSIX_TAIL = re.compile(r"^(?P<tag>[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,4})?)[.@][A-Za-z0-9_.@-]*$")
 """The codeset and modifier of a POSIX locale (``zh_CN.UTF-8``, ``de_DE@euro``)."""
+
+_ALIASES = {
+    **dict.fromkeys(
+        [
+            "cn",
+            "简体",
+            "简中",
+            "简体字",
+            "汉语",
+            "漢語",
+            "汉文",
+            "华语",
+            "華語",
+            "国语",
+            "國語",
+            "中文简体",
+            "中文簡體",
+            "chinesesimplified",
+        ],
+        "zh",
+    ),
+    **dict.fromkeys(
+        ["繁体", "繁體", "繁中", "繁体字", "繁體字", "中文繁体", "中文繁體", "chinesetraditional"], "zh-Hant"
+    ),
+}
+"""What Chinese readers type for their language that is neither a tag nor a CLDR name (``cn``, the
+country's code; ``简体``; ``中文（繁體）``), by ``_alias_key``."""
+_BRACKETS = str.maketrans("", "", " ()（）[]【】-_")
+
+
+def _alias_key(text: str) -> str:
+    return text.casefold().translate(_BRACKETS)
 
 
 def _is_private_use(language: str) -> bool:
@@ -104,6 +137,9 @@ def parse_language(text: str) -> str | None:
     found = canonical_language(text)
     if found is not None:
         return found
+    alias = _ALIASES.get(_alias_key(text))
+    if alias is not None:
+        return alias
     from language_data.names import get_trie_value, normalize_name
 
     name = normalize_name(text)

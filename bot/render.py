@@ -262,6 +262,10 @@ def render_text(digest: Digest, more: str | None = None) -> str:
 # -- Markdown ----------------------------------------------------------------------------------------------
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_EMAIL_AUTOLINK = re.compile(
+    r"<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*>"
+)
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -314,7 +318,7 @@ def md_escape(text: str) -> str:
         if (
             char == "`"
             or (char == "\\" and (following == "" or following in _ASCII_PUNCTUATION))
-            or (char == "<" and (following.isalpha() or following in "/!?"))
+            or (char == "<" and (following.isalpha() or following in "/!?" or _EMAIL_AUTOLINK.match(text, i)))
             or (char == "&" and _ENTITY.match(text, i))
             or (char == "]" and following in "([")
             or (char == "~" and tildes)
@@ -342,6 +346,19 @@ def _md_url(url: str) -> str:
     return url
 
 
+def _md_note(note: str, language: str) -> str:
+    """A summary's note in italics, after the summary: `` *(…)*`` in English; in Chinese, with no
+    space before it, the brackets stay outside the emphasis (``（*…*）``), so the ``*`` opens and
+    closes whatever character the summary ends with (a letter, a digit, a CJK character)."""
+    if not is_chinese(language):
+        return _spaced(f"*{md_escape(note)}*", language)
+    inner = note.lstrip("（(").rstrip("）)")
+    if not inner.strip():
+        return md_escape(note)
+    head, tail = note[: len(note) - len(note.lstrip("（("))], note[len(note.rstrip("）)")) :]
+    return f"{md_escape(head)}*{md_escape(inner)}*{md_escape(tail)}"
+
+
 def _md_item(language: str, key: str, value: str) -> str:
     colon = "：" if is_chinese(language) else ": "
     return f"- **{template(language, key)}**{colon}{value}"
@@ -365,7 +382,7 @@ def render_markdown(digest: Digest, more: str | None = None) -> str:
         lines.append(f"### {n}. {md_heading_text(paper.title or paper.id)}")
         if paper.summary:
             note = summary_marker(paper, lang)
-            shown = _spaced(f"*{md_escape(note)}*", lang) if note else ""
+            shown = _md_note(note, lang) if note else ""
             lines.append(_md_item(lang, "label_summary", md_escape(paper.summary) + shown))
         pdf = f"[{md_escape(t(lang, 'pdf_link'))}]({_md_url(paper.pdf_url)})"
         lines.append(_md_item(lang, "label_pdf", pdf))

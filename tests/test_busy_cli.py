@@ -92,6 +92,7 @@ async def test_top_shows_that_many_in_full(env: dict[str, str], top: str, full: 
         (["cs.CV", "--top", "-3"], "from 1 to 100"),
         (["cs.CV", "--top", "10000"], "from 1 to 100"),
         (["cs.CV", "--interests", "x" * 400], "at most 300"),
+        (["cs.CV", "--interests", "🙂 ，，，"], "has no words to rank papers by"),
         ([], "no categories"),
         (["--chat", "nobody"], "no terminal chat 'nobody'"),
     ],
@@ -99,8 +100,8 @@ async def test_top_shows_that_many_in_full(env: dict[str, str], top: str, full: 
 async def test_bad_options_exit_2(
     env: dict[str, str], fake_arxiv: FakeArxiv, args: list[str], message: str
 ) -> None:
-    """A bad --top, overlong --interests, no categories or an unknown --chat exit 2 saying what is
-    accepted, without asking arXiv."""
+    """A bad --top, overlong --interests or interests without a word, no categories or an unknown
+    --chat exit 2 saying what is accepted, without asking arXiv."""
     result = await cli(env, "today", *args)
     assert result.code == 2 and message in result.err
     assert fake_arxiv.requests == []

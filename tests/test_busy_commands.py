@@ -296,6 +296,11 @@ async def test_filter_set_show_clear(commands: Commands, store: Store, language:
         ("/filter graph”neural", "“"),
         ("/filter LLM -LLM", "LLM"),
         ('/filter ""', "/filter clear"),
+        ("/filter " + " ".join(f"w{i}" for i in range(501)), "501"),
+        ("/filter 「扩散 模型", "「扩散 模型"),
+        ("/filter ＂扩散 模型", '"扩散 模型'),
+        ("/filter 作者：", "/filter clear"),
+        ("/filter -", "/filter clear"),
     ],
 )
 async def test_bad_filters_change_nothing(
@@ -312,6 +317,20 @@ async def test_bad_filters_change_nothing(
     if language == "zh":
         assert english_sentences(reply.text.replace("graph neural network", "")) == [], reply.text
     assert await state(store, me.chat) == before
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_filter_in_chinese_punctuation(commands: Commands, store: Store, language: str) -> None:
+    """作者：张三, corner and full-width quotes and a full-width minus are the author prefix, phrases
+    and a negative term, as their ASCII forms."""
+    me = await chat_in(commands, language)
+    saved = await text(commands, "/filter 作者：张三 「graph neural network」 ＂扩散 模型＂ －综述", me)
+    assert saved.ok, saved.text
+    stored = (await store.get_chat(me.chat)).filters  # type: ignore[union-attr]
+    assert stored == 'author:张三 "graph neural network" "扩散 模型" -综述'
+    assert stored in saved.text
+    if language == "zh":
+        assert english_sentences(saved.text.replace("graph neural network", "")) == [], saved.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -410,6 +429,7 @@ async def test_more_pages_through_the_day_once(commands: Commands, store: Store,
         ("/more 2026-10-01", "future"),
         ("/more 2026-09-20", "not_listing"),
         ("/more 2026-08-03", "too_old"),
+        ("/more ٢٠٢٦-١٠-٠١", "future"),
     ],
 )
 async def test_more_refuses_what_it_cannot_page(
@@ -486,3 +506,30 @@ async def test_a_migrated_chat_pages_on_where_it_was(commands: Commands, store: 
     assert await offered(store, moved.chat, day) == {p.id for p in first.full}
     assert await offered(store, me.chat, day) == set()
     assert await last_digest(store, me.chat) is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/title " + "长" * 300,
+        "/title bell\u0007",
+        "/filter 「扩散 模型",
+        "/top ０",
+        "/types foo",
+        "/interests 🙂",
+        "/like 2606.1234x",
+        "/dislike clear 2606.99999",
+    ],
+)
+async def test_refusals_say_nothing_changed(
+    commands: Commands, store: Store, language: str, line: str
+) -> None:
+    """Every refused setting or vote says, in the chat's language, that nothing was changed, and
+    nothing was."""
+    me = await chat_in(commands, language)
+    before = await state(store, me.chat)
+    reply = await text(commands, line, me)
+    assert not reply.ok
+    assert ("Nothing was changed." if language == "en" else "未做任何更改。") in reply.text, reply.text
+    assert await state(store, me.chat) == before

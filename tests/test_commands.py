@@ -108,6 +108,19 @@ async def test_time_and_lang(commands: Commands, store: Store) -> None:
     assert "已订阅" in (await text(commands, "/subscribe cs.LG")).text
 
 
+@pytest.mark.parametrize(("line", "name"), [("/lang 日本語", "日本語"), ("/lang de", "Deutsch")])
+async def test_lang_without_own_messages_says_replies_stay_english(
+    commands: Commands, store: Store, line: str, name: str
+) -> None:
+    """/lang to a language the bot has no messages in sets the summaries' language and says the
+    replies stay in English, instead of promising replies in that language."""
+    await text(commands, "/lang zh")
+    reply = await text(commands, line)
+    assert reply.ok and reply.text == t("en", "lang_set_summaries", lang=name)
+    assert "replies stay in English" in reply.text
+    assert (await text(commands, "/list")).text == t("en", "following_none")
+
+
 async def test_today_shows_and_marks_received(commands: Commands, store: Store) -> None:
     """/today returns the digest; papers count as received once the adapter says they arrived."""
     await text(commands, "/subscribe cs.DC")
@@ -216,12 +229,18 @@ async def test_removed_and_migrated_chats(commands: Commands, store: Store) -> N
         (["计算机"], (), ("计算机",)),
         (["cs.DC\u0000\u0007"], ("cs.DC",), ()),
         (["cs.\u200bDC"], ("cs.DC",), ()),
+        (["cs LG"], ("cs.LG",), ()),
+        (["stat", "ML", "physics", "optics"], ("stat.ML", "physics.optics"), ()),
+        (["cs-LG，math_AG", "hep_th", "astro-ph-CO"], ("cs.LG", "math.AG", "hep-th", "astro-ph.CO"), ()),
+        (["cs", "math"], ("cs", "math"), ()),
+        (["cs", "XX"], ("cs",), ("XX",)),
     ],
 )
 def test_category_input_is_normalised(
     typed: list[str], found: tuple[str, ...], unknown: tuple[str, ...]
 ) -> None:
-    """Full-width forms and Chinese separators read as categories; unknown ones are kept apart."""
+    """Full-width forms, Chinese separators, a hyphen or underscore for the dot and an archive
+    followed by its subject class (cs LG) read as categories; unknown ones are kept apart."""
     parsed = resolve_categories(typed)
     assert parsed.found == found
     assert tuple(item.given for item in parsed.unknown) == unknown
@@ -255,6 +274,11 @@ def test_parse_command_natural_forms(line: str, expected: tuple[str, list[str]] 
         ("/today", "today"),
         ("lsit", "list"),
         ("zzz", None),
+        ("订阅", "subscribe"),
+        ("訂閱", "subscribe"),
+        ("今天", "today"),
+        ("筛选", "filter"),
+        ("更多", "more"),
     ],
 )
 def test_suggest_command(word: str, expected: str | None) -> None:

@@ -61,6 +61,16 @@ def make(
         ("C++ -", [Term("C++")]),
         ("图神经网络", [Term("图神经网络")]),
         ('"-x"', [Term("-x")]),
+        ("「graph neural network」", [Term("graph neural network", "phrase")]),
+        ("『图 神经网络』", [Term("图 神经网络", "phrase")]),
+        ("＂graph neural network＂", [Term("graph neural network", "phrase")]),
+        ("”graph neural network”", [Term("graph neural network", "phrase")]),
+        ("作者：张三", [Term("张三", "author")]),
+        ("作者:张三", [Term("张三", "author")]),
+        ("author：Hinton", [Term("Hinton", "author")]),
+        ("-作者：「李 四」", [Term("李 四", "author", negative=True)]),
+        ("－综述 ＬＬＭ", [Term("综述", negative=True), Term("LLM")]),
+        ('"作者:x"', [Term("作者:x")]),
     ],
 )
 def test_grammar(text: str, terms: list[Term]) -> None:
@@ -76,6 +86,8 @@ def test_grammar(text: str, terms: list[Term]) -> None:
         'author:"Geoffrey Hinton" -"large language model"',
         '"-x" "author:y" C++',
         "“curly quotes” stay",
+        "作者：张三 「图 神经网络」 -综述",
+        '"作者:x"',
     ],
 )
 def test_canonical_text_round_trips(text: str) -> None:
@@ -119,6 +131,12 @@ def test_only_negative_is_accepted() -> None:
         ('author:"Hinton', Reason.UNBALANCED_QUOTE),
         ('"graph"neural', Reason.UNBALANCED_QUOTE),
         ('gr"aph', Reason.UNBALANCED_QUOTE),
+        ("“graph neural", Reason.UNBALANCED_QUOTE),
+        ("「graph neural", Reason.UNBALANCED_QUOTE),
+        ("『graph neural", Reason.UNBALANCED_QUOTE),
+        ("＂graph neural", Reason.UNBALANCED_QUOTE),
+        ("graph」neural", Reason.UNBALANCED_QUOTE),
+        ("作者： -", Reason.EMPTY),
         ("LLM -llm", Reason.CONTRADICTORY),
         ("author:Smith -author:smith", Reason.CONTRADICTORY),
     ],

@@ -138,6 +138,15 @@ def test_traditional_chinese(language: str, traditional: bool) -> None:
         assert shown == ("訂閱 arXiv 分類，如 cs.DC" if traditional else "订阅 arXiv 分类，如 cs.DC")
 
 
+@pytest.mark.parametrize("key", KEYS)
+def test_traditional_messages_use_taiwans_words(key: str) -> None:
+    """zh-TW messages say 代碼, 權限, 發布 and 審核 (a code, a permission, an announcement,
+    moderation), never OpenCC's program code, licence, software release or audit."""
+    shown = template("zh-TW", key)
+    for wrong in ("程式碼", "許可權", "釋出", "稽核", "雲端計算"):
+        assert wrong not in shown, shown
+
+
 @pytest.mark.parametrize(
     ("offset", "expected"),
     [

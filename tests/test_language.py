@@ -95,6 +95,13 @@ def test_malformed_or_unwritten_tags_are_none(malformed: str) -> None:
         ("español", "es"),
         ("Русский", "ru"),
         ("zh-TW", "zh-Hant"),
+        ("简体", "zh"),
+        ("汉语", "zh"),
+        ("中文（简体）", "zh"),
+        ("Chinese (Simplified)", "zh"),
+        ("CN", "zh"),
+        ("繁體", "zh-Hant"),
+        ("中文(繁體)", "zh-Hant"),
     ],
 )
 def test_language_names_as_users_type_them(name: str, tag: str) -> None:

@@ -40,6 +40,8 @@ def test_parse_command(text: str, bot: str | None, expected: tuple[str, list[str
         ("23:59", "23:59"),
         ("00:00", "00:00"),
         ("08：30", "08:30"),
+        ("٠٨:٣٠", "08:30"),
+        ("२३:५९", "23:59"),
         ("24:00", None),
         ("12:60", None),
         ("830", None),
@@ -49,7 +51,7 @@ def test_parse_command(text: str, bot: str | None, expected: tuple[str, list[str
     ],
 )
 def test_parse_time(text: str, expected: str | None) -> None:
-    """Times are 24-hour HH:MM, normalised to two-digit hours."""
+    """Times are 24-hour HH:MM in the digits of any script, normalised to two ASCII-digit hours."""
     assert parse_time(text) == expected
 
 

@@ -155,6 +155,7 @@ def test_update_time_is_the_announcement_in_the_chat_zone() -> None:
         "C# and F# ##",
         "[1] a citation and ![img](src)",
         "A line\nbreak   and  spaces",
+        "Write to <+a@b.co> or <1st.author@x.org>",
     ],
 )
 def test_md_escape_renders_the_text_itself(text: str) -> None:
@@ -330,3 +331,49 @@ def test_json_fields() -> None:
     ):
         assert key in item
     assert item["id"] == "2609.00001" and item["version"] == 1 and item["summary_source"] == "llm"
+
+
+ODD_TITLES = [
+    "A *bold* claim_with_underscores and #hashtags",
+    "[Re] Reproducing [1]: a [claim](not a link)",
+    r"$\mathcal{O}(n^*)$ bounds for $x_1$-sparse **signals**",
+    "C# ## and a trailing #",
+    "<i>Italic</i> tags & &amp; entities",
+]
+ODD_SUMMARIES = ["它很快", "ends with a word", "ends with 42", "ends with a star *", "Uses <i> literally."]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_markdown_renders_every_paper_as_written(language: str) -> None:
+    """As CommonMark, each title's heading is the title itself, each summary item the summary then
+    its extract note in italics (whatever character the summary ends with), and the authors line
+    one or three names and "et al." for 200 authors."""
+    many = tuple(f"Author {i}" for i in range(200))
+    papers = [
+        replace(
+            paper(n + 1, title=title, summary=summary, source="extractive"),
+            authors=many if n % 2 else ("Solo Author",),
+        )
+        for n, (title, summary) in enumerate(zip(ODD_TITLES, ODD_SUMMARIES, strict=True))
+    ]
+    tokens = MARKDOWN.parse(render_markdown(digest(papers, language=language)))
+    headings = [tokens[i + 1].content for i, tok in enumerate(tokens) if tok.type == "heading_open"]
+    rendered = [
+        html.unescape(re.sub(r"<[^>]+>", "", MARKDOWN.renderInline(c))) for c in headings if c[:1].isdigit()
+    ]
+    assert rendered == [f"{n}. {title}" for n, title in enumerate(ODD_TITLES, 1)]
+    note = summary_marker(papers[0], language)
+    label = "精简摘要" if language == "zh" else "Summary"
+    items = [tok for tok in tokens if tok.type == "inline" and tok.content.startswith(f"**{label}**")]
+    assert len(items) == len(papers)
+    sep = "：" if language == "zh" else ": "
+    space = "" if language == "zh" else " "
+    for item, summary in zip(items, ODD_SUMMARIES, strict=True):
+        kinds = [child.type for child in item.children or []]
+        assert kinds.count("em_open") == 1, item.content
+        text = "".join(child.content for child in item.children or [] if child.type == "text")
+        assert text == f"{label}{sep}{summary}{space}{note}", item.content
+    authors = [tok.content for tok in tokens if tok.type == "inline" and "**作者**" in tok.content]
+    authors += [tok.content for tok in tokens if tok.type == "inline" and "**Authors**" in tok.content]
+    assert authors[0].endswith("Solo Author")
+    assert authors[1].endswith("Author 0、Author 1、Author 2 等" if language == "zh" else "Author 2 et al.")

@@ -174,19 +174,19 @@ FORGED = [
 ]
 
 
-@pytest.mark.parametrize("language", ["en", "zh"])
-async def test_forged_payloads_change_nothing(tmp_path: Path, language: str) -> None:
-    """Payloads the bot never made are answered with a short error in the presser's language; no
-    command runs, nothing is stored and nothing is posted, in any chat."""
+@pytest.mark.parametrize(("language", "presser"), [("en", "zh"), ("zh", "en")])
+async def test_forged_payloads_change_nothing(tmp_path: Path, language: str, presser: str) -> None:
+    """Payloads the bot never made are answered with a short error in the chat's language (not the
+    presser's); no command runs, nothing is stored and nothing is posted, in any chat."""
     async with running_bot(tmp_path) as bot:
         bot.tg.set_member(GROUP["id"], ADMIN, "administrator")
-        await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN)))
+        await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN, language)))
         [message] = await post(bot, key(GROUP["id"]))
         handled = record_handled(bot.app.commands)
         before, sent = await bot.chats(), len(bot.tg.sent)
         for data in FORGED:
             shown = bot.tg.message_json(message)
-            bot.tg.add_update(callback_update(data or None, message=shown, sender=user(ADMIN, language)))
+            bot.tg.add_update(callback_update(data or None, message=shown, sender=user(ADMIN, presser)))
         await bot.settle()
         assert handled == []
         assert [a.text for a in bot.tg.answers] == [t(language, "btn_invalid")] * len(FORGED)
@@ -224,6 +224,22 @@ async def test_a_press_without_its_message_changes_nothing(tmp_path: Path, shape
         assert [a.text for a in bot.tg.answers] == [t(language, "btn_stale", command="/like 2609.00001")]
         assert bot.tg.sent == []
         assert await bot.chats() == {}
+
+
+async def test_a_stale_press_speaks_the_chats_language(tmp_path: Path) -> None:
+    """A press on a message too old to access, in a chat set to Chinese, is answered in Chinese
+    even when the presser's Telegram is in English; nothing runs."""
+    async with running_bot(tmp_path) as bot:
+        bot.tg.set_member(GROUP["id"], ADMIN, "administrator")
+        await bot.send(message_update("/subscribe cs.DC", chat=GROUP, sender=user(ADMIN, "zh-hans")))
+        assert (await bot.chats())[key(GROUP["id"])].language == "zh"
+        handled = record_handled(bot.app.commands)
+        bot.tg.add_update(
+            callback_update("like:2609.00001", message=old_message(GROUP), sender=user(MEMBER, "en"))
+        )
+        await bot.settle()
+        assert handled == []
+        assert [a.text for a in bot.tg.answers] == [t("zh", "btn_stale", command="/like 2609.00001")]
 
 
 async def test_a_failed_vote_is_posted_where_the_button_is(tmp_path: Path) -> None:

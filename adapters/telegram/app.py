@@ -274,7 +274,7 @@ class Handlers:
         action = parse_payload(query.data)
         message = query.message
         if action is None or not self.ours(message, context.bot):
-            lang = normalize_language(language or "") or self.default_language
+            lang = await self.press_language(message, language)
             key = "btn_invalid" if action is None else "btn_stale"
             log.info("telegram_button_refused", reason=key, chat_id=message.chat.id if message else None)
             await self.answer(query, t(lang, key, command=action.command if action else ""))
@@ -296,6 +296,16 @@ class Handlers:
                 await late
             else:
                 late.cancel()
+
+    async def press_language(self, message: object, language: str | None) -> str:
+        """The language a refused press is answered in: that of the chat the button is in, as for
+        every other reply there (the presser's only while the chat has none, or for a press without
+        a chat, as in inline mode)."""
+        chat = getattr(message, "chat", None)
+        if chat is None:
+            return normalize_language(language or "") or self.default_language
+        key = message_chat(message) if isinstance(message, Message) else chat_key(chat.id)
+        return await self.commands.language_of(Caller(chat=key, user_language=language))
 
     async def run_press(
         self, bot: ExtBot[Any], press: _Press, message: Message, caller: Caller, action: ButtonAction
