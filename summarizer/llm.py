@@ -26,6 +26,10 @@ so is a prompt the server refuses with a 400 that names the prompt (``REFUSED_PR
 One request takes at most twice ``OPENAI_TIMEOUT`` per attempt, however the server trickles its
 answer. A digest waits at most ``SUMMARY_DEADLINE`` seconds for its summaries in all; requests under way then
 go on in the background (their answers are kept for the next build), queued ones are dropped.
+A digest that reached its deadline without one answer from the model in all that time marks the
+model **not answering**: later digests of the process wait only ``STALLED_DEADLINE`` (enough for
+summaries already cached), so a push to many chats waits out one deadline, not one per wave of
+chats; the first answer the model gives (to a request still under way or a new one) ends it.
 Failures are logged per paper at DEBUG and once per digest as ``summaries_fallback``.
 """
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
 from collections import Counter, OrderedDict
@@ -58,6 +63,10 @@ from summarizer.lang import chinese_script, language_name, length_budget, writte
 from summarizer.safety import MAX_SUMMARY_CHARS, clean, findings, strip_invisible
 
 log = structlog.get_logger(__name__)
+
+STALLED_DEADLINE = 3.0
+"""Seconds a digest waits for its summaries while the model is not answering: cached summaries
+arrive, the model is not waited for."""
 
 PROMPT_VERSION = "p1"
 """Part of every cache key: changing the prompt below means changing this."""
@@ -391,6 +400,9 @@ class LLMSummarizer:
         self._deadline = deadline if deadline is not None else settings.summary_deadline
         self._flights: dict[str, _Flight] = {}
         self._memo: OrderedDict[str, str] = OrderedDict()
+        self._heard = -math.inf
+        """When the model last answered anything (``clock`` seconds)."""
+        self._stalled = False
 
     @property
     def model(self) -> str:
@@ -540,7 +552,8 @@ class LLMSummarizer:
             waiting[flight.task] = waiting.get(flight.task, 0) + 1
         if not waiting:
             return
-        timer = asyncio.ensure_future(self._sleep(self._deadline))
+        started = self._clock()
+        timer = asyncio.ensure_future(self._sleep(STALLED_DEADLINE if self._stalled else self._deadline))
         try:
             pending: set[asyncio.Future[Any]] = {*waiting, timer}
             while len(pending) > 1 and timer in pending:
@@ -551,6 +564,16 @@ class LLMSummarizer:
                         progress(finished)
         finally:
             timer.cancel()
+        if timer not in pending and pending and self._heard <= started and not self._stalled:
+            self._stalled = True
+            log.warning("llm_not_answering", model=self._model, waited=round(self._clock() - started, 1))
+
+    def _answered(self) -> None:
+        """The model answered (anything): digests wait for it again."""
+        self._heard = self._clock()
+        if self._stalled:
+            self._stalled = False
+            log.info("llm_answering_again", model=self._model)
 
     def _remember(self, key: str, summary: str) -> None:
         self._memo[key] = summary
@@ -671,19 +694,24 @@ class LLMSummarizer:
         try:
             async with asyncio.timeout(self._request_bound):
                 if room is None:
-                    return await self._client.chat.completions.create(model=self._model, messages=messages)
-                if self._limit_parameter == "max_tokens":
-                    return await self._client.chat.completions.create(
+                    answer = await self._client.chat.completions.create(model=self._model, messages=messages)
+                elif self._limit_parameter == "max_tokens":
+                    answer = await self._client.chat.completions.create(
                         model=self._model, messages=messages, max_tokens=room
                     )
-                return await self._client.chat.completions.create(
-                    model=self._model, messages=messages, max_completion_tokens=room
-                )
+                else:
+                    answer = await self._client.chat.completions.create(
+                        model=self._model, messages=messages, max_completion_tokens=room
+                    )
+            self._answered()
+            return answer
         except (openai.APITimeoutError, TimeoutError):
             return self._error(paper, language, "timeout")
         except openai.RateLimitError as exc:
+            self._answered()
             return self._error(paper, language, "rate_limited", detail=_error_code(exc))
         except openai.APIStatusError as exc:
+            self._answered()
             code = _error_code(exc)
             if exc.status_code == 400 and code in REFUSED_PROMPT_CODES:
                 return self._rejected(paper, language, REFUSED_PROMPT_CODES[code])

@@ -20,6 +20,7 @@ from summarizer.llm import (
     CACHE_NAMESPACE,
     REJECTED_NAMESPACE,
     RETRY_MIN_TOKENS,
+    STALLED_DEADLINE,
     LLMSummarizer,
     Rejected,
     Rejection,
@@ -551,6 +552,47 @@ async def test_trickling_llm_is_cut_per_request_and_asked_again(fake: FakeOpenAI
             (second,) = await summarizer.summarize([paper()], "en")
     assert [line["reason"] for line in fallbacks(logs)] == ["timeout"]
     assert (first.summary_source, second.summary_source, fake.calls) == ("extractive", "llm", 2)
+
+
+async def test_a_model_that_never_answers_is_waited_out_once_not_per_digest(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    """A digest that met its deadline without one answer marks the model not answering: the next
+    digests (other papers, another language) wait STALLED_DEADLINE, not the deadline, and still get
+    a summary already cached; the model's next answer ends it, and a digest waits the full deadline
+    again."""
+    fake.queue(Behaviour.STALL, Behaviour.STALL)
+    clock = ManualClock()
+    cached_paper = paper(9)
+    await store.cache_set(
+        CACHE_NAMESPACE, cache_key(cached_paper, "de", MODEL), "Eine fertige Zusammenfassung."
+    )
+    settings = settings_for(fake, summary_concurrency=3, summary_deadline=60.0)
+    summarizer = LLMSummarizer(settings, store, sleep=clock.sleep, clock=clock, max_retries=0)
+    with capture_logs() as logs:
+        first = asyncio.create_task(summarizer.summarize([paper(1)], "en"))
+        await wait_until(lambda: fake.calls == 1 and clock.sleepers == 1)
+        clock.advance(60.0)
+        assert [p.summary_source for p in await first] == ["extractive"]
+
+        second = asyncio.create_task(summarizer.summarize([paper(2), cached_paper], "de"))
+        await wait_until(lambda: fake.calls == 2 and clock.sleepers == 1)
+        clock.advance(STALLED_DEADLINE)
+        assert [p.summary_source for p in await second] == ["extractive", "llm"]
+
+        third = await summarizer.summarize([paper(3)], "en")
+        assert [p.summary_source for p in third] == ["llm"] and fake.calls == 3
+        fake.queue(Behaviour.STALL)
+        fourth = asyncio.create_task(summarizer.summarize([paper(4)], "en"))
+        await wait_until(lambda: fake.calls == 4 and clock.sleepers == 1)
+        clock.advance(STALLED_DEADLINE)
+        await asyncio.sleep(0.05)
+        assert not fourth.done(), "the model answered: a digest waits the full deadline again"
+        clock.advance(60.0)
+        assert [p.summary_source for p in await fourth] == ["extractive"]
+    await summarizer.close()
+    events = [entry["event"] for entry in logs if entry["event"].startswith("llm_")]
+    assert events == ["llm_not_answering", "llm_answering_again", "llm_not_answering"]
 
 
 async def test_answer_after_the_deadline_is_kept_for_the_next_build(fake: FakeOpenAI, store: Store) -> None:
