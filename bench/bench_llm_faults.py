@@ -5,7 +5,9 @@ Figures printed:
      summaries and requests sent (bounded by SUMMARY_DEADLINE, not by timeouts × retries);
   2. LLM calls for N papers pushed to chats whose language is spelled zh, zh-CN and zh-hans;
   3. LLM calls for one paper whose answer is always refused (unsafe), over B builds H hours apart;
-  4. warning lines logged for an N-paper digest while the LLM is unreachable.
+  4. warning lines logged for an N-paper digest while the LLM is unreachable;
+  5. a push's digests with that hanging server: 12 digests (6 languages × 2 sets of 10 papers),
+     built 2 at a time as a push's chat groups are: wall time of all their summaries.
 
 Run from the project root with the venv active:
 
@@ -85,6 +87,24 @@ async def hanging(store: Store, args: argparse.Namespace) -> tuple[float, int]:
         return seconds, fake.calls
 
 
+async def hanging_push(store: Store, args: argparse.Namespace) -> float:
+    async with FakeOpenAI(stall_seconds=3600.0) as fake:
+        for _ in range(2000):
+            fake.queue(Behaviour.STALL)
+        config = settings(fake.base_url, openai_timeout=60.0, summary_deadline=args.deadline)
+        summarizer = LLMSummarizer(config, store, max_retries=2)
+        sets = [papers(10, version=5), papers(10, version=6)]
+        builds = [(day, lang) for lang in ("en", "zh", "de", "fr", "es", "ja") for day in sets]
+        started = time.perf_counter()
+        for first in range(0, len(builds), 2):
+            pair = builds[first : first + 2]
+            results = await asyncio.gather(*(summarizer.summarize(day, lang) for day, lang in pair))
+            assert all(p.summary_source == "extractive" for result in results for p in result)
+        seconds = time.perf_counter() - started
+        await summarizer.close()
+        return seconds
+
+
 async def spellings(store: Store, args: argparse.Namespace) -> int:
     async with FakeOpenAI() as fake:
         async with LLMSummarizer(settings(fake.base_url), store) as summarizer:
@@ -146,6 +166,11 @@ async def main(argv: list[str] | None = None) -> int:
             )
             lines = await down(store, args)
             print(f"  LLM unreachable, {args.papers}-paper digest: {lines} warning line(s)")
+            seconds = await hanging_push(store, args)
+            print(
+                f"  hanging LLM, 12 digests of 10 papers (6 languages), 2 at a time, "
+                f"SUMMARY_DEADLINE={args.deadline:g}s: all summaries done in {seconds:.2f}s"
+            )
         finally:
             await store.close()
     return 0
