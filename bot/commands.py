@@ -33,6 +33,7 @@ from bot.i18n import (
     LANGUAGES,
     format_moment,
     is_chinese,
+    join_clauses,
     join_list,
     language_name,
     normalize_language,
@@ -1024,7 +1025,10 @@ class Commands:
     ) -> Reply:
         code = parse_language(" ".join(args[:4])) if 1 <= len(args) <= 4 else None
         if code is None and len(args) != 1:
-            return TextReply(t(lang, "lang_usage", hint=template(lang, "lang_hint")), ok=False)
+            usage = t(lang, "lang_usage", hint=template(lang, "lang_hint"))
+            if not args and current is not None:
+                usage += "\n" + t(lang, "lang_current", lang=language_name(current.language))
+            return TextReply(usage, ok=False)
         if code is None:
             return TextReply(t(lang, "bad_lang", given=shown(args[0])), ok=False)
         settings = current or self._fresh(caller, code)
@@ -1151,7 +1155,9 @@ def status_feed_text(lang: str, status: BatchStatus, zone: str) -> str:
     else:
         text = t(lang, "feed_ok")
     if status.from_api:
-        text += "; " + t(lang, "feed_from_api", cats=join_list(list(status.from_api), lang))
+        text = join_clauses(
+            [text, t(lang, "feed_from_api", cats=join_list(list(status.from_api), lang))], lang
+        )
     return text
 
 

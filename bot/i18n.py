@@ -155,6 +155,7 @@ _EN: dict[str, str] = {
     "title_too_long": "That title is {n} characters long; at most {limit} are accepted. Nothing was changed.",
     "title_bad_chars": "A title is one line of visible text: no control characters or line breaks. Nothing was changed.",
     "title_current": "This chat's digest title: {title}.",
+    "lang_current": "This chat's language: {lang}.",
     "not_admin": "Only the admins of this chat can change its subscriptions and settings.",
     "not_admin_discord": "Only members with the Manage Channels permission can change this channel's subscriptions and settings.",
     "too_many_args": "Too many arguments: {cmd} takes {accepted}.",
@@ -390,6 +391,7 @@ _ZH: dict[str, str] = {
     "title_too_long": "标题有 {n} 个字符，最多 {limit} 个。未做任何更改。",
     "title_bad_chars": "标题须为一行可见文字，不能包含控制字符或换行。未做任何更改。",
     "title_current": "本聊天的日报标题：{title}。",
+    "lang_current": "本聊天的语言：{lang}。",
     "not_admin": "只有本聊天的管理员可以修改订阅和设置。",
     "not_admin_discord": "只有拥有“管理频道”权限的成员可以修改本频道的订阅和设置。",
     "too_many_args": "参数太多：{cmd} 接受 {accepted}。",
@@ -591,6 +593,11 @@ def language_name(lang: str) -> str:
 def join_list(items: Iterable[str], lang: str) -> str:
     """Items as a list: ``A, B, C`` in English, ``A、B、C`` in Chinese."""
     return ("、" if is_chinese(lang) else ", ").join(items)
+
+
+def join_clauses(clauses: Iterable[str], lang: str) -> str:
+    """Clauses of one sentence: ``A; B`` in English, ``A；B`` in Chinese."""
+    return ("；" if is_chinese(lang) else "; ").join(clauses)
 
 
 def join_names(names: Sequence[str], lang: str) -> str:

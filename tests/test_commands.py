@@ -17,9 +17,10 @@ from bot.commands import (
     TextReply,
     parse_command,
     resolve_categories,
+    status_feed_text,
     suggest_command,
 )
-from bot.engine import DigestEngine
+from bot.engine import BatchStatus, DigestEngine
 from bot.i18n import t
 from bot.models import ChatKey
 from bot.paused import pause, resume
@@ -106,6 +107,24 @@ async def test_time_and_lang(commands: Commands, store: Store) -> None:
         "zh",
     )
     assert "已订阅" in (await text(commands, "/subscribe cs.LG")).text
+    alone = await text(commands, "/lang")
+    assert not alone.ok and alone.text.endswith("本聊天的语言：中文。") and "/lang" in alone.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "up to date; cs.AI, cs.CL from arXiv's export API"),
+        ("zh", "正常；cs.AI、cs.CL 来自 arXiv 导出 API"),
+    ],
+)
+def test_status_feed_clauses_are_joined_in_the_chats_language(lang: str, expected: str) -> None:
+    """/status's feed line joins its clauses with the chat's own semicolon (；in Chinese)."""
+    status = BatchStatus(
+        expected=date(2026, 9, 24), listing_date=date(2026, 9, 24), from_api=("cs.AI", "cs.CL")
+    )
+    line = status_feed_text(lang, status, "UTC")
+    assert line.startswith(expected) and ("; " in line) == (lang == "en")
 
 
 @pytest.mark.parametrize(("line", "name"), [("/lang 日本語", "日本語"), ("/lang de", "Deutsch")])
