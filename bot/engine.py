@@ -130,7 +130,8 @@ class Look:
     date (``stale``), an older date (``older``, ``shown``), no items (``empty``), or failed
     (``failed``, ``feed_detail``; ``feed_failure`` if the host was unreachable). ``api``: None (not
     asked), ``listed`` (it had the day), ``lag`` (it listed nothing of the day's window yet) or
-    ``failed`` (``api_detail``, ``api_failure``); ``api_asks`` counts the unanswered questions.
+    ``failed`` (``api_detail``, ``api_failure``); ``api_asks`` counts the questions whose answer was
+    not final (unanswered, or listed before the API surely had the whole day).
     """
 
     at: datetime
@@ -524,13 +525,20 @@ class DigestEngine:
         return due
 
     def _api_due(self, day: _Day, now: datetime) -> list[str]:
-        """Categories the feed does not give for ``day`` now and the API may be asked about."""
+        """Categories the feed does not give for ``day`` now and the API may be asked about: not
+        held, or held from an API answer given before the API surely lists the whole day, when
+        their next question is due."""
         rebuilding = self._rebuilding(day.listing_date, now)
         out_elsewhere = any(e.origin == "rss" for e in day.entries.values())
         due = []
-        for category in day.missing:
+        for category in day.categories:
             look = day.looks.get(category)
             if look is None:
+                continue
+            entry = day.entries.get(category)
+            if entry is not None:
+                if entry.origin == "api" and look.next_api is not None and look.next_api <= now:
+                    due.append(category)
                 continue
             waiting_for_rebuild = look.feed in ("older", "empty") and rebuilding and not out_elsewhere
             if waiting_for_rebuild:
@@ -724,18 +732,21 @@ class DigestEngine:
         detail: str | None = None,
         failure: Failure | None = None,
     ) -> None:
-        """Record the API's answer about one category-day and when to ask it again."""
+        """Record the API's answer about one category-day and when to ask it again: an answer
+        given before the API surely lists the whole day (``listing.settled_at``) may be short, and
+        is asked for again, spaced out, until the feed gives the day or it is settled."""
         before = day.looks.get(category) or Look(at=now, feed="empty", next_feed=now)
         asks = before.api_asks + 1
+        unsettled = now < listing.settled_at(day.listing_date)
         next_api: datetime | None = None
         if outcome == "failed":
             next_api = now + min(self._api_reask_max, self._failed_recheck * asks)
-        elif outcome == "lag":
+        elif outcome == "lag" or unsettled:
             next_api = now + reask_delay(asks, self._api_reask, self._api_reask_max)
         look = replace(
             before,
             api=outcome,
-            api_asks=0 if outcome == "listed" else asks,
+            api_asks=0 if outcome == "listed" and not unsettled else asks,
             next_api=next_api,
             api_detail=detail,
             api_failure=failure,

@@ -637,6 +637,28 @@ async def test_push_waits_through_a_failed_feed(push: PushRig, stamina_testing: 
     assert sorted(push.platform.papers_of("a")) == ids(monday_ai())
 
 
+async def test_push_completes_a_short_api_answer_the_same_day(push: PushRig) -> None:
+    """The feed failing all morning and the export API listing 10 of Monday's 34 papers at 08:00 ET:
+    the 10 are pushed, the API is asked again after a spaced wait, and the other 24 arrive at the
+    next push, each paper once; the API is not asked again before its wait."""
+    rig = push.rig
+    rig.fake.set_feed(b"<html>down</html>")
+    rig.fake.set_api_handler(search_api(friday_ai() + monday_ai()[:10]))
+    await push.subscribe("a", ["cs.AI"], MON_0800_ET)
+    report = await push.push()
+    assert sorted(push.platform.papers_of("a")) == ids(monday_ai())[:10] and report.waiting == 1
+    rig.fake.set_api_handler(search_api(friday_ai() + monday_ai()))
+    asked = rig.requests("api")
+    rig.clock.now = MON_0800_ET + API_REASK - timedelta(minutes=1)
+    await rig.engine.batch(["cs.AI"])
+    assert rig.requests("api") == asked
+    rig.clock.now = MON_0800_ET + timedelta(minutes=10)
+    await push.push()
+    delivered = push.platform.papers_of("a")
+    assert sorted(delivered) == ids(monday_ai()) and len(delivered) == len(set(delivered))
+    assert rig.requests("api") == asked + 1
+
+
 async def test_push_delivers_the_stale_category_later_once(push: PushRig) -> None:
     """A chat following cs.AI and cs.CL: cs.CL arrives at its push, cs.AI (stale) after the feed
     catches up; each paper once, and Friday's cs.AI papers are not sent as Monday's."""
