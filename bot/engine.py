@@ -8,7 +8,8 @@ cache are fetched, all in one request, by one process at a time.
 category's entry for a listing date holds, and how final it is:
 
 - from the **feed** (``origin="rss"``): the day as arXiv announced it, final, even when empty (a
-  combined feed whose other categories have items shows that this one really had none);
+  combined feed whose other categories have items shows that this one really had none, unless its
+  previous batch was busy: then its section is taken as missing);
 - from the **export API** (``origin="api"``): the papers submitted in the day's window; the feed's
   record replaces it whenever the feed shows that day, and papers the feed saw announced on a later
   day (held for moderation) are left out; it may still miss papers announced late;
@@ -20,8 +21,8 @@ category's entry for a listing date holds, and how final it is:
 
 A feed that still shows an older batch is tolerated for ``FEED_GRACE`` after its usual rebuild (the
 older batch is served meanwhile). After that, or when a category of a combined feed still lists
-exactly the previous batch's papers, or when the feed is empty on a listing day or fails, the
-category is asked for from the export API. While neither has it, ``BatchNotReady`` (or, for one
+the previous batch's papers, or lists none although its previous batch had ``BUSY`` or more, or
+when the feed is empty on a listing day or fails, the category is asked for from the export API. While neither has it, ``BatchNotReady`` (or, for one
 category of several, a partial batch that names it in ``pending``) says so and when the engine asks
 again; both arXiv hosts unreachable give one ``SourceUnavailable`` naming each and its cause.
 
@@ -76,6 +77,9 @@ API_REASK_MAX = timedelta(hours=1)
 """Longest wait between two questions to the export API about one day."""
 MAX_HOLD = 5
 """Listing days after a day whose feed records are checked for papers announced late (held)."""
+BUSY = 10
+"""Papers in a category's previous batch past which no item for it in a combined feed is taken as
+its section missing (asked for from the export API), not as a day without papers."""
 MAX_LOOKBACK = 7
 """Listing days searched back for the latest batch held, for ``/status``."""
 
@@ -625,8 +629,10 @@ class DigestEngine:
         self, day: _Day, categories: Sequence[str], per: Mapping[str, Sequence[Paper]], now: datetime
     ) -> None:
         """Record a feed that shows ``day``: each category's items are its batch, but for a category
-        still listing the previous batch's papers (stale: recorded as such, asked for again) and the
-        papers of an earlier batch that a combined feed lists under a current category too."""
+        still listing the previous batch's papers (stale: recorded as such, asked for again), a
+        category without items whose previous batch had ``BUSY`` or more (its section missing:
+        asked for again, and from the export API), and the papers of an earlier batch that a
+        combined feed lists under a current category too."""
         listing_date = day.listing_date
         previous_day = listing.previous_listing_day(listing_date)
         previous: dict[str, tuple[Paper, ...] | None] = {}
@@ -638,6 +644,10 @@ class DigestEngine:
         for category in categories:
             if category in stale:
                 look = self._looked(day, category, now, "stale", previous_day)
+                await self._set_look(listing_date, category, look)
+                continue
+            if not per[category] and len(previous[category] or ()) >= BUSY:
+                look = self._looked(day, category, now, "empty", None)
                 await self._set_look(listing_date, category, look)
                 continue
             papers = without_repeats(per[category], previous[category], [previous[c] or () for c in stale])
@@ -804,7 +814,12 @@ class DigestEngine:
             return "feed_failed"
         if look.feed in ("stale", "older"):
             return "stale"
-        if look.feed == "empty" and look.at.astimezone(listing.ET).date() == day.listing_date:
+        out_elsewhere = any(e.origin == "rss" for e in day.entries.values())
+        if (
+            look.feed == "empty"
+            and not out_elsewhere
+            and look.at.astimezone(listing.ET).date() == day.listing_date
+        ):
             return "empty_feed"  # the feed is empty on the very day it should show the batch
         return "api_lag"
 

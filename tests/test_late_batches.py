@@ -342,6 +342,26 @@ async def test_which_category_is_stale_does_not_matter(rig: Rig, stale: str, cat
     assert (batch.pending, batch.stale) == ((stale,), (stale,))
 
 
+async def test_busy_category_missing_from_a_combined_feed_is_not_an_empty_day(rig: Rig) -> None:
+    """Monday's feed for cs.AI+cs.CL+q-bio.SC lists cs.AI's papers but none for cs.CL (Friday: 10)
+    nor for q-bio.SC (Friday: 1): q-bio.SC's day is empty, cs.CL's is pending until the export API
+    lists it, then served from it."""
+    fridays = [paper(n, ["cs.CL"], FRI) for n in range(61, 71)] + [paper(71, ["q-bio.SC"], FRI)]
+    await rig.friday_from_the_feed(["cs.CL", "q-bio.SC"], fridays)
+    categories = ["cs.AI", "cs.CL", "q-bio.SC"]
+    rig.fake.set_feed(make_rss(MON, monday_ai(), categories))
+    batch = await rig.engine.batch(categories)
+    assert sorted(p.id for p in batch.papers) == ids(monday_ai())
+    assert batch.pending == ("cs.CL",) and not batch.final
+    status = await rig.engine.status(categories)
+    assert status.pending == ("cs.CL",) and status.reason == "api_lag" and not status.up_to_date
+    rig.fake.set_api_handler(search_api(friday_ai() + fridays + monday_cl()))
+    rig.clock.now += API_REASK
+    batch = await rig.engine.batch(categories)
+    assert sorted(p.id for p in batch.papers) == sorted(ids(monday_ai()) + ids(monday_cl()))
+    assert batch.from_api == ("cs.CL",) and not batch.pending
+
+
 async def test_stale_categorys_cross_lists_are_not_another_categorys_batch(push: PushRig) -> None:
     """Friday's cs.AI batch held a cs.CL paper cross-listed to cs.AI; Monday's feed for cs.AI+cs.CL
     still lists Friday's cs.AI: that paper is not Monday's cs.CL paper either, for a chat following
