@@ -424,6 +424,29 @@ async def test_feed_dated_sunday_is_mondays_batch(rig: Rig) -> None:
     assert rig.requests("api") == 0
 
 
+@pytest.mark.parametrize(
+    ("listed", "dated", "built"),
+    [
+        (MON, date(2026, 9, 26), datetime(2026, 9, 28, 4, 10, tzinfo=UTC)),
+        (MON, TUE, datetime(2026, 9, 28, 4, 10, tzinfo=UTC)),
+        (MON, None, datetime(2026, 9, 28, 3, 55, tzinfo=UTC)),
+        (date(2027, 3, 15), date(2027, 3, 14), datetime(2027, 3, 15, 4, 5, tzinfo=UTC)),
+        (date(2026, 11, 2), date(2026, 11, 1), datetime(2026, 11, 2, 5, 5, tzinfo=UTC)),
+    ],
+)
+async def test_feed_dates_other_than_the_batchs(
+    rig: Rig, listed: date, dated: date | None, built: datetime
+) -> None:
+    """A feed dated Saturday, a day ahead, or built just before midnight ET, and Sunday-dated feeds
+    in the weeks summer time starts and ends: the listing date is the batch's, final, no API asked."""
+    rig.clock.now = datetime.combine(listed, datetime.min.time(), UTC) + timedelta(hours=13)
+    papers = [paper(n, ["cs.AI"], listed) for n in range(901, 906)]
+    rig.fake.set_feed(make_rss(listed, papers, ["cs.AI"], dated=dated or listed, built_at=built))
+    batch = await rig.engine.batch(["cs.AI"])
+    assert batch.listing_date == listed and batch.final and len(batch.papers) == 5
+    assert rig.requests("api") == 0
+
+
 # -- 4. past dates come from the API and may miss held papers -------------------------------------------
 
 
@@ -773,6 +796,40 @@ async def test_unknown_holiday_neither_loses_nor_repeats(push: PushRig) -> None:
     rig.fake.set_feed(make_rss(tuesday, merged, ["cs.AI"]))
     rig.fake.set_api_handler(search_api(before + merged))
     await rig.store.set_due(ChatKey(PLATFORM, "a"), rig.clock.now.timestamp())
+    await push.push()
+    delivered = push.platform.papers_of("a")
+    assert sorted(delivered) == sorted(p["id"] for p in before + merged)
+    assert len(delivered) == len(set(delivered))
+    assert (await rig.engine.batch(["cs.AI"], holiday)).papers == ()
+
+
+async def test_unknown_holiday_with_the_feed_on_the_day_before(push: PushRig) -> None:
+    """2027-12-24 (a Friday arXiv may keep as a holiday; no list for 2027) with the feed still on
+    Thursday's batch through the weekend: the push waits without sending; Monday's feed carries both
+    windows' papers, each delivered once, and 2027-12-24 stays empty."""
+    rig = push.rig
+    thursday, holiday, monday = date(2027, 12, 23), date(2027, 12, 24), date(2027, 12, 27)
+    assert listing.is_listing_day(holiday) and not listing.holidays_known(holiday)
+
+    def pp(n: int, day: date) -> dict[str, Any]:
+        return {**paper(n, ["cs.AI"], day), "id": f"2712.{n:05d}"}
+
+    before = [pp(n, thursday) for n in range(1, 4)]
+    merged = [pp(n, holiday) for n in range(11, 15)] + [pp(n, monday) for n in range(21, 25)]
+    rig.clock.now = datetime(2027, 12, 23, 14, 0, tzinfo=UTC)
+    rig.fake.set_feed(make_rss(thursday, before, ["cs.AI"]))
+    rig.fake.set_api_handler(search_api(before))
+    chat = await push.subscribe("a", ["cs.AI"], rig.clock.now)
+    await push.push()
+    for hours in range(0, 60, 6):
+        rig.clock.now = datetime(2027, 12, 24, 13, 0, tzinfo=UTC) + timedelta(hours=hours)
+        await rig.store.set_due(chat, rig.clock.now.timestamp())
+        report = await push.push()
+        assert (report.sent, report.source_errors) == (0, 0)
+    rig.clock.now = datetime(2027, 12, 27, 13, 0, tzinfo=UTC)
+    rig.fake.set_feed(make_rss(monday, merged, ["cs.AI"]))
+    rig.fake.set_api_handler(search_api(before + merged))
+    await rig.store.set_due(chat, rig.clock.now.timestamp())
     await push.push()
     delivered = push.platform.papers_of("a")
     assert sorted(delivered) == sorted(p["id"] for p in before + merged)
