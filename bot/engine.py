@@ -270,8 +270,10 @@ def without_repeats(
 ) -> list[Paper]:
     """A current category's feed items less those that belong to an earlier batch.
 
-    ``previous`` is the category's own previous batch: a paper listed there as new or cross-listed
-    is not listed so again (a cross-list added later belongs to the other category's day).
+    ``previous`` is the category's own previous batch as the feed announced it: a paper listed
+    there as new or cross-listed is not listed so again (a cross-list added later belongs to the
+    other category's day). (The export API's record of a day is not used here: it may hold a paper
+    submitted that day but announced later.)
     ``stale`` are the previous batches of the categories of the same combined feed that are still
     on them: a combined feed lists a paper once, under all of its categories, so their papers (new
     and cross-listed ones by id, replacements by version) are not this category's new batch.
@@ -636,9 +638,11 @@ class DigestEngine:
         listing_date = day.listing_date
         previous_day = listing.previous_listing_day(listing_date)
         previous: dict[str, tuple[Paper, ...] | None] = {}
+        announced: dict[str, tuple[Paper, ...] | None] = {}
         for category in categories:
             entry = await self._entry(previous_day, category)
             previous[category] = entry.papers if entry is not None else None
+            announced[category] = entry.papers if entry is not None and entry.origin == "rss" else None
         stale = [c for c in categories if is_previous_batch(per[c], previous[c])]
         kept: dict[str, list[Paper]] = {}
         for category in categories:
@@ -650,7 +654,7 @@ class DigestEngine:
                 look = self._looked(day, category, now, "empty", None)
                 await self._set_look(listing_date, category, look)
                 continue
-            papers = without_repeats(per[category], previous[category], [previous[c] or () for c in stale])
+            papers = without_repeats(per[category], announced[category], [previous[c] or () for c in stale])
             kept[category] = papers
             await self._save(listing_date, category, Entry("rss", now, tuple(papers)))
             await self._set_look(

@@ -464,6 +464,23 @@ async def test_past_date_keeps_what_the_feed_recorded(rig: Rig) -> None:
     assert '"from_api": [\n    "cs.AI"\n  ]' in render_json(friday)
 
 
+async def test_held_paper_in_the_apis_record_of_the_day_before_stays_on_its_day(rig: Rig) -> None:
+    """Friday's cs.AI came from the export API, which already listed a paper submitted on Friday but
+    held and announced on Monday: Monday's feed keeps it as Monday's paper, and Friday, rebuilt,
+    leaves it out."""
+    held = paper(50, ["cs.AI"], FRI)
+    rig.clock.now = datetime(2026, 9, 25, 12, 0, tzinfo=UTC)
+    rig.fake.set_feed(b"<html>down</html>")
+    rig.fake.set_api_handler(search_api([*friday_ai(), held]))
+    assert len((await rig.engine.batch(["cs.AI"])).papers) == 6
+    rig.clock.now = MON_0800_ET
+    rig.fake.set_feed(make_rss(MON, [*monday_ai(), held], ["cs.AI"]))
+    monday = await rig.engine.batch(["cs.AI"])
+    assert sorted(p.id for p in monday.papers) == sorted([*ids(monday_ai()), held["id"]])
+    friday = await rig.engine.batch(["cs.AI"], FRI)
+    assert sorted(p.id for p in friday.papers) == ids(friday_ai())
+
+
 # -- 5. /status agrees with the digest --------------------------------------------------------------------
 
 
