@@ -1062,7 +1062,7 @@ class Commands:
         mine = current.categories if current else ()
         zone = current.timezone if current else self._settings.default_timezone
         if mine:
-            status = await self._engine.status(mine)
+            status = await self._engine.status(mine, current.selection() if current else None)
             include = current.include_replacements if current else False
             last = status.listing_date.isoformat() if status.listing_date else t(lang, "status_none")
             counts = status_counts(lang, status, include)

@@ -8,7 +8,8 @@ cache are fetched, all in one request, by one process at a time.
 category's entry for a listing date holds, and how final it is:
 
 - from the **feed** (``origin="rss"``): the day as arXiv announced it, final, even when empty (a
-  combined feed whose other categories have items shows that this one really had none);
+  combined feed whose other categories have items shows that this one really had none, unless its
+  previous batch was busy: then its section is taken as missing);
 - from the **export API** (``origin="api"``): the papers submitted in the day's window; the feed's
   record replaces it whenever the feed shows that day, and papers the feed saw announced on a later
   day (held for moderation) are left out; it may still miss papers announced late;
@@ -20,8 +21,8 @@ category's entry for a listing date holds, and how final it is:
 
 A feed that still shows an older batch is tolerated for ``FEED_GRACE`` after its usual rebuild (the
 older batch is served meanwhile). After that, or when a category of a combined feed still lists
-exactly the previous batch's papers, or when the feed is empty on a listing day or fails, the
-category is asked for from the export API. While neither has it, ``BatchNotReady`` (or, for one
+the previous batch's papers, or lists none although its previous batch had ``BUSY`` or more, or
+when the feed is empty on a listing day or fails, the category is asked for from the export API. While neither has it, ``BatchNotReady`` (or, for one
 category of several, a partial batch that names it in ``pending``) says so and when the engine asks
 again; both arXiv hosts unreachable give one ``SourceUnavailable`` naming each and its cause.
 
@@ -52,7 +53,7 @@ from bot.errors import (
     StaleFeed,
 )
 from bot.flight import SingleFlight
-from bot.models import AnnounceType, Batch, Digest, Paper, Selection, type_of
+from bot.models import ANNOUNCE_TYPES, AnnounceType, Batch, Digest, Paper, Selection, type_of
 from bot.ranking import DayIndex, Embedder, Profile, Ranked, Translator
 from bot.source import ArxivSource
 from bot.store.base import Store
@@ -76,6 +77,9 @@ API_REASK_MAX = timedelta(hours=1)
 """Longest wait between two questions to the export API about one day."""
 MAX_HOLD = 5
 """Listing days after a day whose feed records are checked for papers announced late (held)."""
+BUSY = 10
+"""Papers in a category's previous batch past which no item for it in a combined feed is taken as
+its section missing (asked for from the export API), not as a day without papers."""
 MAX_LOOKBACK = 7
 """Listing days searched back for the latest batch held, for ``/status``."""
 
@@ -130,7 +134,8 @@ class Look:
     date (``stale``), an older date (``older``, ``shown``), no items (``empty``), or failed
     (``failed``, ``feed_detail``; ``feed_failure`` if the host was unreachable). ``api``: None (not
     asked), ``listed`` (it had the day), ``lag`` (it listed nothing of the day's window yet) or
-    ``failed`` (``api_detail``, ``api_failure``); ``api_asks`` counts the unanswered questions.
+    ``failed`` (``api_detail``, ``api_failure``); ``api_asks`` counts the questions whose answer was
+    not final (unanswered, or listed before the API surely had the whole day).
     """
 
     at: datetime
@@ -246,17 +251,45 @@ def is_previous_batch(items: Sequence[Paper], previous: Sequence[Paper] | None) 
     """Whether a category's feed items are the previous batch's, not a new one.
 
     A paper is listed as new (or as a cross-list) in a category once, so a new batch never repeats
-    the previous one's new items: the items are the previous batch when every new or cross-listed
-    one was in it (or, with only replacements, when they are exactly its papers). False when there
-    is no previous batch to compare with, or no items.
+    the previous one's new items: the items are the previous batch when most of the new or
+    cross-listed ones were in it (the previous batch may be the export API's record, which lacks
+    cross-lists of older papers), or, with only replacements, when they are exactly its papers.
+    False when there is no previous batch to compare with, or no items.
     """
     if not items or not previous:
         return False
     before = {p.id for p in previous}
     fresh = [p for p in items if not p.announce_type.is_replacement]
     if fresh:
-        return all(p.id in before for p in fresh)
+        return 2 * sum(p.id in before for p in fresh) > len(fresh)
     return {p.id for p in items} == before
+
+
+def without_repeats(
+    items: Sequence[Paper], previous: Sequence[Paper] | None, stale: Sequence[Sequence[Paper]] = ()
+) -> list[Paper]:
+    """A current category's feed items less those that belong to an earlier batch.
+
+    ``previous`` is the category's own previous batch as the feed announced it: a paper listed
+    there as new or cross-listed is not listed so again (a cross-list added later belongs to the
+    other category's day). (The export API's record of a day is not used here: it may hold a paper
+    submitted that day but announced later.)
+    ``stale`` are the previous batches of the categories of the same combined feed that are still
+    on them: a combined feed lists a paper once, under all of its categories, so their papers (new
+    and cross-listed ones by id, replacements by version) are not this category's new batch.
+    """
+    listed = {p.id for p in previous or () if not p.announce_type.is_replacement}
+    versions = set()
+    for papers in stale:
+        for paper in papers:
+            versions.add(paper.versioned_id)
+            if not paper.announce_type.is_replacement:
+                listed.add(paper.id)
+    return [
+        p
+        for p in items
+        if p.versioned_id not in versions and (p.announce_type.is_replacement or p.id not in listed)
+    ]
 
 
 def reask_delay(asks: int, first: timedelta = API_REASK, cap: timedelta = API_REASK_MAX) -> timedelta:
@@ -498,13 +531,20 @@ class DigestEngine:
         return due
 
     def _api_due(self, day: _Day, now: datetime) -> list[str]:
-        """Categories the feed does not give for ``day`` now and the API may be asked about."""
+        """Categories the feed does not give for ``day`` now and the API may be asked about: not
+        held, or held from an API answer given before the API surely lists the whole day, when
+        their next question is due."""
         rebuilding = self._rebuilding(day.listing_date, now)
         out_elsewhere = any(e.origin == "rss" for e in day.entries.values())
         due = []
-        for category in day.missing:
+        for category in day.categories:
             look = day.looks.get(category)
             if look is None:
+                continue
+            entry = day.entries.get(category)
+            if entry is not None:
+                if entry.origin == "api" and look.next_api is not None and look.next_api <= now:
+                    due.append(category)
                 continue
             waiting_for_rebuild = look.feed in ("older", "empty") and rebuilding and not out_elsewhere
             if waiting_for_rebuild:
@@ -572,11 +612,6 @@ class DigestEngine:
                 await self._set_look(target, category, self._looked(day, category, now, "empty", None))
             return None
         per = split_by_category(feed, categories)
-        if feed.listing_date > target:
-            for category in categories:
-                await self._save(feed.listing_date, category, Entry("rss", now, tuple(per[category])))
-            await self._note(feed.listing_date, feed.listing_date, now, per)
-            return feed.listing_date
         if feed.listing_date < target:
             shown = feed.listing_date
             for category in categories:
@@ -586,28 +621,54 @@ class DigestEngine:
                 await self._set_look(target, category, self._looked(day, category, now, "older", shown))
             await self._note(shown, target, now, per)
             return None
-        previous_day = listing.previous_listing_day(target)
-        stale: list[str] = []
+        if feed.listing_date == target:
+            await self._take_current(day, categories, per, now)
+            return None
+        await self._take_current(await self._day(feed.listing_date, categories), categories, per, now)
+        return feed.listing_date
+
+    async def _take_current(
+        self, day: _Day, categories: Sequence[str], per: Mapping[str, Sequence[Paper]], now: datetime
+    ) -> None:
+        """Record a feed that shows ``day``: each category's items are its batch, but for a category
+        still listing the previous batch's papers (stale: recorded as such, asked for again), a
+        category without items whose previous batch had ``BUSY`` or more (its section missing:
+        asked for again, and from the export API), and the papers of an earlier batch that a
+        combined feed lists under a current category too."""
+        listing_date = day.listing_date
+        previous_day = listing.previous_listing_day(listing_date)
+        previous: dict[str, tuple[Paper, ...] | None] = {}
+        announced: dict[str, tuple[Paper, ...] | None] = {}
         for category in categories:
-            previous = await self._entry(previous_day, category)
-            if is_previous_batch(per[category], previous.papers if previous else None):
-                stale.append(category)
-                await self._set_look(
-                    target, category, self._looked(day, category, now, "stale", previous_day)
-                )
+            entry = await self._entry(previous_day, category)
+            previous[category] = entry.papers if entry is not None else None
+            announced[category] = entry.papers if entry is not None and entry.origin == "rss" else None
+        stale = [c for c in categories if is_previous_batch(per[c], previous[c])]
+        kept: dict[str, list[Paper]] = {}
+        for category in categories:
+            if category in stale:
+                look = self._looked(day, category, now, "stale", previous_day)
+                await self._set_look(listing_date, category, look)
                 continue
-            await self._save(target, category, Entry("rss", now, tuple(per[category])))
-            await self._set_look(target, category, self._looked(day, category, now, "current", target))
+            if not per[category] and len(previous[category] or ()) >= BUSY:
+                look = self._looked(day, category, now, "empty", None)
+                await self._set_look(listing_date, category, look)
+                continue
+            papers = without_repeats(per[category], announced[category], [previous[c] or () for c in stale])
+            kept[category] = papers
+            await self._save(listing_date, category, Entry("rss", now, tuple(papers)))
+            await self._set_look(
+                listing_date, category, self._looked(day, category, now, "current", listing_date)
+            )
         newly = [c for c in stale if c not in day.looks or day.looks[c].feed != "stale"]
         if newly:
             log.warning(
                 "arxiv_feed_stale_categories",
-                listing_date=str(target),
+                listing_date=str(listing_date),
                 stale=",".join(newly),
                 shows=str(previous_day),
             )
-        await self._note(target, target, now, {c: per[c] for c in categories if c not in stale})
-        return None
+        await self._note(listing_date, listing_date, now, kept)
 
     def _looked(
         self,
@@ -685,18 +746,21 @@ class DigestEngine:
         detail: str | None = None,
         failure: Failure | None = None,
     ) -> None:
-        """Record the API's answer about one category-day and when to ask it again."""
+        """Record the API's answer about one category-day and when to ask it again: an answer
+        given before the API surely lists the whole day (``listing.settled_at``) may be short, and
+        is asked for again, spaced out, until the feed gives the day or it is settled."""
         before = day.looks.get(category) or Look(at=now, feed="empty", next_feed=now)
         asks = before.api_asks + 1
+        unsettled = now < listing.settled_at(day.listing_date)
         next_api: datetime | None = None
         if outcome == "failed":
             next_api = now + min(self._api_reask_max, self._failed_recheck * asks)
-        elif outcome == "lag":
+        elif outcome == "lag" or unsettled:
             next_api = now + reask_delay(asks, self._api_reask, self._api_reask_max)
         look = replace(
             before,
             api=outcome,
-            api_asks=0 if outcome == "listed" else asks,
+            api_asks=0 if outcome == "listed" and not unsettled else asks,
             next_api=next_api,
             api_detail=detail,
             api_failure=failure,
@@ -754,7 +818,12 @@ class DigestEngine:
             return "feed_failed"
         if look.feed in ("stale", "older"):
             return "stale"
-        if look.feed == "empty" and look.at.astimezone(listing.ET).date() == day.listing_date:
+        out_elsewhere = any(e.origin == "rss" for e in day.entries.values())
+        if (
+            look.feed == "empty"
+            and not out_elsewhere
+            and look.at.astimezone(listing.ET).date() == day.listing_date
+        ):
             return "empty_feed"  # the feed is empty on the very day it should show the batch
         return "api_lag"
 
@@ -878,10 +947,13 @@ class DigestEngine:
         raw = await self._store.cache_get("meta", "feed")
         return FeedStatus.from_json(raw) if raw else None
 
-    async def status(self, categories: Sequence[str]) -> BatchStatus:
+    async def status(self, categories: Sequence[str], selection: Selection | None = None) -> BatchStatus:
         """What ``categories`` stand at now, from the cache alone: the batch held, its counts as the
-        digest counts them, and, if the expected batch is not (all) here, why and until when."""
+        digest of a chat with ``selection`` counts them (its announce types and filter; default: every
+        paper, replacements counted apart), and, if the expected batch is not (all) here, why and until
+        when."""
         categories = tuple(dict.fromkeys(categories))
+        selection = selection or Selection(types=ANNOUNCE_TYPES)
         now = self._clock()
         target = await self._target(now)
         day = await self._day(target, categories)
@@ -900,8 +972,12 @@ class DigestEngine:
         if held is not None:
             per = await self._papers(held)
             batch = merge(held.listing_date, categories, per)
-            new, updated = digest_counts(batch.papers)
-            by_category = {c: digest_counts(per[c]) for c in categories if c in per}
+            new, updated = digest_counts(chosen(batch.papers, selection))
+            by_category = {
+                c: digest_counts(chosen(merge(held.listing_date, categories, {c: per[c]}).papers, selection))
+                for c in categories
+                if c in per
+            }
         looks = [day.looks[c] for c in pending if c in day.looks]
         reason: NotReadyReason | None = None
         detail: str | None = None
@@ -936,11 +1012,7 @@ class DigestEngine:
         """``(main, replacements)`` of ``batch`` for a chat: its announce types, then its filter,
         then most relevant first (each paper with its ``relevance``) when it has interests or
         feedback, else arXiv's order (new submissions, then cross-lists)."""
-        wanted = set(selection.types)
-        papers = [p for p in batch.papers if type_of(p.announce_type) in wanted]
-        flt = parsed_filter(selection.filters)
-        if flt is not None:
-            papers = filters.apply(flt, papers)
+        papers = chosen(batch.papers, selection)
         if not selection.ranked or not papers:
             return order_for_digest(papers)
         keep = {p.id for p in papers}
@@ -1085,6 +1157,14 @@ class DigestEngine:
             return digest
         done = await (summarizer or self._summarizer).summarize(todo, digest.language, progress)
         return digest.with_summaries(done)
+
+
+def chosen(papers: Sequence[Paper], selection: Selection) -> list[Paper]:
+    """The papers a chat's digest keeps, in their order: its announce types, then its filter."""
+    wanted = set(selection.types)
+    kept = [p for p in papers if type_of(p.announce_type) in wanted]
+    flt = parsed_filter(selection.filters)
+    return filters.apply(flt, kept) if flt is not None else kept
 
 
 def parsed_filter(text: str) -> filters.Filter | None:

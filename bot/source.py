@@ -67,6 +67,7 @@ SLOT_WAIT_LIMIT = 600.0
 """Longest a worker thread waits for the event loop to hand it a request slot."""
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
 _GUID = re.compile(r"^oai:arxiv\.org:(?P<id>\S+)$", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)", re.IGNORECASE)
@@ -288,6 +289,26 @@ def api_error(body: bytes) -> str | None:
     return None
 
 
+def api_short_page(body: bytes) -> str | None:
+    """What is missing from an export API page that holds no entry although its own totals say the
+    result goes on past its start (``totalResults`` > ``startIndex``): a known flake of the API under
+    load, which is not an empty result. None for any other page."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return None
+    if root.find(f"{ATOM}entry") is not None:
+        return None
+    try:
+        total = int((root.findtext(f"{OPENSEARCH}totalResults") or "0").strip())
+        start = int((root.findtext(f"{OPENSEARCH}startIndex") or "0").strip())
+    except ValueError:
+        return None
+    if total > start:
+        return f"a page without entries of a result of {total} (from {start})"
+    return None
+
+
 # -- retries -------------------------------------------------------------------------------------------
 
 
@@ -298,6 +319,11 @@ class TransientError(Exception):
         self.reason = reason
         self.retry_after = retry_after
         super().__init__(reason)
+
+
+class ShortPage(TransientError):
+    """An export API page without entries although its totals count more: asked again; if it stays
+    so, the API has answered, but not the result (``MalformedResponse``), and the caller asks later."""
 
 
 class _Abandoned(Exception):
@@ -455,6 +481,11 @@ class _PoliteAdapter(HTTPAdapter):
                 with attempt:
                     last = attempt.num
                     return self._attempt(call, request, attempt.num, verify, cert, proxies)
+        except ShortPage as error:
+            tries = "1 attempt" if last == 1 else f"{last} attempts"
+            raise MalformedResponse(
+                f"arXiv's API answered {error.reason} after {tries}", cause=f"{error.reason} ({tries})"
+            ) from error
         except TransientError as error:
             raise _unavailable(host, error, last) from error
         raise AssertionError("unreachable")
@@ -515,6 +546,9 @@ class _PoliteAdapter(HTTPAdapter):
             raise MalformedResponse(f"arXiv's API rejected the query (HTTP {code}): {message}")
         if code != 200:
             raise MalformedResponse(f"arXiv's API answered HTTP {code}")
+        short = api_short_page(body)
+        if short is not None:
+            raise ShortPage(short)
         return response
 
 

@@ -13,10 +13,10 @@ import pytest
 
 from bot import listing
 from bot.commands import Caller, Commands, TextReply
-from bot.engine import API_REASK, FEED_RECHECK, DigestEngine
+from bot.engine import API_REASK, FAILED_RECHECK, FEED_RECHECK, DigestEngine
 from bot.errors import BatchNotReady, SourceUnavailable, StaleFeed
 from bot.metrics import Metrics
-from bot.models import ANNOUNCE_TYPES, ChatKey, ChatSettings
+from bot.models import ANNOUNCE_TYPES, ChatKey, ChatSettings, Selection
 from bot.push import Pusher, PushReport
 from bot.render import render_json, render_text
 from bot.schedule import scheduler_hook
@@ -26,7 +26,7 @@ from bot.summary import NoSummarizer
 from bot.throttle import Throttle
 from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
-from tests.fakes.feeds import make_rss, search_api
+from tests.fakes.feeds import make_api_feed, make_rss, search_api
 from tests.test_push import PLATFORM, Clock, RecordingPlatform
 
 FRI = date(2026, 9, 25)
@@ -71,6 +71,21 @@ def monday_cl() -> list[dict[str, Any]]:
 
 def ids(papers: Sequence[dict[str, Any]]) -> list[str]:
     return [p["id"] for p in papers]
+
+
+def without_entries(real: Any, times: int) -> Any:
+    """An API handler answering its first ``times`` category queries with a page that has no entry
+    although its totals count 34 (a flake of arXiv's API under load), then as ``real``."""
+    left = [times]
+
+    def handler(query: Any) -> tuple[int, bytes]:
+        if "cat:" in query.get("search_query", "") and left[0] > 0:
+            left[0] -= 1
+            return 200, make_api_feed([], total=34, start=0, items_per_page=100)
+        status, body = real(query)
+        return status, body
+
+    return handler
 
 
 @dataclass
@@ -239,6 +254,40 @@ async def test_past_date_not_listed_yet_is_retried_later(rig: Rig) -> None:
     assert [p.id for p in (await rig.engine.batch(["cs.CL"], FRI)).papers] == ["2609.00007"]
 
 
+async def test_api_page_without_entries_is_not_an_empty_day(rig: Rig, stamina_testing: None) -> None:
+    """An export API page with no entry whose totals count papers is not an empty answer: asked
+    again, and while it stays so the day is not available (never an empty day); then it is served."""
+    july = date(2026, 7, 13)
+    held = [paper(n, ["cs.AI"], july) for n in range(301, 310)]
+    rig.fake.set_api_handler(without_entries(search_api(held), 2))
+    batch = await rig.engine.batch(["cs.AI"], july)
+    assert sorted(p.id for p in batch.papers) == ids(held) and batch.final
+    rig.fake.set_api_handler(without_entries(search_api(held), 99))
+    with pytest.raises(BatchNotReady) as caught:
+        await rig.engine.batch(["cs.CL", "cs.AI"], date(2026, 7, 14))
+    assert caught.value.reason == "api_lag" and "without entries" in str(caught.value.api_detail)
+    rig.fake.set_api_handler(search_api([*held, paper(311, ["cs.CL"], date(2026, 7, 14))]))
+    rig.clock.now += FAILED_RECHECK
+    batch = await rig.engine.batch(["cs.CL", "cs.AI"], date(2026, 7, 14))
+    assert [p.id for p in batch.papers] == ["2609.00311"] and batch.final
+
+
+async def test_latest_day_from_an_api_page_without_entries_waits(rig: Rig, stamina_testing: None) -> None:
+    """The feed failing and the API answering pages without entries: Monday is not available, in
+    the engine and /status, not an empty day; the API asked later serves it."""
+    rig.fake.set_feed(b"<!DOCTYPE html><html><body>Rate exceeded.</body></html>")
+    rig.fake.set_api_handler(without_entries(search_api(friday_ai() + monday_ai()), 99))
+    with pytest.raises(BatchNotReady) as caught:
+        await rig.engine.batch(["cs.AI"])
+    assert caught.value.listing_date == MON and caught.value.reason == "feed_failed"
+    status = await rig.engine.status(["cs.AI"])
+    assert status.pending == ("cs.AI",) and not status.up_to_date
+    rig.fake.set_api_handler(search_api(friday_ai() + monday_ai()))
+    rig.clock.now += API_REASK
+    batch = await rig.engine.batch(["cs.AI"])
+    assert sorted(p.id for p in batch.papers) == ids(monday_ai()) and batch.from_api == ("cs.AI",)
+
+
 # -- 2. one category of a combined feed still on the previous batch -------------------------------------
 
 
@@ -272,6 +321,97 @@ async def test_stale_category_is_completed_from_the_api(rig: Rig) -> None:
     assert batch.from_api == ("cs.AI",) and not batch.pending
 
 
+@pytest.mark.parametrize(
+    ("stale", "categories"),
+    [
+        ("cs.CL", ["cs.AI", "cs.CL"]),
+        ("cs.AI", ["cs.AI", "cs.CL", "cs.LG"]),
+        ("cs.LG", ["cs.AI", "cs.CL", "cs.LG"]),
+    ],
+)
+async def test_which_category_is_stale_does_not_matter(rig: Rig, stale: str, categories: list[str]) -> None:
+    """Any one category of a combined feed of two or three still on Friday's batch is pending and
+    stale; the others are served with Monday's papers only."""
+    fridays = [paper(n, [stale], FRI) for n in range(51, 56)]
+    await rig.friday_from_the_feed([stale], fridays)
+    mondays = {c: [paper(800 + 20 * i + n, [c], MON) for n in range(4)] for i, c in enumerate(categories)}
+    fresh = [p for c in categories if c != stale for p in mondays[c]]
+    rig.fake.set_feed(make_rss(MON, fridays + fresh, categories))
+    batch = await rig.engine.batch(categories)
+    assert sorted(p.id for p in batch.papers) == sorted(ids(fresh))
+    assert (batch.pending, batch.stale) == ((stale,), (stale,))
+
+
+async def test_busy_category_missing_from_a_combined_feed_is_not_an_empty_day(rig: Rig) -> None:
+    """Monday's feed for cs.AI+cs.CL+q-bio.SC lists cs.AI's papers but none for cs.CL (Friday: 10)
+    nor for q-bio.SC (Friday: 1): q-bio.SC's day is empty, cs.CL's is pending until the export API
+    lists it, then served from it."""
+    fridays = [paper(n, ["cs.CL"], FRI) for n in range(61, 71)] + [paper(71, ["q-bio.SC"], FRI)]
+    await rig.friday_from_the_feed(["cs.CL", "q-bio.SC"], fridays)
+    categories = ["cs.AI", "cs.CL", "q-bio.SC"]
+    rig.fake.set_feed(make_rss(MON, monday_ai(), categories))
+    batch = await rig.engine.batch(categories)
+    assert sorted(p.id for p in batch.papers) == ids(monday_ai())
+    assert batch.pending == ("cs.CL",) and not batch.final
+    status = await rig.engine.status(categories)
+    assert status.pending == ("cs.CL",) and status.reason == "api_lag" and not status.up_to_date
+    rig.fake.set_api_handler(search_api(friday_ai() + fridays + monday_cl()))
+    rig.clock.now += API_REASK
+    batch = await rig.engine.batch(categories)
+    assert sorted(p.id for p in batch.papers) == sorted(ids(monday_ai()) + ids(monday_cl()))
+    assert batch.from_api == ("cs.CL",) and not batch.pending
+
+
+async def test_stale_categorys_cross_lists_are_not_another_categorys_batch(push: PushRig) -> None:
+    """Friday's cs.AI batch held a cs.CL paper cross-listed to cs.AI; Monday's feed for cs.AI+cs.CL
+    still lists Friday's cs.AI: that paper is not Monday's cs.CL paper either, for a chat following
+    both or only cs.CL (pushed, /today and /status)."""
+    rig = push.rig
+    crossed = paper(77, ["cs.CL", "cs.AI"], FRI)
+    fridays = [*friday_ai(), crossed, paper(78, ["cs.CL"], FRI)]
+    await rig.friday_from_the_feed(["cs.AI", "cs.CL"], fridays)
+    await push.subscribe("cl", ["cs.CL"], MON_0800_ET)
+    stale_ai = [*friday_ai(), {**crossed, "announce_type": "cross"}]
+    rig.fake.set_feed(make_rss(MON, stale_ai + monday_cl(), ["cs.AI", "cs.CL"]))
+    batch = await rig.engine.batch(["cs.AI", "cs.CL"])
+    assert sorted(p.id for p in batch.papers) == ids(monday_cl()) and batch.stale == ("cs.AI",)
+    await push.push()
+    assert sorted(push.platform.papers_of("cl")) == ids(monday_cl())
+    assert sorted(p.id for p in (await rig.engine.batch(["cs.CL"])).papers) == ids(monday_cl())
+    assert (await rig.engine.status(["cs.CL"])).by_category == {"cs.CL": (len(monday_cl()), 0)}
+
+
+async def test_stale_category_found_against_the_apis_record(rig: Rig) -> None:
+    """Friday's cs.AI came from the export API (the feed failed that day); Monday's feed still lists
+    Friday's cs.AI with a cross-list of an older paper and a replacement the API's record lacks: the
+    category is still found stale, not served as Monday's."""
+    rig.clock.now = datetime(2026, 9, 25, 12, 0, tzinfo=UTC)
+    rig.fake.set_feed(b"<html>down</html>")
+    assert (await rig.engine.batch(["cs.AI"])).from_api == ("cs.AI",)
+    rig.clock.now = MON_0800_ET
+    older = {**paper(88, ["cs.LG", "cs.AI"], date(2026, 9, 21)), "announce_type": "cross"}
+    replaced = paper(89, ["cs.AI"], date(2026, 9, 21), announce="replace", version=2)
+    rig.fake.set_feed(make_rss(MON, [*friday_ai(), older, replaced, *monday_cl()], ["cs.AI", "cs.CL"]))
+    batch = await rig.engine.batch(["cs.AI", "cs.CL"])
+    assert sorted(p.id for p in batch.papers) == ids(monday_cl())
+    assert (batch.pending, batch.stale) == (("cs.AI",), ("cs.AI",))
+
+
+async def test_feed_rebuilt_before_midnight_with_a_stale_category(rig: Rig) -> None:
+    """Sunday 22:00 ET a feed built after the announcement already shows Monday, its cs.AI items
+    still Friday's (Friday's cs.AI from the export API): Monday's cs.CL is served, cs.AI is pending,
+    and Friday's papers are never recorded as Monday's."""
+    rig.clock.now = datetime(2026, 9, 25, 12, 0, tzinfo=UTC)
+    rig.fake.set_feed(b"<html>down</html>")
+    assert (await rig.engine.batch(["cs.AI"])).from_api == ("cs.AI",)
+    rig.clock.now = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
+    built = datetime(2026, 9, 28, 1, 50, tzinfo=UTC)
+    rig.fake.set_feed(make_rss(MON, friday_ai() + monday_cl(), ["cs.AI", "cs.CL"], built_at=built))
+    batch = await rig.engine.batch(["cs.AI", "cs.CL"])
+    assert batch.listing_date == MON and batch.pending == ("cs.AI",)
+    assert sorted(p.id for p in batch.papers) == ids(monday_cl())
+
+
 # -- 3. feed dates that lag their content ---------------------------------------------------------------
 
 
@@ -281,6 +421,29 @@ async def test_feed_dated_sunday_is_mondays_batch(rig: Rig) -> None:
     rig.fake.set_feed(make_rss(MON, monday_ai(), ["cs.AI"], dated=date(2026, 9, 27), built_at=built))
     batch = await rig.engine.batch(["cs.AI"])
     assert batch.listing_date == MON and batch.final
+    assert rig.requests("api") == 0
+
+
+@pytest.mark.parametrize(
+    ("listed", "dated", "built"),
+    [
+        (MON, date(2026, 9, 26), datetime(2026, 9, 28, 4, 10, tzinfo=UTC)),
+        (MON, TUE, datetime(2026, 9, 28, 4, 10, tzinfo=UTC)),
+        (MON, None, datetime(2026, 9, 28, 3, 55, tzinfo=UTC)),
+        (date(2027, 3, 15), date(2027, 3, 14), datetime(2027, 3, 15, 4, 5, tzinfo=UTC)),
+        (date(2026, 11, 2), date(2026, 11, 1), datetime(2026, 11, 2, 5, 5, tzinfo=UTC)),
+    ],
+)
+async def test_feed_dates_other_than_the_batchs(
+    rig: Rig, listed: date, dated: date | None, built: datetime
+) -> None:
+    """A feed dated Saturday, a day ahead, or built just before midnight ET, and Sunday-dated feeds
+    in the weeks summer time starts and ends: the listing date is the batch's, final, no API asked."""
+    rig.clock.now = datetime.combine(listed, datetime.min.time(), UTC) + timedelta(hours=13)
+    papers = [paper(n, ["cs.AI"], listed) for n in range(901, 906)]
+    rig.fake.set_feed(make_rss(listed, papers, ["cs.AI"], dated=dated or listed, built_at=built))
+    batch = await rig.engine.batch(["cs.AI"])
+    assert batch.listing_date == listed and batch.final and len(batch.papers) == 5
     assert rig.requests("api") == 0
 
 
@@ -299,6 +462,23 @@ async def test_past_date_keeps_what_the_feed_recorded(rig: Rig) -> None:
     assert friday.from_api == ("cs.AI",)
     assert "may miss papers that were on moderation hold" in render_text(friday)
     assert '"from_api": [\n    "cs.AI"\n  ]' in render_json(friday)
+
+
+async def test_held_paper_in_the_apis_record_of_the_day_before_stays_on_its_day(rig: Rig) -> None:
+    """Friday's cs.AI came from the export API, which already listed a paper submitted on Friday but
+    held and announced on Monday: Monday's feed keeps it as Monday's paper, and Friday, rebuilt,
+    leaves it out."""
+    held = paper(50, ["cs.AI"], FRI)
+    rig.clock.now = datetime(2026, 9, 25, 12, 0, tzinfo=UTC)
+    rig.fake.set_feed(b"<html>down</html>")
+    rig.fake.set_api_handler(search_api([*friday_ai(), held]))
+    assert len((await rig.engine.batch(["cs.AI"])).papers) == 6
+    rig.clock.now = MON_0800_ET
+    rig.fake.set_feed(make_rss(MON, [*monday_ai(), held], ["cs.AI"]))
+    monday = await rig.engine.batch(["cs.AI"])
+    assert sorted(p.id for p in monday.papers) == sorted([*ids(monday_ai()), held["id"]])
+    friday = await rig.engine.batch(["cs.AI"], FRI)
+    assert sorted(p.id for p in friday.papers) == ids(friday_ai())
 
 
 # -- 5. /status agrees with the digest --------------------------------------------------------------------
@@ -345,6 +525,38 @@ async def test_status_totals_several_categories_as_the_digest(rig: Rig) -> None:
     assert "cs.AI (Artificial Intelligence): 35\n" in reply.text
     assert "cs.CL (Computation and Language): 11\n" in reply.text
     assert f"In your digest: {len(digest.all_papers)}\n" in reply.text and len(digest.all_papers) == 45
+
+
+async def test_status_counts_with_the_chats_types_and_filter(rig: Rig) -> None:
+    """A chat showing new submissions only, with a filter: /status counts what its digest shows
+    (per category and in total), in English and Chinese."""
+    papers = [paper(n, ["cs.AI"], MON) for n in range(400, 430)]
+    papers += [{**paper(n, ["cs.LG", "cs.AI"], MON), "announce_type": "cross"} for n in range(430, 436)]
+    papers.append(paper(499, ["cs.AI"], FRI, announce="replace", version=2))
+    papers += [paper(n, ["cs.CL"], MON) for n in range(500, 505)]
+    papers[0] = {**papers[0], "title": "A survey of agents"}
+    papers[-1] = {**papers[-1], "title": "Survey of parsing"}
+    rig.fake.set_feed(make_rss(MON, papers, ["cs.AI", "cs.CL"]))
+    commands = Commands(
+        rig.source.settings, rig.store, rig.engine, on_change=scheduler_hook(rig.store, rig.clock)
+    )
+    me = Caller(ChatKey("test", "11"))
+    await commands.handle(me, "/subscribe cs.AI cs.CL")
+    await commands.handle(me, "/types new")
+    await commands.handle(me, "/filter -survey")
+    settings = await rig.store.get_chat(me.chat)
+    assert settings is not None
+    digest = await rig.engine.build(["cs.AI", "cs.CL"], None, "en", settings.selection())
+    assert digest.matched == 29 + 4
+    reply = await commands.handle(me, "/status")
+    assert isinstance(reply, TextReply)
+    assert "cs.AI (Artificial Intelligence): 29\n" in reply.text
+    assert "cs.CL (Computation and Language): 4\n" in reply.text
+    assert f"In your digest: {digest.matched}\n" in reply.text
+    assert (await rig.engine.status(["cs.AI"], Selection(types=("cross",)))).by_category == {"cs.AI": (6, 0)}
+    await commands.handle(me, "/lang zh")
+    reply = await commands.handle(me, "/status")
+    assert isinstance(reply, TextReply) and "cs.AI（人工智能）：29 篇" in reply.text
 
 
 async def test_status_names_unreachable_hosts(rig: Rig, stamina_testing: None) -> None:
@@ -485,6 +697,28 @@ async def test_push_waits_through_a_failed_feed(push: PushRig, stamina_testing: 
     assert sorted(push.platform.papers_of("a")) == ids(monday_ai())
 
 
+async def test_push_completes_a_short_api_answer_the_same_day(push: PushRig) -> None:
+    """The feed failing all morning and the export API listing 10 of Monday's 34 papers at 08:00 ET:
+    the 10 are pushed, the API is asked again after a spaced wait, and the other 24 arrive at the
+    next push, each paper once; the API is not asked again before its wait."""
+    rig = push.rig
+    rig.fake.set_feed(b"<html>down</html>")
+    rig.fake.set_api_handler(search_api(friday_ai() + monday_ai()[:10]))
+    await push.subscribe("a", ["cs.AI"], MON_0800_ET)
+    report = await push.push()
+    assert sorted(push.platform.papers_of("a")) == ids(monday_ai())[:10] and report.waiting == 1
+    rig.fake.set_api_handler(search_api(friday_ai() + monday_ai()))
+    asked = rig.requests("api")
+    rig.clock.now = MON_0800_ET + API_REASK - timedelta(minutes=1)
+    await rig.engine.batch(["cs.AI"])
+    assert rig.requests("api") == asked
+    rig.clock.now = MON_0800_ET + timedelta(minutes=10)
+    await push.push()
+    delivered = push.platform.papers_of("a")
+    assert sorted(delivered) == ids(monday_ai()) and len(delivered) == len(set(delivered))
+    assert rig.requests("api") == asked + 1
+
+
 async def test_push_delivers_the_stale_category_later_once(push: PushRig) -> None:
     """A chat following cs.AI and cs.CL: cs.CL arrives at its push, cs.AI (stale) after the feed
     catches up; each paper once, and Friday's cs.AI papers are not sent as Monday's."""
@@ -579,6 +813,40 @@ async def test_unknown_holiday_neither_loses_nor_repeats(push: PushRig) -> None:
     rig.fake.set_feed(make_rss(tuesday, merged, ["cs.AI"]))
     rig.fake.set_api_handler(search_api(before + merged))
     await rig.store.set_due(ChatKey(PLATFORM, "a"), rig.clock.now.timestamp())
+    await push.push()
+    delivered = push.platform.papers_of("a")
+    assert sorted(delivered) == sorted(p["id"] for p in before + merged)
+    assert len(delivered) == len(set(delivered))
+    assert (await rig.engine.batch(["cs.AI"], holiday)).papers == ()
+
+
+async def test_unknown_holiday_with_the_feed_on_the_day_before(push: PushRig) -> None:
+    """2027-12-24 (a Friday arXiv may keep as a holiday; no list for 2027) with the feed still on
+    Thursday's batch through the weekend: the push waits without sending; Monday's feed carries both
+    windows' papers, each delivered once, and 2027-12-24 stays empty."""
+    rig = push.rig
+    thursday, holiday, monday = date(2027, 12, 23), date(2027, 12, 24), date(2027, 12, 27)
+    assert listing.is_listing_day(holiday) and not listing.holidays_known(holiday)
+
+    def pp(n: int, day: date) -> dict[str, Any]:
+        return {**paper(n, ["cs.AI"], day), "id": f"2712.{n:05d}"}
+
+    before = [pp(n, thursday) for n in range(1, 4)]
+    merged = [pp(n, holiday) for n in range(11, 15)] + [pp(n, monday) for n in range(21, 25)]
+    rig.clock.now = datetime(2027, 12, 23, 14, 0, tzinfo=UTC)
+    rig.fake.set_feed(make_rss(thursday, before, ["cs.AI"]))
+    rig.fake.set_api_handler(search_api(before))
+    chat = await push.subscribe("a", ["cs.AI"], rig.clock.now)
+    await push.push()
+    for hours in range(0, 60, 6):
+        rig.clock.now = datetime(2027, 12, 24, 13, 0, tzinfo=UTC) + timedelta(hours=hours)
+        await rig.store.set_due(chat, rig.clock.now.timestamp())
+        report = await push.push()
+        assert (report.sent, report.source_errors) == (0, 0)
+    rig.clock.now = datetime(2027, 12, 27, 13, 0, tzinfo=UTC)
+    rig.fake.set_feed(make_rss(monday, merged, ["cs.AI"]))
+    rig.fake.set_api_handler(search_api(before + merged))
+    await rig.store.set_due(chat, rig.clock.now.timestamp())
     await push.push()
     delivered = push.platform.papers_of("a")
     assert sorted(delivered) == sorted(p["id"] for p in before + merged)

@@ -23,6 +23,7 @@ from bot.source import (
     ArxivSource,
     TransientError,
     api_error,
+    api_short_page,
     clean_text,
     feed_date,
     in_categories,
@@ -571,6 +572,38 @@ async def test_api_garbage_is_malformed(fake: FakeArxiv, make_source: SourceFact
     fake.set_api_handler(lambda query: (200, b"<html><body>Service temporarily overloaded</body></html>"))
     with pytest.raises(MalformedResponse, match="not an Atom feed"):
         await make_source().fetch_listing(["cs.DC"], LISTING, WINDOW)
+
+
+@pytest.mark.parametrize(
+    ("total", "start", "entries", "short"),
+    [(34, 0, 0, True), (250, 200, 0, True), (0, 0, 0, False), (34, 34, 0, False), (34, 0, 1, False)],
+)
+def test_api_short_page(total: int, start: int, entries: int, short: bool) -> None:
+    """A page without entries is short when its totals count papers past its start; an empty
+    result, a page past the end and a page with entries are not."""
+    page = make_api_feed(
+        [{"id": "2609.00001", "categories": ["cs.DC"]}][:entries],
+        total=total,
+        start=start,
+        items_per_page=100,
+    )
+    assert (api_short_page(page) is not None) is short
+
+
+async def test_api_page_without_entries_is_asked_again(fake: FakeArxiv, make_source: SourceFactory) -> None:
+    """A page without entries whose totals count 34, twice, then the listing: served on the third
+    request; on every request, MalformedResponse (not an empty result) after the retries."""
+    short = make_api_feed([], total=34, start=0, items_per_page=100)
+    fake.queue("api", 200, short)
+    fake.queue("api", 200, short)
+    fake.set_api_handler(paged_api(make_papers(2, ["cs.DC"], seed=5)))
+    source = make_source()
+    batch = await source.fetch_listing(["cs.DC"], LISTING, WINDOW)
+    assert len(batch.papers) == 2 and source.requests == 3
+    fake.set_api_handler(lambda query: (200, short))
+    with pytest.raises(MalformedResponse, match="without entries of a result of 34"):
+        await source.fetch_listing(["cs.DC"], LISTING, WINDOW)
+    assert source.requests == 6
 
 
 async def test_api_retries_transient_failures(fake: FakeArxiv, make_source: SourceFactory) -> None:
