@@ -79,6 +79,35 @@ async def test_one_message_per_second_per_chat() -> None:
     assert times == pytest.approx([0.0, 1.05, 2.10, 3.15])
 
 
+async def test_a_slow_answer_moves_the_chats_next_turn() -> None:
+    """A message answered 0.4 s after it left counts from its answer: the chat's next message
+    leaves a second (plus margin) after that, and the overall pace is not held back."""
+    fake = FakeTime()
+    flood = FloodControl(Limits(margin=0.05), clock=fake.clock, sleep=fake.sleep)
+    await flood.acquire(12345)
+    fake.now = 0.4
+    flood.answered(12345)
+    await flood.acquire(12345)
+    assert fake.now == pytest.approx(1.45)
+    await flood.acquire(67890)
+    assert fake.now == pytest.approx(1.45 + (1.0 + Limits().pace_margin) / 30)
+
+
+@pytest.mark.parametrize(
+    ("records", "answered", "expected"),
+    [([0.0], 0.4, [0.4]), ([0.0, 1.0], 0.5, [0.0, 1.0]), ([0.0, 1.0], 1.2, [0.0, 1.2]), ([], 3.0, [])],
+)
+def test_settle_only_moves_the_latest_record_later(
+    records: list[float], answered: float, expected: list[float]
+) -> None:
+    """``settle`` moves the latest record to the answer's time, never earlier, and records nothing new."""
+    window = SlidingWindow(3, 1.0)
+    for at in records:
+        window.record(at)
+    window.settle(answered)
+    assert list(window.times) == expected
+
+
 async def test_twenty_per_minute_per_group() -> None:
     """A group gets at most 20 messages in any minute (and one per second)."""
     fake = FakeTime()

@@ -73,6 +73,13 @@ class SlidingWindow:
         """A message went at ``at`` (never earlier than the previous one)."""
         self.times.append(at)
 
+    def settle(self, at: float) -> None:
+        """The latest message was answered at ``at``: count it from then, so a request slowed on
+        its way (a new connection, a busy machine) cannot let the next one arrive too soon after
+        it. Only ever moves the record later."""
+        if self.times and at > self.times[-1]:
+            self.times[-1] = at
+
     def idle(self, now: float) -> bool:
         """True when no recorded message still constrains the future."""
         return not self.times or self.times[-1] + self.period <= now
@@ -210,7 +217,8 @@ class FloodControl:
     A message first takes its chat's turn (one sender per chat at a time, in arrival order) and
     waits until the chat's and the group's windows allow it; then it queues for the overall pace.
     It is recorded in all three at the moment it leaves, so no later wait can squeeze two messages
-    closer together than a window allows. The overall limit is kept as an even pace (one message
+    closer together than a window allows, and its chat's and group's records move to the moment
+    it is answered (``answered``): a message slowed on its way does not bring the next one closer. The overall limit is kept as an even pace (one message
     every ``(period + pace_margin) / count`` seconds) rather than a window: after a pause of the process (a garbage
     collection, a busy machine) the queue resumes at that pace instead of leaving in one burst.
     """
@@ -245,6 +253,15 @@ class FloodControl:
                 for window in windows:
                     window.record(at)
                 self._overall.record(at)
+
+    def answered(self, chat_id: int | str) -> None:
+        """The message to ``chat_id`` that last went was answered now: its chat's and group's
+        windows count it from now (Telegram counts it from when it arrived, which is between)."""
+        key = _normalize(chat_id)
+        now = self._clock()
+        self._chats.get(key, now).settle(now)
+        if _is_group(key):
+            self._groups.get(key, now).settle(now)
 
     async def _wait_until(self, at: float) -> None:
         delay = at - self._clock()
@@ -286,6 +303,10 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
-        if endpoint in LIMITED_METHODS and isinstance(chat_id, int | str):
-            await self.flood.acquire(chat_id)
-        return await callback(*args, **kwargs)
+        if endpoint not in LIMITED_METHODS or not isinstance(chat_id, int | str):
+            return await callback(*args, **kwargs)
+        await self.flood.acquire(chat_id)
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            self.flood.answered(chat_id)
