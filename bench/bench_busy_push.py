@@ -47,6 +47,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pydantic import SecretStr  # noqa: E402
+
 from adapters.logs import configure  # noqa: E402
 from adapters.telegram.app import build_platform  # noqa: E402
 from adapters.telegram.limits import FloodControl  # noqa: E402
@@ -171,10 +173,10 @@ async def one_push(args: argparse.Namespace, top: Any, folder: Path, label: str)
             arxiv_api_url=arxiv.api_url,
             arxiv_min_interval=0.0,
             openai_base_url=llm.base_url,
-            openai_api_key="sk-local",
+            openai_api_key=SecretStr("sk-local"),
             openai_embedding_model="bench-embedding" if args.embeddings else None,
             store_url=f"sqlite:///{folder / ('top-all' if top == 'all' else 'top-default')}.sqlite3",
-            telegram_bot_token=DEFAULT_TOKEN if telegram is not None else None,
+            telegram_bot_token=SecretStr(DEFAULT_TOKEN) if telegram is not None else None,
             telegram_api_url=telegram.api_url if telegram is not None else "https://api.telegram.org/bot",
         )
         store = await open_store(settings.store_url, "bench:")

@@ -62,7 +62,7 @@ def papers(count: int, version: int = 1) -> list[Paper]:
 
 
 def settings(base_url: str, **values: object) -> Settings:
-    return Settings(_env_file=None, openai_base_url=base_url, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, openai_base_url=base_url, **values)  # type: ignore[call-arg, arg-type]
 
 
 class Wall:

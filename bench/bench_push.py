@@ -19,6 +19,8 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+from pydantic import SecretStr
+
 from adapters.logs import configure
 from adapters.runner import settle_heap
 from adapters.telegram.app import build_platform
@@ -79,7 +81,7 @@ async def main(args: argparse.Namespace) -> None:
         arxiv.set_feed(make_rss(LISTING, papers, CATEGORIES))
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=DEFAULT_TOKEN,
+            telegram_bot_token=SecretStr(DEFAULT_TOKEN),
             telegram_api_url=telegram.api_url,
             arxiv_rss_url=arxiv.rss_url,
             arxiv_api_url=arxiv.api_url,
