@@ -226,7 +226,9 @@ def unavailable(error: BaseException) -> StoreUnavailable | None:
 
 def connect_failure(error: BaseException, url: str) -> DigestError | None:
     """Why connecting to ``url`` failed, said in one line with any password masked: credentials
-    refused → ``BadSetting`` (STORE_URL), unreachable → ``StoreUnavailable``; None otherwise."""
+    refused, or any other refusal of the connection's set-up (a database number the server does not
+    have, a server too old for the protocol) → ``BadSetting`` (STORE_URL), unreachable →
+    ``StoreUnavailable``; None otherwise."""
     shown = redact_url(url)
     if isinstance(error, redis_errors.AuthenticationError | redis_errors.AuthorizationError):
         return BadSetting(
@@ -236,6 +238,10 @@ def connect_failure(error: BaseException, url: str) -> DigestError | None:
         return BadSetting("STORE_URL", f"Redis at {shown} asks for a password: put it in STORE_URL")
     if unavailable(error) is not None or isinstance(error, OSError):
         return StoreUnavailable(f"the store at {shown} cannot be reached: {_cause(error)}")
+    if isinstance(error, redis_errors.ResponseError):
+        return BadSetting(
+            "STORE_URL", f"Redis at {shown} refused the connection STORE_URL asks for: {_cause(error)}"
+        )
     return None
 
 
