@@ -28,7 +28,7 @@ import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
@@ -72,6 +72,7 @@ NO_PLATFORM = (
     "(the terminal chat, `arxiv-digest chat`, has no push)"
 )
 
+_T = TypeVar("_T")
 Service = Callable[[], Coroutine[Any, Any, None]]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -224,6 +225,32 @@ def _stop_for(stop: asyncio.Event, signum: signal.Signals, received: list[str]) 
     stop.set()
 
 
+class _StoppedStarting(Exception):
+    """SIGTERM/SIGINT came before start-up was over."""
+
+
+async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, _T]) -> _T:
+    """``work``'s result; cancelled and ``_StoppedStarting`` raised if ``stop`` is set first (a
+    platform or the store that does not answer must not hold a stop asked for during start-up)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task.cancelled():
+        raise _StoppedStarting
+    return task.result()
+
+
+def _stopped_starting(received: list[str]) -> int:
+    log.info("stopped", signal=received[0] if received else None, during="start-up")
+    return EXIT_OK
+
+
 async def _flush(pusher: Pusher, patience: float, sleep: Sleep = asyncio.sleep) -> bool:
     """Record acknowledged deliveries the store could not take, trying for ``patience`` seconds."""
     loop = asyncio.get_running_loop()
@@ -279,6 +306,30 @@ async def push_once(
     metrics: Metrics | None = None,
 ) -> int:
     """One push cycle, then exit (codes in the module's docstring)."""
+    stop = stop_event or asyncio.Event()
+    received: list[str] = []
+    undo_signals = _on_signals(stop, received)
+    try:
+        return await _push_once(
+            settings, everyone, clock, platforms, stop, received, grace, flush_patience, metrics
+        )
+    except _StoppedStarting:
+        return _stopped_starting(received)
+    finally:
+        undo_signals()
+
+
+async def _push_once(
+    settings: Settings,
+    everyone: bool,
+    clock: Clock,
+    platforms: Mapping[str, Platform] | None,
+    stop: asyncio.Event,
+    received: list[str],
+    grace: float,
+    flush_patience: float,
+    metrics: Metrics | None,
+) -> int:
     from adapters.app import build_app
 
     metrics = metrics or Metrics()
@@ -287,19 +338,16 @@ async def push_once(
     if not senders:
         raise BadInput(NO_PLATFORM)
     try:
-        app = await build_app(settings, clock=clock)
+        app = await _unless_stopped(stop, build_app(settings, clock=clock))
     except BaseException:
         await own.close()
         raise
     try:
-        await verify_platforms(senders)
+        await _unless_stopped(stop, verify_platforms(senders))
     except BaseException:
         await own.close()
         await app.aclose()
         raise
-    stop = stop_event or asyncio.Event()
-    received: list[str] = []
-    undo_signals = _on_signals(stop, received)
     pusher = Pusher(
         app.store, app.engine, senders, clock=clock, metrics=metrics, default_top=settings.default_top
     )
@@ -314,7 +362,6 @@ async def push_once(
         report = await cycle
         recorded = await _flush(pusher, flush_patience)
     finally:
-        undo_signals()
         await pusher.close()
         await own.close()
         await app.aclose()
@@ -377,20 +424,40 @@ async def run_forever(
     restart_initial: float = RESTART_INITIAL,
 ) -> int:
     """Serve the platforms and push on schedule until SIGTERM/SIGINT (or ``stop_event``)."""
-    from adapters.app import build_app
-
     if settings.telegram_bot_token is None and settings.discord_bot_token is None:
         raise BadInput(NO_PLATFORM)
     stop = stop_event or asyncio.Event()
+    received: list[str] = []
+    undo_signals = _on_signals(stop, received)
+    try:
+        return await _run_forever(settings, clock, interval, stop, received, metrics, grace, restart_initial)
+    except _StoppedStarting:
+        return _stopped_starting(received)
+    finally:
+        undo_signals()
+
+
+async def _run_forever(
+    settings: Settings,
+    clock: Clock,
+    interval: float,
+    stop: asyncio.Event,
+    received: list[str],
+    metrics: Metrics | None,
+    grace: float,
+    restart_initial: float,
+) -> int:
+    from adapters.app import build_app
+
     metrics = metrics or Metrics()
-    app = await build_app(settings, clock=clock, metrics=metrics)
+    app = await _unless_stopped(stop, build_app(settings, clock=clock, metrics=metrics))
     platforms = _platforms(settings, app, stop, metrics)
     if not platforms.senders:
         await app.aclose()
         raise BadInput(NO_PLATFORM)
     metrics_runner: web.AppRunner | None = None
     try:
-        await verify_platforms(platforms.senders)
+        await _unless_stopped(stop, verify_platforms(platforms.senders))
         if settings.metrics_port is not None:
             metrics_runner = await serve_metrics(metrics, app.store.ping, settings.metrics_port)
     except BaseException:
@@ -409,8 +476,6 @@ async def run_forever(
     cycles: set[asyncio.Task[Any]] = set()
     settle_heap()
 
-    received: list[str] = []
-    undo_signals = _on_signals(stop, received)
     services = {
         asyncio.create_task(
             supervise(name, service, stop, initial=restart_initial), name=f"platform:{name}"
@@ -453,7 +518,6 @@ async def run_forever(
             await metrics_runner.cleanup()
         await platforms.close()
         await app.aclose()
-        undo_signals()
         log.info("stopped")
     if failure is not None:
         raise failure  # bad input (e.g. a refused token) exits 2 with its message
