@@ -32,7 +32,14 @@ import structlog
 
 from bot.errors import BadSetting, DigestError, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
-from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
+from bot.store.base import (
+    FEEDBACK_LIMIT,
+    LEDGER_TTL,
+    Store,
+    decode_settings,
+    encode_settings,
+    readable_settings,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -353,8 +360,9 @@ class RedisStore(Store):
             chats = [ChatKey.parse(member) for member in members]
             texts = await self._client.mget([self._chat_key(chat) for chat in chats])
             for chat, text in zip(chats, texts, strict=True):
-                if text is not None:
-                    yield decode_settings(chat, _text(text))
+                found = readable_settings(chat, _text(text)) if text is not None else None
+                if found is not None:
+                    yield found
             if len(members) < batch_size:
                 return
             low = f"({members[-1]}"

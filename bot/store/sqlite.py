@@ -24,7 +24,14 @@ import structlog
 
 from bot.errors import BadInput, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
-from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
+from bot.store.base import (
+    FEEDBACK_LIMIT,
+    LEDGER_TTL,
+    Store,
+    decode_settings,
+    encode_settings,
+    readable_settings,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -245,7 +252,9 @@ class SQLiteStore(Store):
                     (self.prefix, *after, batch_size),
                 )
             for platform, chat_id, text in rows:
-                yield decode_settings(ChatKey(platform, chat_id), text)
+                found = readable_settings(ChatKey(platform, chat_id), text)
+                if found is not None:
+                    yield found
             if len(rows) < batch_size:
                 return
             after = (rows[-1][0], rows[-1][1])
