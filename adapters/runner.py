@@ -11,7 +11,8 @@
   ``interval`` seconds. Cycles may overlap: a chat that must wait never holds the others, and a
   chat taken up by one cycle is skipped by the next.
 * On SIGTERM/SIGINT no new chat is taken up, the chats being pushed get ``SHUTDOWN_GRACE`` seconds
-  to finish (then they are cut off, released and left due), the platforms close, exit 0.
+  to finish (then they are cut off, released and left due), the platforms close, exit 0. A second
+  SIGTERM/SIGINT cuts them off at once. A signal during start-up stops at once (one line, exit 0).
 
 ``push_once`` runs one cycle through the platforms' REST APIs (no gateway, no polling) and exits:
 0; 2 when every chat failed because a platform refused its token (the line names the setting); 3
@@ -182,14 +183,23 @@ async def _wait_or_cancel(tasks: Iterable[asyncio.Task[Any]], grace: float) -> N
             await asyncio.gather(*late, return_exceptions=True)
 
 
-async def _finish_pushes(pusher: Pusher, cycles: set[asyncio.Task[Any]], grace: float) -> None:
-    """Stop taking chats up; let the chats in progress finish within ``grace``, then cut them off
-    (each releases its lease and stays due)."""
+async def _finish_pushes(
+    pusher: Pusher, cycles: set[asyncio.Task[Any]], grace: float, hurry: asyncio.Event | None = None
+) -> None:
+    """Stop taking chats up; let the chats in progress finish within ``grace`` (or until ``hurry``
+    is set: a second SIGTERM/SIGINT), then cut them off (each releases its lease and stays due)."""
     pusher.stop()
     running = set(cycles)
     if not running:
         return
-    _, late = await asyncio.wait(running, timeout=grace)
+    everything = asyncio.ensure_future(asyncio.wait(running))
+    hurried = asyncio.ensure_future((hurry or asyncio.Event()).wait())
+    try:
+        await asyncio.wait({everything, hurried}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        everything.cancel()
+        hurried.cancel()
+    late = {task for task in running if not task.done()}
     if late:
         pusher.abort()
         await _wait_or_cancel(late, grace)
@@ -202,13 +212,16 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _on_signals(stop: asyncio.Event, received: list[str]) -> Callable[[], None]:
-    """Set ``stop`` on SIGTERM and SIGINT (their names go to ``received``); returns the undo."""
+def _on_signals(
+    stop: asyncio.Event, received: list[str], hurry: asyncio.Event | None = None
+) -> Callable[[], None]:
+    """Set ``stop`` on SIGTERM and SIGINT (their names go to ``received``), and ``hurry`` on a
+    second one; returns the undo."""
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
-            loop.add_signal_handler(signum, _stop_for, stop, signum, received)
+            loop.add_signal_handler(signum, _stop_for, stop, signum, received, hurry)
             installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
@@ -220,8 +233,13 @@ def _on_signals(stop: asyncio.Event, received: list[str]) -> Callable[[], None]:
     return undo
 
 
-def _stop_for(stop: asyncio.Event, signum: signal.Signals, received: list[str]) -> None:
+def _stop_for(
+    stop: asyncio.Event, signum: signal.Signals, received: list[str], hurry: asyncio.Event | None
+) -> None:
     received.append(signum.name)
+    if stop.is_set() and hurry is not None and not hurry.is_set():
+        log.info("stopping_now", signal=signum.name)
+        hurry.set()
     stop.set()
 
 
@@ -308,10 +326,11 @@ async def push_once(
     """One push cycle, then exit (codes in the module's docstring)."""
     stop = stop_event or asyncio.Event()
     received: list[str] = []
-    undo_signals = _on_signals(stop, received)
+    hurry = asyncio.Event()
+    undo_signals = _on_signals(stop, received, hurry)
     try:
         return await _push_once(
-            settings, everyone, clock, platforms, stop, received, grace, flush_patience, metrics
+            settings, everyone, clock, platforms, stop, received, grace, flush_patience, metrics, hurry
         )
     except _StoppedStarting:
         return _stopped_starting(received)
@@ -329,6 +348,7 @@ async def _push_once(
     grace: float,
     flush_patience: float,
     metrics: Metrics | None,
+    hurry: asyncio.Event,
 ) -> int:
     from adapters.app import build_app
 
@@ -358,7 +378,7 @@ async def _push_once(
         await asyncio.wait({cycle, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
         if not cycle.done():
-            await _finish_pushes(pusher, {cycle}, grace)
+            await _finish_pushes(pusher, {cycle}, grace, hurry)
         report = await cycle
         recorded = await _flush(pusher, flush_patience)
     finally:
@@ -428,9 +448,12 @@ async def run_forever(
         raise BadInput(NO_PLATFORM)
     stop = stop_event or asyncio.Event()
     received: list[str] = []
-    undo_signals = _on_signals(stop, received)
+    hurry = asyncio.Event()
+    undo_signals = _on_signals(stop, received, hurry)
     try:
-        return await _run_forever(settings, clock, interval, stop, received, metrics, grace, restart_initial)
+        return await _run_forever(
+            settings, clock, interval, stop, received, metrics, grace, restart_initial, hurry
+        )
     except _StoppedStarting:
         return _stopped_starting(received)
     finally:
@@ -446,6 +469,7 @@ async def _run_forever(
     metrics: Metrics | None,
     grace: float,
     restart_initial: float,
+    hurry: asyncio.Event,
 ) -> int:
     from adapters.app import build_app
 
@@ -510,7 +534,7 @@ async def _run_forever(
         stop.set()
         if scheduler is not None:
             await _wait_or_cancel([scheduler], 1.0)
-        await _finish_pushes(pusher, cycles, grace)
+        await _finish_pushes(pusher, cycles, grace, hurry)
         await pusher.flush()
         await pusher.close()
         await _wait_or_cancel(services, grace)

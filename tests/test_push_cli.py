@@ -282,3 +282,30 @@ async def test_a_signal_during_start_up_stops_at_once_with_one_line(
     [stopped] = lines(stderr, "stopped")
     assert f"signal={sent.name}" in stopped and "during=start-up" in stopped
     assert b"Traceback" not in stderr and not tg.sent
+
+
+async def test_a_second_signal_cuts_off_the_chats_in_progress(
+    fakes: tuple[FakeTelegram, FakeArxiv], tmp_path: Path
+) -> None:
+    """SIGTERM then SIGINT during ``push --now`` while a send hangs: the second signal cuts the chat
+    off without waiting out the grace period (30 s), one line each, exit 0, the chat's lease freed
+    so the next ``push --now`` delivers it."""
+    tg, arxiv = fakes
+    deployment = Deployment(tg, arxiv, f"sqlite:///{tmp_path / 'store.sqlite3'}", [1000])
+    await subscribe(deployment.store_url, deployment.chats)
+    tg.fail(stall(40), times=1)
+    first = await deployment.push(tmp_path)
+    await tg.wait_for(lambda: tg.arrived["sendMessage"] > 0, within=60)
+    first.send_signal(signal.SIGTERM)
+    first.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(first.communicate(), 20)
+    assert first.returncode == 0, stderr.decode()[-3000:]
+    [now] = lines(stderr, "stopping_now")
+    assert "signal=SIGINT" in now
+    [stopped] = lines(stderr, "push_stopped")
+    assert "signal=SIGTERM" in stopped and "handed_back=1" in stopped
+    assert b"Traceback" not in stderr
+    second = await deployment.push(tmp_path)
+    _, stderr = await asyncio.wait_for(second.communicate(), 60)
+    assert second.returncode == 0, stderr.decode()[-3000:]
+    assert sorted(deployment.papers()[1000]) == DC
