@@ -12,7 +12,8 @@ Redaction runs on the finished line, so it covers every level, every logger and 
 Messages from libraries below WARNING are demoted to DEBUG (library chatter), as are discord.py's
 traceback per failed gateway connection while it reconnects (the client logs the outage once), and
 discord.py's start-up warnings about voice support (a feature this bot does not use) are dropped. Uncaught
-exceptions in the main thread or in other threads are logged the same way instead of printed raw.
+exceptions in the main thread or in other threads, and those Python can only ignore (in ``__del__``
+or a finalizer), are logged the same way instead of printed raw.
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
     logging.captureWarnings(True)
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_thread_exception
+    sys.unraisablehook = _log_unraisable
     return redactor
 
 
@@ -219,6 +221,17 @@ def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
     logging.getLogger("adapters.logs").error(
         "thread_exception",
         exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
+
+
+def _log_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """An exception Python could not raise (in ``__del__``, a finalizer, a closed event loop's
+    callback): one redacted line instead of "Exception ignored in" printed raw."""
+    error = unraisable.exc_value
+    structlog.get_logger("adapters.logs").error(
+        "unraisable_exception",
+        where=repr(unraisable.object) if unraisable.object is not None else None,
+        exc_info=(unraisable.exc_type, error, unraisable.exc_traceback) if error is not None else None,
     )
 
 

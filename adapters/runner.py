@@ -11,7 +11,8 @@
   ``interval`` seconds. Cycles may overlap: a chat that must wait never holds the others, and a
   chat taken up by one cycle is skipped by the next.
 * On SIGTERM/SIGINT no new chat is taken up, the chats being pushed get ``SHUTDOWN_GRACE`` seconds
-  to finish (then they are cut off, released and left due), the platforms close, exit 0.
+  to finish (then they are cut off, released and left due), the platforms close, exit 0. A second
+  SIGTERM/SIGINT cuts them off at once. A signal during start-up stops at once (one line, exit 0).
 
 ``push_once`` runs one cycle through the platforms' REST APIs (no gateway, no polling) and exits:
 0; 2 when every chat failed because a platform refused its token (the line names the setting); 3
@@ -28,7 +29,7 @@ import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
@@ -72,6 +73,7 @@ NO_PLATFORM = (
     "(the terminal chat, `arxiv-digest chat`, has no push)"
 )
 
+_T = TypeVar("_T")
 Service = Callable[[], Coroutine[Any, Any, None]]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -181,14 +183,23 @@ async def _wait_or_cancel(tasks: Iterable[asyncio.Task[Any]], grace: float) -> N
             await asyncio.gather(*late, return_exceptions=True)
 
 
-async def _finish_pushes(pusher: Pusher, cycles: set[asyncio.Task[Any]], grace: float) -> None:
-    """Stop taking chats up; let the chats in progress finish within ``grace``, then cut them off
-    (each releases its lease and stays due)."""
+async def _finish_pushes(
+    pusher: Pusher, cycles: set[asyncio.Task[Any]], grace: float, hurry: asyncio.Event | None = None
+) -> None:
+    """Stop taking chats up; let the chats in progress finish within ``grace`` (or until ``hurry``
+    is set: a second SIGTERM/SIGINT), then cut them off (each releases its lease and stays due)."""
     pusher.stop()
     running = set(cycles)
     if not running:
         return
-    _, late = await asyncio.wait(running, timeout=grace)
+    everything = asyncio.ensure_future(asyncio.wait(running))
+    hurried = asyncio.ensure_future((hurry or asyncio.Event()).wait())
+    try:
+        await asyncio.wait({everything, hurried}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        everything.cancel()
+        hurried.cancel()
+    late = {task for task in running if not task.done()}
     if late:
         pusher.abort()
         await _wait_or_cancel(late, grace)
@@ -201,13 +212,16 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _on_signals(stop: asyncio.Event, received: list[str]) -> Callable[[], None]:
-    """Set ``stop`` on SIGTERM and SIGINT (their names go to ``received``); returns the undo."""
+def _on_signals(
+    stop: asyncio.Event, received: list[str], hurry: asyncio.Event | None = None
+) -> Callable[[], None]:
+    """Set ``stop`` on SIGTERM and SIGINT (their names go to ``received``), and ``hurry`` on a
+    second one; returns the undo."""
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
-            loop.add_signal_handler(signum, _stop_for, stop, signum, received)
+            loop.add_signal_handler(signum, _stop_for, stop, signum, received, hurry)
             installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
@@ -219,9 +233,40 @@ def _on_signals(stop: asyncio.Event, received: list[str]) -> Callable[[], None]:
     return undo
 
 
-def _stop_for(stop: asyncio.Event, signum: signal.Signals, received: list[str]) -> None:
+def _stop_for(
+    stop: asyncio.Event, signum: signal.Signals, received: list[str], hurry: asyncio.Event | None
+) -> None:
     received.append(signum.name)
+    if stop.is_set() and hurry is not None and not hurry.is_set():
+        log.info("stopping_now", signal=signum.name)
+        hurry.set()
     stop.set()
+
+
+class _StoppedStarting(Exception):
+    """SIGTERM/SIGINT came before start-up was over."""
+
+
+async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, _T]) -> _T:
+    """``work``'s result; cancelled and ``_StoppedStarting`` raised if ``stop`` is set first (a
+    platform or the store that does not answer must not hold a stop asked for during start-up)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task.cancelled():
+        raise _StoppedStarting
+    return task.result()
+
+
+def _stopped_starting(received: list[str]) -> int:
+    log.info("stopped", signal=received[0] if received else None, during="start-up")
+    return EXIT_OK
 
 
 async def _flush(pusher: Pusher, patience: float, sleep: Sleep = asyncio.sleep) -> bool:
@@ -279,6 +324,32 @@ async def push_once(
     metrics: Metrics | None = None,
 ) -> int:
     """One push cycle, then exit (codes in the module's docstring)."""
+    stop = stop_event or asyncio.Event()
+    received: list[str] = []
+    hurry = asyncio.Event()
+    undo_signals = _on_signals(stop, received, hurry)
+    try:
+        return await _push_once(
+            settings, everyone, clock, platforms, stop, received, grace, flush_patience, metrics, hurry
+        )
+    except _StoppedStarting:
+        return _stopped_starting(received)
+    finally:
+        undo_signals()
+
+
+async def _push_once(
+    settings: Settings,
+    everyone: bool,
+    clock: Clock,
+    platforms: Mapping[str, Platform] | None,
+    stop: asyncio.Event,
+    received: list[str],
+    grace: float,
+    flush_patience: float,
+    metrics: Metrics | None,
+    hurry: asyncio.Event,
+) -> int:
     from adapters.app import build_app
 
     metrics = metrics or Metrics()
@@ -287,19 +358,16 @@ async def push_once(
     if not senders:
         raise BadInput(NO_PLATFORM)
     try:
-        app = await build_app(settings, clock=clock)
+        app = await _unless_stopped(stop, build_app(settings, clock=clock))
     except BaseException:
         await own.close()
         raise
     try:
-        await verify_platforms(senders)
+        await _unless_stopped(stop, verify_platforms(senders))
     except BaseException:
         await own.close()
         await app.aclose()
         raise
-    stop = stop_event or asyncio.Event()
-    received: list[str] = []
-    undo_signals = _on_signals(stop, received)
     pusher = Pusher(
         app.store, app.engine, senders, clock=clock, metrics=metrics, default_top=settings.default_top
     )
@@ -310,11 +378,10 @@ async def push_once(
         await asyncio.wait({cycle, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
         if not cycle.done():
-            await _finish_pushes(pusher, {cycle}, grace)
+            await _finish_pushes(pusher, {cycle}, grace, hurry)
         report = await cycle
         recorded = await _flush(pusher, flush_patience)
     finally:
-        undo_signals()
         await pusher.close()
         await own.close()
         await app.aclose()
@@ -377,20 +444,44 @@ async def run_forever(
     restart_initial: float = RESTART_INITIAL,
 ) -> int:
     """Serve the platforms and push on schedule until SIGTERM/SIGINT (or ``stop_event``)."""
-    from adapters.app import build_app
-
     if settings.telegram_bot_token is None and settings.discord_bot_token is None:
         raise BadInput(NO_PLATFORM)
     stop = stop_event or asyncio.Event()
+    received: list[str] = []
+    hurry = asyncio.Event()
+    undo_signals = _on_signals(stop, received, hurry)
+    try:
+        return await _run_forever(
+            settings, clock, interval, stop, received, metrics, grace, restart_initial, hurry
+        )
+    except _StoppedStarting:
+        return _stopped_starting(received)
+    finally:
+        undo_signals()
+
+
+async def _run_forever(
+    settings: Settings,
+    clock: Clock,
+    interval: float,
+    stop: asyncio.Event,
+    received: list[str],
+    metrics: Metrics | None,
+    grace: float,
+    restart_initial: float,
+    hurry: asyncio.Event,
+) -> int:
+    from adapters.app import build_app
+
     metrics = metrics or Metrics()
-    app = await build_app(settings, clock=clock, metrics=metrics)
+    app = await _unless_stopped(stop, build_app(settings, clock=clock, metrics=metrics))
     platforms = _platforms(settings, app, stop, metrics)
     if not platforms.senders:
         await app.aclose()
         raise BadInput(NO_PLATFORM)
     metrics_runner: web.AppRunner | None = None
     try:
-        await verify_platforms(platforms.senders)
+        await _unless_stopped(stop, verify_platforms(platforms.senders))
         if settings.metrics_port is not None:
             metrics_runner = await serve_metrics(metrics, app.store.ping, settings.metrics_port)
     except BaseException:
@@ -409,8 +500,6 @@ async def run_forever(
     cycles: set[asyncio.Task[Any]] = set()
     settle_heap()
 
-    received: list[str] = []
-    undo_signals = _on_signals(stop, received)
     services = {
         asyncio.create_task(
             supervise(name, service, stop, initial=restart_initial), name=f"platform:{name}"
@@ -445,7 +534,7 @@ async def run_forever(
         stop.set()
         if scheduler is not None:
             await _wait_or_cancel([scheduler], 1.0)
-        await _finish_pushes(pusher, cycles, grace)
+        await _finish_pushes(pusher, cycles, grace, hurry)
         await pusher.flush()
         await pusher.close()
         await _wait_or_cancel(services, grace)
@@ -453,7 +542,6 @@ async def run_forever(
             await metrics_runner.cleanup()
         await platforms.close()
         await app.aclose()
-        undo_signals()
         log.info("stopped")
     if failure is not None:
         raise failure  # bad input (e.g. a refused token) exits 2 with its message

@@ -480,9 +480,19 @@ class Pusher:
             chats = [chat for chat in fresh if self._runs(chat, cycle)]
             self._active.update(chats)
             try:
-                found = await asyncio.gather(*(self._store.get_chat(chat) for chat in chats))
+                found = await asyncio.gather(
+                    *(self._store.get_chat(chat) for chat in chats), return_exceptions=True
+                )
                 jobs: list[_Job] = []
                 for chat, settings in zip(chats, found, strict=True):
+                    if isinstance(settings, BaseException):
+                        if not isinstance(settings, Exception) or as_unavailable(settings) is not None:
+                            raise settings
+                        # this chat's row cannot be read: the others go on, it is tried again later
+                        self._trouble(cycle, chat, settings)
+                        self._active.discard(chat)
+                        await self._retry_later(chat, self._retry, cycle)
+                        continue
                     if settings is None or not settings.categories:
                         await self._store.set_due(chat, None)
                         cycle.pending.discard(chat)

@@ -8,6 +8,7 @@ The in-process tests configure logging as the CLI does and drive the real client
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -49,7 +50,7 @@ def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     levels = {name: logging.getLogger(name).level for name in ("httpx", "httpx2", "httpcore", "httpcore2")}
-    hooks = (sys.excepthook, threading.excepthook)
+    hooks = (sys.excepthook, threading.excepthook, sys.unraisablehook)
     config = structlog.get_config()
     try:
         yield
@@ -58,7 +59,7 @@ def restore_logging() -> Iterator[None]:
         root.setLevel(level)
         for name, old in levels.items():
             logging.getLogger(name).setLevel(old)
-        sys.excepthook, threading.excepthook = hooks
+        sys.excepthook, threading.excepthook, sys.unraisablehook = hooks
         logging.captureWarnings(False)
         structlog.configure(**config)
         configure.__globals__["_active"] = Redactor()
@@ -174,6 +175,25 @@ def test_uncaught_exception_is_one_redacted_line(
     [line] = _lines(capsys.readouterr().err)
     assert "uncaught_exception" in line and "RuntimeError" in line and API_KEY not in line
     assert redact(f"x {API_KEY}") == "x ***"
+
+
+def test_an_exception_python_ignores_is_one_redacted_line(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    """An exception raised in ``__del__`` (which Python can only ignore) is logged as one redacted
+    line, not printed raw as "Exception ignored in"."""
+    configure("INFO", [API_KEY])
+
+    class Leaky:
+        def __del__(self) -> None:
+            raise RuntimeError(f"closing with {API_KEY}")
+
+    Leaky()
+    gc.collect()
+    err = capsys.readouterr().err
+    [line] = _lines(err)
+    assert "unraisable_exception" in line and "RuntimeError" in line and API_KEY not in err
+    assert "Exception ignored" not in err
 
 
 # -- the real processes ------------------------------------------------------------------------------

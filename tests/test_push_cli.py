@@ -29,7 +29,7 @@ from tests.conftest import settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import make_rss
 from tests.fakes.real_day import busy_day_papers
-from tests.fakes.telegram import FakeTelegram, FloodLimits
+from tests.fakes.telegram import FakeTelegram, FloodLimits, stall
 from tests.own_redis import OwnRedis
 from tests.paths import ROOT
 from tests.processes import spawn
@@ -252,3 +252,60 @@ async def test_busy_day_push_under_telegram_flood_limits(tmp_path: Path) -> None
         assert received == expected[chat_id][: len(received)], chat_id
     assert len({tuple(papers[:3]) for papers in expected.values()}) >= len(INTERESTS) - 1
     assert b"Traceback" not in stderr and not lines(stderr, "push_delivery_failed")
+
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("command", [["run"], ["push", "--now"]])
+async def test_a_signal_during_start_up_stops_at_once_with_one_line(
+    fakes: tuple[FakeTelegram, FakeArxiv], tmp_path: Path, command: list[str], sent: signal.Signals
+) -> None:
+    """SIGTERM or SIGINT while start-up waits for a Telegram that does not answer (getMe): one
+    line naming the signal, exit 0, nothing sent, no traceback."""
+    tg, arxiv = fakes
+    tg.fail(stall(8), method="getMe", times=None)
+    deployment = Deployment(tg, arxiv, f"sqlite:///{tmp_path / 'store.sqlite3'}", [1000])
+    await subscribe(deployment.store_url, deployment.chats)
+    process = await spawn(
+        sys.executable,
+        "-c",
+        "from adapters.cli import main; main()",
+        *command,
+        cwd=tmp_path,
+        env=deployment.env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await tg.wait_for(lambda: tg.arrived["getMe"] > 0, within=60)
+    process.send_signal(sent)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    [stopped] = lines(stderr, "stopped")
+    assert f"signal={sent.name}" in stopped and "during=start-up" in stopped
+    assert b"Traceback" not in stderr and not tg.sent
+
+
+async def test_a_second_signal_cuts_off_the_chats_in_progress(
+    fakes: tuple[FakeTelegram, FakeArxiv], tmp_path: Path
+) -> None:
+    """SIGTERM then SIGINT during ``push --now`` while a send hangs: the second signal cuts the chat
+    off without waiting out the grace period (30 s), one line each, exit 0, the chat's lease freed
+    so the next ``push --now`` delivers it."""
+    tg, arxiv = fakes
+    deployment = Deployment(tg, arxiv, f"sqlite:///{tmp_path / 'store.sqlite3'}", [1000])
+    await subscribe(deployment.store_url, deployment.chats)
+    tg.fail(stall(40), times=1)
+    first = await deployment.push(tmp_path)
+    await tg.wait_for(lambda: tg.arrived["sendMessage"] > 0, within=60)
+    first.send_signal(signal.SIGTERM)
+    first.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(first.communicate(), 20)
+    assert first.returncode == 0, stderr.decode()[-3000:]
+    [now] = lines(stderr, "stopping_now")
+    assert "signal=SIGINT" in now
+    [stopped] = lines(stderr, "push_stopped")
+    assert "signal=SIGTERM" in stopped and "handed_back=1" in stopped
+    assert b"Traceback" not in stderr
+    second = await deployment.push(tmp_path)
+    _, stderr = await asyncio.wait_for(second.communicate(), 60)
+    assert second.returncode == 0, stderr.decode()[-3000:]
+    assert sorted(deployment.papers()[1000]) == DC

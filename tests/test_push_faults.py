@@ -23,6 +23,8 @@ from bot.schedule import pending_retry
 from bot.source import ArxivSource
 from bot.store import open_store
 from bot.store.base import Store
+from bot.store.redis import RedisStore
+from bot.store.sqlite import SQLiteStore
 from bot.summary import NoSummarizer
 from bot.throttle import Throttle
 from tests.conftest import settings_for
@@ -113,6 +115,38 @@ async def test_one_broken_chat_leaves_the_others(rig: Rig) -> None:
     assert len(failures) == 1 and failures[0]["error"] == "RuntimeError"
     assert not any("exc_info" in entry for entry in logs)
     assert await rig.due("broken") == THU_0800 + timedelta(minutes=2)
+
+
+async def damage_settings(store: Store, chat: ChatKey) -> None:
+    """Overwrite the chat's stored settings with a row that is not JSON (a damaged or hand-edited row)."""
+    if isinstance(store, RedisStore):
+        await store._client.set(store._chat_key(chat), "{not json")
+    else:
+        assert isinstance(store, SQLiteStore)
+        await store._execute(
+            "UPDATE chats SET settings = ? WHERE prefix = ? AND platform = ? AND chat_id = ?",
+            ("{not json", store.prefix, chat.platform, chat.chat_id),
+        )
+
+
+@pytest.mark.parametrize("everyone", [False, True])
+async def test_one_unreadable_chat_row_leaves_the_others(rig: Rig, everyone: bool) -> None:
+    """A chat whose stored settings cannot be read is one log line; every other chat is pushed,
+    due ones and (``push --now``) every subscribed one alike."""
+    damaged = await rig.subscribe("damaged", ["cs.DC"])
+    for n in range(5):
+        await rig.subscribe(f"fine{n}", ["cs.DC"])
+    await damage_settings(rig.store, damaged)
+    with capture_logs() as logs:
+        report = await rig.pusher(retry=timedelta(minutes=2)).run_once(everyone=everyone)
+    assert report.sent == 5
+    for n in range(5):
+        assert sorted(rig.platform.papers_of(f"fine{n}")) == sorted(DC)
+    assert not rig.platform.papers_of("damaged")
+    unreadable = [e for e in logs if e["event"] in ("push_chat_failed", "chat_settings_unreadable")]
+    assert len(unreadable) == 1 and unreadable[0]["chat"] == str(damaged)
+    if not everyone:
+        assert await rig.due("damaged") == THU_0800 + timedelta(minutes=2)
 
 
 async def test_a_long_retry_after_is_rescheduled_not_waited(rig: Rig) -> None:

@@ -274,3 +274,13 @@ def test_compose_stops_on_a_configuration_error() -> None:
     assert "EXPOSE 9108 8443" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv*", ".git", "tests", "**/__pycache__", ".env"} <= set(ignored)
+
+
+def test_compose_gives_a_stopping_bot_its_grace_period() -> None:
+    """``docker compose stop`` waits longer than the bot's shutdown grace before killing it, so
+    the chats being pushed finish or are handed back instead of being cut off by SIGKILL."""
+    from adapters.runner import SHUTDOWN_GRACE
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    grace = compose["services"]["bot"].get("stop_grace_period", "10s")
+    assert grace.endswith("s") and float(grace.removesuffix("s")) > SHUTDOWN_GRACE

@@ -14,13 +14,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.models import ChatKey, ChatSettings
 from bot.store.sqlite import SQLiteStore
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.telegram import FakeTelegram
 from tests.paths import ROOT
 from tests.processes import spawn
-from tests.test_settings import _environment
+from tests.test_settings import _cli, _environment
 
 WORKERS = 10
 FILES = 40
@@ -130,3 +132,25 @@ async def test_chats_and_pushes_start_together_on_one_new_store(tmp_path: Path) 
 
 if __name__ == "__main__":
     sys.exit(asyncio.run(worker(Path(sys.argv[1]), sys.argv[2])))
+
+
+@pytest.mark.parametrize("where", ["directory", "dangling link"])
+@pytest.mark.parametrize("command", [["check"], ["today", "cs.DC"], ["chat"]])
+async def test_a_store_file_that_cannot_be_opened_is_one_line(
+    tmp_path: Path, where: str, command: list[str]
+) -> None:
+    """STORE_URL naming a directory, or a link into a missing directory: one line naming the file
+    and STORE_URL, exit 3, nothing else on stderr (no traceback from the SQLite worker thread)."""
+    target = tmp_path / "store.sqlite3"
+    if where == "directory":
+        target.mkdir()
+    else:
+        target.symlink_to(tmp_path / "missing" / "deeper" / "store.sqlite3")
+    async with FakeTelegram() as tg:
+        env = _environment(
+            STORE_URL=f"sqlite:///{target}", TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url
+        )
+        code, _, err = await _cli(env, tmp_path, *command)
+    assert code == 3, err
+    [line] = err.splitlines()
+    assert line.startswith(f"arxiv-digest: cannot open the SQLite store {target} (STORE_URL): "), line

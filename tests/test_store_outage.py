@@ -214,3 +214,34 @@ async def test_terminal_chat_answers_while_the_store_is_down(tmp_path: Path) -> 
         _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
     assert PASSWORD not in err.decode()
+
+
+@pytest.mark.parametrize("command", [["check"], ["today", "cs.DC"]])
+async def test_redis_refusing_the_database_of_store_url_is_a_setting_to_fix(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A STORE_URL naming a database Redis does not have (/99 of 16) is one line naming STORE_URL,
+    password masked, exit 2: no traceback."""
+    async with RedisServer(tmp_path / "redis", password=PASSWORD) as server, FakeTelegram() as tg:
+        env = _environment(
+            STORE_URL=server.url.removesuffix("/0") + "/99",
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_API_URL=tg.api_url,
+        )
+        process = await spawn(
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            *command,
+            env=env,
+            cwd=tmp_path,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, raw = await asyncio.wait_for(process.communicate(), 60)
+    err = raw.decode()
+    assert process.returncode == 2, err
+    [line] = err.splitlines()
+    assert "STORE_URL" in line and "DB index is out of range" in line
+    assert ":***@127.0.0.1" in line and PASSWORD not in err

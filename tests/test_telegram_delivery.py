@@ -268,6 +268,7 @@ NO_RIGHTS = [
     FakeError(400, error_body(400, "Bad Request: CHAT_WRITE_FORBIDDEN")),
     FakeError(403, error_body(403, "Forbidden: CHAT_WRITE_FORBIDDEN")),
     FakeError(400, error_body(400, "Bad Request: TOPIC_CLOSED")),
+    FakeError(400, error_body(400, "Bad Request: CHAT_SEND_PLAIN_FORBIDDEN")),
 ]
 
 
@@ -294,6 +295,18 @@ async def test_missing_right_is_no_rights_not_gone(setup: Setup, error: FakeErro
 async def test_not_a_member_is_gone(setup: Setup, description: str) -> None:
     """403s that say the bot is not in the chat (or may never write to that user) are removals."""
     setup.tg.fail(FakeError(403, error_body(403, description)), chat_id=10081232, times=None)
+    with pytest.raises(ChatGone):
+        await setup.platform.send_text(PRIVATE, "hello")
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Bad Request: group chat was deactivated", "Bad Request: CHANNEL_PRIVATE"],
+)
+async def test_a_deactivated_group_or_private_channel_is_gone(setup: Setup, description: str) -> None:
+    """400s that say the group no longer exists or the channel no longer lets the bot in are removals,
+    not a refused message retried for ever."""
+    setup.tg.fail(FakeError(400, error_body(400, description)), chat_id=10081232, times=None)
     with pytest.raises(ChatGone):
         await setup.platform.send_text(PRIVATE, "hello")
 

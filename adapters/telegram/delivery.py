@@ -8,10 +8,11 @@ handled as the API defines them:
   waited out and the same message sent again (it was not delivered, so it is neither dropped nor
   doubled); a longer one is ``DeliveryFailed`` carrying ``retry_after``, so the push reschedules the
   chat instead of holding anything for minutes;
-* 403 ``Forbidden`` (blocked, kicked, user deactivated) and 400 "chat not found" → ``ChatGone``;
+* 403 ``Forbidden`` (blocked, kicked, user deactivated) and 400 "chat not found", "group chat was
+  deactivated", ``CHANNEL_PRIVATE`` → ``ChatGone``;
 * 400/403 saying the bot may not post ("not enough rights to send text messages", "have no rights
-  to send a message", ``CHAT_WRITE_FORBIDDEN``, "need administrator rights in the channel chat", a
-  closed topic) → ``NoRights``: a muted bot is paused, never removed;
+  to send a message", ``CHAT_WRITE_FORBIDDEN``, ``CHAT_SEND_PLAIN_FORBIDDEN``, "need administrator
+  rights in the channel chat", a closed topic) → ``NoRights``: a muted bot is paused, never removed;
 * 400 with ``migrate_to_chat_id`` → ``ChatMigrated(new id)``;
 * 401/404 on the bot itself (``InvalidToken``) → ``TokenRejected`` naming ``TELEGRAM_BOT_TOKEN``;
 * 400 "can't parse entities" → the message once more as plain text (the renderer is tested so this
@@ -74,6 +75,8 @@ GONE_REASONS = (
     "topic_deleted",
     "topic deleted",
     "peer_id_invalid",
+    "group chat was deactivated",
+    "channel_private",
 )
 """Lower-case fragments of 400 descriptions that mean the chat (or topic) no longer exists for the bot."""
 NO_RIGHTS_REASONS = (
@@ -81,6 +84,7 @@ NO_RIGHTS_REASONS = (
     "have no rights to send",
     "need administrator rights in the channel chat",
     "chat_write_forbidden",
+    "chat_send_",
     "chat_restricted",
     "chat_admin_required",
     "topic_closed",

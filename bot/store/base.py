@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import structlog
+
 from bot.models import ChatKey, ChatSettings, Feedback
 
 LEDGER_TTL = 90 * 24 * 3600.0
@@ -34,6 +36,18 @@ def decode_settings(chat: ChatKey, text: str) -> ChatSettings:
     data: dict[str, Any] = json.loads(text)
     data["platform"], data["chat_id"] = chat.platform, chat.chat_id
     return ChatSettings.from_dict(data)
+
+
+def readable_settings(chat: ChatKey, text: str) -> ChatSettings | None:
+    """``decode_settings``, or None (and one log line) when the stored row cannot be read (a
+    damaged or hand-edited row): a listing of every chat skips it instead of stopping at it."""
+    try:
+        return decode_settings(chat, text)
+    except Exception as error:
+        structlog.get_logger(__name__).error(
+            "chat_settings_unreadable", chat=str(chat), error=type(error).__name__
+        )
+        return None
 
 
 class Store(ABC):

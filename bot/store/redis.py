@@ -32,7 +32,14 @@ import structlog
 
 from bot.errors import BadSetting, DigestError, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
-from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
+from bot.store.base import (
+    FEEDBACK_LIMIT,
+    LEDGER_TTL,
+    Store,
+    decode_settings,
+    encode_settings,
+    readable_settings,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -226,7 +233,9 @@ def unavailable(error: BaseException) -> StoreUnavailable | None:
 
 def connect_failure(error: BaseException, url: str) -> DigestError | None:
     """Why connecting to ``url`` failed, said in one line with any password masked: credentials
-    refused → ``BadSetting`` (STORE_URL), unreachable → ``StoreUnavailable``; None otherwise."""
+    refused, or any other refusal of the connection's set-up (a database number the server does not
+    have, a server too old for the protocol) → ``BadSetting`` (STORE_URL), unreachable →
+    ``StoreUnavailable``; None otherwise."""
     shown = redact_url(url)
     if isinstance(error, redis_errors.AuthenticationError | redis_errors.AuthorizationError):
         return BadSetting(
@@ -236,6 +245,10 @@ def connect_failure(error: BaseException, url: str) -> DigestError | None:
         return BadSetting("STORE_URL", f"Redis at {shown} asks for a password: put it in STORE_URL")
     if unavailable(error) is not None or isinstance(error, OSError):
         return StoreUnavailable(f"the store at {shown} cannot be reached: {_cause(error)}")
+    if isinstance(error, redis_errors.ResponseError):
+        return BadSetting(
+            "STORE_URL", f"Redis at {shown} refused the connection STORE_URL asks for: {_cause(error)}"
+        )
     return None
 
 
@@ -347,8 +360,9 @@ class RedisStore(Store):
             chats = [ChatKey.parse(member) for member in members]
             texts = await self._client.mget([self._chat_key(chat) for chat in chats])
             for chat, text in zip(chats, texts, strict=True):
-                if text is not None:
-                    yield decode_settings(chat, _text(text))
+                found = readable_settings(chat, _text(text)) if text is not None else None
+                if found is not None:
+                    yield found
             if len(members) < batch_size:
                 return
             low = f"({members[-1]}"

@@ -24,7 +24,14 @@ import structlog
 
 from bot.errors import BadInput, StoreUnavailable
 from bot.models import ChatKey, ChatSettings, Feedback
-from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store, decode_settings, encode_settings
+from bot.store.base import (
+    FEEDBACK_LIMIT,
+    LEDGER_TTL,
+    Store,
+    decode_settings,
+    encode_settings,
+    readable_settings,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -106,6 +113,19 @@ async def _open_when_free(path: str, patience: float = BUSY_TIMEOUT) -> aiosqlit
         wait = min(wait * 2, 0.5)
 
 
+def _prepare(path: str) -> None:
+    """Create the file's directory, and open and close the file once, so a path that cannot be a
+    store fails here, in one line, rather than in aiosqlite's worker thread after the event loop
+    is gone."""
+    if Path(path).is_dir():
+        raise StoreUnavailable(
+            f"cannot open the SQLite store {path} (STORE_URL): it is a directory; STORE_URL names the "
+            "file, e.g. sqlite:///data/arxiv-digest.db"
+        )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    sqlite3.connect(path, timeout=BUSY_TIMEOUT).close()
+
+
 async def _open(path: str) -> aiosqlite.Connection:
     """One connection in WAL mode with the tables created; closed again if any step fails."""
     db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -159,10 +179,10 @@ class SQLiteStore(Store):
         path = sqlite_path(url)
         try:
             if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread(_prepare, path)
             db = await _open_when_free(path)
         except (sqlite3.Error, OSError) as error:
-            raise StoreUnavailable(f"cannot open the SQLite store {path}: {error}") from None
+            raise StoreUnavailable(f"cannot open the SQLite store {path} (STORE_URL): {error}") from None
         log.info("store_connected", backend="sqlite", path=path, prefix=prefix)
         return cls(db, path, prefix)
 
@@ -232,7 +252,9 @@ class SQLiteStore(Store):
                     (self.prefix, *after, batch_size),
                 )
             for platform, chat_id, text in rows:
-                yield decode_settings(ChatKey(platform, chat_id), text)
+                found = readable_settings(ChatKey(platform, chat_id), text)
+                if found is not None:
+                    yield found
             if len(rows) < batch_size:
                 return
             after = (rows[-1][0], rows[-1][1])

@@ -24,7 +24,7 @@ import itertools
 import json
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -537,6 +537,8 @@ class FakeTelegram:
         """Requests refused for a wrong token."""
         self.sends_started = 0
         """``sendMessage`` calls received so far, answered or not."""
+        self.arrived: Counter[str] = Counter()
+        """Calls received so far per method, answered or not (``calls`` lists the answered ones)."""
         self.send_latency = 0.0
         """Seconds every ``sendMessage`` takes before it is delivered and answered."""
         self._updates: list[dict[str, Any]] = []
@@ -718,6 +720,8 @@ class FakeTelegram:
             return web.json_response(body, status=status)
         method = request.match_info["method"]
         params = await self._params(request)
+        self.arrived[method] += 1
+        self._notify_soon()
         status, body = await self._dispatch(method, params)
         self.calls.append(ApiCall(method, params, status, self.clock()))
         async with self._changed:
