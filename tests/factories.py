@@ -40,3 +40,8 @@ def digest(papers: list[Paper], updated: list[Paper] | None = None, language: st
         papers=tuple(papers),
         updated=tuple(updated or []),
     )
+
+
+def held(holder: tuple[str, float] | None) -> tuple[object, object] | None:
+    """A lease's ``(owner, until)`` typed loosely, to compare with ``("a", pytest.approx(t))``."""
+    return holder

@@ -182,11 +182,11 @@ async def test_top_all_lifts_the_message_limit_and_more_reaches_every_paper(busy
     pages = Commands(busy.commands._settings, busy.store, engine, clock=Clock(TUE_NOON))
     while True:
         reply = await pages.handle(short, "/more")
-        if isinstance(reply, TextReply):
+        if not isinstance(reply, DigestReply):
             break
         seen += [p.id for p in reply.digest.full]
         await pages.delivered(short.chat, [p.id for p in reply.digest.full])
-    assert reply.ok and str(len(day)) in reply.text
+    assert isinstance(reply, TextReply) and reply.ok and str(len(day)) in reply.text
     assert Counter(seen) == Counter(p["id"] for p in day)
 
 

@@ -24,6 +24,7 @@ from bot.models import ChatKey
 from tests.conftest import delete_prefix, settings_for
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.discord import (
+    ALL_PERMISSIONS,
     MANAGE_CHANNELS,
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
@@ -92,7 +93,7 @@ class Running:
             opts,
             channel_id=channel_id,
             locale=locale,
-            **({"permissions": permissions} if permissions else {}),
+            permissions=permissions or ALL_PERMISSIONS,
         )
         return await fake.interact(payload)
 
@@ -315,7 +316,8 @@ async def test_today_defers_then_sends_digest_followups(bot: Running) -> None:
 
 
 async def _received_all(bot: Running, ids: list[str]) -> bool:
-    return await bot.store.filter_received(bot.chat(), ids) == set(ids)
+    received: set[str] = await bot.store.filter_received(bot.chat(), ids)
+    return received == set(ids)
 
 
 async def test_today_error_is_ephemeral(bot: Running) -> None:
@@ -511,7 +513,8 @@ async def test_non_admin_corpus(bot: Running, name: str, value: str) -> None:
     await bot.slash("subscribe", category="cs.LG")
     before = await snapshot(bot)
     key = {"subscribe": "category", "unsubscribe": "category", "lang": "code"}[name]
-    entry = await bot.slash(name, permissions=MEMBER_PERMISSIONS, **{key: value})
+    options: dict[str, Any] = {key: value}
+    entry = await bot.slash(name, permissions=MEMBER_PERMISSIONS, **options)
     assert entry.ephemeral and "Manage Channels" in entry.texts[0]
     assert await snapshot(bot) == before
     time_entry = await bot.slash("time", time="09:00", permissions=MEMBER_PERMISSIONS)

@@ -328,7 +328,8 @@ async def test_more_by_button_until_the_day_is_exhausted(bot: Running) -> None:
     ids = [url.rsplit("/", 1)[1] for url in urls]
 
     async def received() -> bool:
-        return await bot.store.filter_received(bot.chat(), ids) == set(ids)
+        got: set[str] = await bot.store.filter_received(bot.chat(), ids)
+        return got == set(ids)
 
     await eventually(received)
     again = await press(bot, fake.press(pages[0][-1], first_more))
@@ -351,7 +352,8 @@ async def test_slash_votes_and_settings(bot: Running) -> None:
         ("types", "types", "new cross"),
         ("top", "number", "5"),
     ):
-        changed = await bot.slash(name, **{option: value})
+        given: dict[str, Any] = {option: value}
+        changed = await bot.slash(name, **given)
         assert not changed.ephemeral, (name, changed.texts)
         shown = await bot.slash(name)
         assert shown.ephemeral and shown.texts, name

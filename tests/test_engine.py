@@ -51,6 +51,9 @@ class CountingSummarizer:
         self.calls += len(papers)
         return [p.with_summary(f"[{language}] {p.title}", "llm") for p in papers]
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
 
 class Clock:
     def __init__(self, now: datetime) -> None:

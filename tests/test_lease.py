@@ -12,6 +12,7 @@ from bot.flight import SingleFlight
 from bot.lease import LEASE_TTL, LeaseLost, Leases
 from bot.store import open_store
 from bot.store.base import Store
+from tests.factories import held
 from tests.own_redis import OwnRedis
 
 T0 = 1_800_000_000.0
@@ -58,7 +59,7 @@ async def test_one_holder_at_a_time(store: Store) -> None:
     assert lease is not None and lease.until == T0 + LEASE_TTL
     assert await theirs.acquire("push:telegram:1") is None
     assert await mine.acquire("push:telegram:1") is None
-    assert await theirs.holder("push:telegram:1") == ("mine", pytest.approx(T0 + LEASE_TTL))
+    assert held(await theirs.holder("push:telegram:1")) == ("mine", pytest.approx(T0 + LEASE_TTL))
     assert await mine.release(lease) is True
     assert await theirs.acquire("push:telegram:1") is not None
 
@@ -105,7 +106,7 @@ async def test_a_lapsed_lease_taken_over_is_lost(store: Store) -> None:
         lease.check()
     assert [entry["event"] for entry in logs] == ["lease_lost"]
     assert await slow.release(lease) is False
-    assert await fast.holder("job") == ("fast", pytest.approx(T0 + 2 * LEASE_TTL + 5))
+    assert held(await fast.holder("job")) == ("fast", pytest.approx(T0 + 2 * LEASE_TTL + 5))
 
 
 async def test_hold_releases_on_error(store: Store) -> None:

@@ -5,7 +5,7 @@ mid-push (a Redis of the test's own)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ async def rig(fake_arxiv: FakeArxiv, store: Store) -> AsyncIterator[Rig]:
         yield made
 
 
-def events(logs: list[dict[str, Any]]) -> list[str]:
+def events(logs: Sequence[Mapping[str, Any]]) -> list[str]:
     return [str(entry["event"]) for entry in logs]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from adapters.discord.endpoints import current_endpoints, restore_endpoints
@@ -254,9 +255,7 @@ async def test_a_refused_token_ends_run_with_bad_input(both: Both) -> None:
     """A Telegram token the Bot API refuses ends ``run`` (exit code 2) with a message naming
     TELEGRAM_BOT_TOKEN and never the token; Discord is stopped with it."""
     wrong = "4242:refused-token-value"
-    settings = both.settings.model_copy(
-        update={"telegram_bot_token": type(both.settings.discord_bot_token)(wrong)}
-    )
+    settings = both.settings.model_copy(update={"telegram_bot_token": SecretStr(wrong)})
     with pytest.raises(BadInput, match="TELEGRAM_BOT_TOKEN") as caught:
         await asyncio.wait_for(run_forever(settings, clock=lambda: THU_0800, interval=0.2), 30)
     assert "refused-token-value" not in str(caught.value)

@@ -17,6 +17,7 @@ from bot.store import as_unavailable, open_store
 from bot.store.base import FEEDBACK_LIMIT, LEDGER_TTL, Store
 from bot.store.redis import RedisStore, redact_url
 from bot.store.sqlite import SQLiteStore, next_slot, sqlite_path
+from tests.factories import held
 from tests.paths import ROOT
 from tests.ports import free_port
 from tests.processes import spawn
@@ -342,12 +343,12 @@ async def test_claim_expires_by_the_given_clock(store: Store) -> None:
     """With ``now`` given, a claim ends exactly at now + ttl by that clock: no waiting needed."""
     assert await store.claim("job", "a", 30, now=1000.0) is True
     assert await store.claim("job", "b", 30, now=1029.9) is False
-    assert await store.holder("job", now=1029.9) == ("a", pytest.approx(1030.0))
+    assert held(await store.holder("job", now=1029.9)) == ("a", pytest.approx(1030.0))
     assert await store.claim("job", "a", 30, now=1020.0) is True  # renewed: ends at 1050
     assert await store.claim("job", "b", 30, now=1049.0) is False
     assert await store.holder("job", now=1050.5) is None
     assert await store.claim("job", "b", 30, now=1050.5) is True
-    assert await store.holder("job", now=1051.0) == ("b", pytest.approx(1080.5))
+    assert held(await store.holder("job", now=1051.0)) == ("b", pytest.approx(1080.5))
 
 
 async def test_release_by_the_given_clock(store: Store) -> None:
@@ -355,7 +356,7 @@ async def test_release_by_the_given_clock(store: Store) -> None:
     claim is never released."""
     assert await store.claim("job", "a", 30, now=1000.0) is True
     assert await store.release("job", "b", now=1001.0) is False
-    assert await store.holder("job", now=1001.0) == ("a", pytest.approx(1030.0))
+    assert held(await store.holder("job", now=1001.0)) == ("a", pytest.approx(1030.0))
     assert await store.release("job", "a", now=1001.0) is True
     assert await store.holder("job", now=1001.0) is None
     assert await store.claim("job", "a", 30, now=2000.0) is True

@@ -47,7 +47,7 @@ class DigestPlatform:
     async def send_digest(
         self, chat: ChatKey, digest: Digest, on_sent: OnSent, max_messages: int | None = None
     ) -> None:
-        papers = [(p.id, p.summary_source, p.summary) for p in digest.full]
+        papers: list[tuple[str, str, str]] = [(p.id, p.summary_source, p.summary) for p in digest.full]
         self.sent.append((chat.chat_id, papers))
         await on_sent([p[0] for p in papers])
 

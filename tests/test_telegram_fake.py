@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from tests.fakes.telegram import (
@@ -224,7 +224,7 @@ async def test_buttons_through_the_bot_api() -> None:
         assert query is not None and query.id == query_id and query.data == "like:2606.12345"
         assert query.from_user.id == 777 and query.message is not None
         assert query.message.chat.id == 10081232 and query.message.message_id == sent.message_id
-        assert query.message.reply_markup == markup
+        assert isinstance(query.message, Message) and query.message.reply_markup == markup
         assert await query.answer("noted")
         with pytest.raises(BadRequest, match="Query is too old"):
             await query.answer("again")

@@ -457,7 +457,7 @@ class FakeDiscord:
         guild = load("serenity_gateway_2017/guild_create_2.json")
         if guild_id is not None or self.guilds:
             guild["id"] = guild_id or self.snowflake()
-        gid = guild["id"]
+        gid: str = guild["id"]
         everyone = load("serenity_gateway_2017/guild_delete_1.json")["roles"][0]
         guild["roles"] = [{**everyone, "id": gid, "permissions": "104324161", "colors": {"primary_color": 0}}]
         guild.update(
@@ -481,7 +481,7 @@ class FakeDiscord:
 
     def text_channel(self, channel_id: str, guild_id: str, position: int = 0) -> dict[str, Any]:
         """A guild text channel built on the recorded one, with v10 overwrite types."""
-        channel = load("discordrb_json_examples/text_channel.json")
+        channel: dict[str, Any] = load("discordrb_json_examples/text_channel.json")
         channel.update(id=channel_id, guild_id=guild_id, position=position, name=f"papers-{position}")
         channel["permission_overwrites"] = [
             {**o, "type": 1 if o["type"] == "member" else 0, "allow": str(o["allow"]), "deny": str(o["deny"])}
@@ -599,7 +599,7 @@ class FakeDiscord:
 
     def ready_payload(self) -> dict[str, Any]:
         """READY built on the recorded one, with the v10 fields discord.py reads."""
-        ready = load("serenity_gateway_2017/ready_1.json")
+        ready: dict[str, Any] = load("serenity_gateway_2017/ready_1.json")
         for gone in ("user_settings", "relationships", "presences"):
             ready.pop(gone, None)
         ready.update(
@@ -648,7 +648,9 @@ class FakeDiscord:
 
         ``kind`` 2 is a slash command, 4 an autocomplete; the channel decides guild, thread or DM.
         """
-        payload = load("official_docs_examples/interaction_create_slash_command_cardsearch.json")
+        payload: dict[str, Any] = load(
+            "official_docs_examples/interaction_create_slash_command_cardsearch.json"
+        )
         self._situate(payload, kind, channel_id or self.default_channel, permissions, locale)
         command_id = next((c["id"] for c in self.synced.get(None, []) if c["name"] == name), self.snowflake())
         payload["data"] = {"id": command_id, "name": name, "type": 1, "options": options or []}
@@ -668,7 +670,7 @@ class FakeDiscord:
         docs sample: ``message`` is the pressed message as Discord returned it (see ``created``),
         ``custom_id`` the button's (by default its first); the interaction comes from
         ``channel_id`` (by default the message's channel) by a member with ``permissions``."""
-        payload = load("official_docs_examples/interaction_create_button_click.json")
+        payload: dict[str, Any] = load("official_docs_examples/interaction_create_button_click.json")
         self._situate(payload, COMPONENT, channel_id or message["channel_id"], permissions, locale)
         pressed = custom_id if custom_id is not None else custom_ids(message)[0]
         payload["message"] = message
@@ -826,7 +828,7 @@ class FakeDiscord:
         return json_response(self.synced.get(None, []))
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        message = load("official_docs_examples/message_object_example.json")
+        message: dict[str, Any] = load("official_docs_examples/message_object_example.json")
         message.pop("reactions", None)
         message.update(
             id=self.snowflake(),

@@ -30,6 +30,7 @@ import re
 import struct
 import time
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -130,7 +131,7 @@ _CODE = re.compile(r"language code ([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4})*)")
 _NAMES = {"chinese": "zh", "japanese": "ja", "korean": "ko", "russian": "ru", "german": "de"}
 
 
-def requested_language(messages: list[dict[str, Any]]) -> str:
+def requested_language(messages: Iterable[Mapping[str, Any]]) -> str:
     """The language the prompt asks for: its language code, else a known language name, else en."""
     text = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
     match = _CODE.search(text)
