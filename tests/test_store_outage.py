@@ -49,6 +49,24 @@ def _environment(**settings: str) -> dict[str, str]:
     return env
 
 
+async def _cli(env: dict[str, str], cwd: Path, command: list[str]) -> tuple[int, str]:
+    """Run ``arxiv-digest COMMAND`` with nothing on stdin: its exit code and standard error."""
+    process = await spawn(
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        *command,
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, raw = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, raw.decode()
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -68,20 +86,8 @@ async def test_cli_with_the_store_down_exits_3(tmp_path: Path, url: str, command
             ARXIV_RSS_URL=arxiv.rss_url,
             ARXIV_API_URL=arxiv.api_url,
         )
-        process = await spawn(
-            sys.executable,
-            "-m",
-            "adapters.cli",
-            *command,
-            env=env,
-            cwd=tmp_path,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, raw = await asyncio.wait_for(process.communicate(), 60)
-    err = raw.decode()
-    assert process.returncode == 3, err
+        code, err = await _cli(env, tmp_path, command)
+    assert code == 3, err
     [line] = err.splitlines()
     assert line.startswith("arxiv-digest: the store at redis") and "cannot be reached" in line
     assert ":***@127.0.0.1" in line and PASSWORD not in err
@@ -228,20 +234,8 @@ async def test_redis_refusing_the_database_of_store_url_is_a_setting_to_fix(
             TELEGRAM_BOT_TOKEN=tg.token,
             TELEGRAM_API_URL=tg.api_url,
         )
-        process = await spawn(
-            sys.executable,
-            "-m",
-            "adapters.cli",
-            *command,
-            env=env,
-            cwd=tmp_path,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, raw = await asyncio.wait_for(process.communicate(), 60)
-    err = raw.decode()
-    assert process.returncode == 2, err
+        code, err = await _cli(env, tmp_path, command)
+    assert code == 2, err
     [line] = err.splitlines()
     assert "STORE_URL" in line and "DB index is out of range" in line
     assert ":***@127.0.0.1" in line and PASSWORD not in err
