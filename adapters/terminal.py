@@ -3,7 +3,8 @@
 Same handlers and store as the real platforms; the terminal chat is ``ChatKey("terminal", ID)``.
 On a terminal it greets, shows a ``>`` prompt before each command and leaves on Ctrl-D; when input
 or output is piped it prints no greeting or prompt and ends every reply with ``REPLY_END`` on a line
-of its own, so a script can tell the replies apart. The terminal has no daily push: replies say so
+of its own, so a script can tell the replies apart. On a terminal, a command still running after
+``WORKING_AFTER`` seconds (arXiv or the LLM being slow) shows a line saying it is under way. The terminal has no daily push: replies say so
 instead of promising one.
 """
 
@@ -13,6 +14,7 @@ import asyncio
 from typing import BinaryIO, TextIO
 
 from bot.commands import Caller, Commands, DigestReply, Reply
+from bot.i18n import t
 from bot.models import ChatKey
 from bot.render import render_text
 from bot.settings import Settings
@@ -21,6 +23,8 @@ MAX_LINE = 16384
 PROMPT = "> "
 REPLY_END = "\u2500" * 8
 """The line that ends each reply when the output is not a terminal."""
+WORKING_AFTER = 1.0
+"""Seconds a command runs on a terminal before a line says it is under way."""
 
 
 def render_reply(reply: Reply) -> str:
@@ -38,11 +42,25 @@ def _is_tty(stream: BinaryIO | TextIO) -> bool:
         return False
 
 
+async def _working(commands: Commands, caller: Caller) -> str:
+    """ "Working on it…" in the caller's language (English when the store cannot tell it)."""
+    try:
+        return (await commands.hint(caller, "working")).text
+    except Exception:
+        return t("en", "working")
+
+
 async def serve(
-    commands: Commands, chat: ChatKey, lines: BinaryIO, out: TextIO, interactive: bool | None = None
+    commands: Commands,
+    chat: ChatKey,
+    lines: BinaryIO,
+    out: TextIO,
+    interactive: bool | None = None,
+    working_after: float = WORKING_AFTER,
 ) -> None:
     """Answer each line of ``lines`` in order; ``interactive`` (default: both ends are terminals)
-    greets and prompts, otherwise replies are separated by ``REPLY_END``."""
+    greets, prompts and says when a command takes over ``working_after`` seconds, otherwise replies
+    are separated by ``REPLY_END``."""
     if interactive is None:
         interactive = _is_tty(lines) and _is_tty(out)
     caller = Caller(chat=chat)
@@ -71,7 +89,13 @@ async def serve(
         if "\ufffd" in text:
             write((await commands.hint(caller, "not_utf8")).text + "\n")
             continue
-        reply = await commands.handle(caller, text)
+        handling = asyncio.ensure_future(commands.handle(caller, text))
+        if interactive:
+            finished, _ = await asyncio.wait({handling}, timeout=working_after)
+            if not finished:
+                out.write(await _working(commands, caller) + "\n")
+                out.flush()
+        reply = await handling
         if reply is None:
             reply = await commands.hint(caller, "not_a_command")
         write(render_reply(reply))

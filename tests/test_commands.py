@@ -400,6 +400,25 @@ async def test_terminal_greets_and_prompts(commands: Commands) -> None:
     assert replies[2] == "" and PROMPT not in piped.getvalue()
 
 
+async def test_terminal_says_a_slow_command_is_under_way(commands: Commands) -> None:
+    """On a terminal a command still running after ``working_after`` gets a line saying so, in the
+    chat's language, before its reply; a quick one gets none, and piped output never does."""
+    lines = b"/lang zh\n/list\n"
+    slow = io.StringIO()
+    await serve(
+        commands, ChatKey("terminal", "slow"), io.BytesIO(lines), slow, interactive=True, working_after=0
+    )
+    shown = slow.getvalue()
+    assert shown.index(PROMPT + t("zh", "working") + "\n") < shown.index("本聊天")
+    quick = io.StringIO()
+    await serve(
+        commands, ChatKey("terminal", "quick"), io.BytesIO(lines), quick, interactive=True, working_after=60
+    )
+    piped = io.StringIO()
+    await serve(commands, ChatKey("terminal", "piped"), io.BytesIO(lines), piped, working_after=0)
+    assert t("zh", "working") not in quick.getvalue() + piped.getvalue()
+
+
 async def test_status_shows_a_paused_delivery(commands: Commands, store: Store) -> None:
     """/status of a chat the bot may not post in says since when, why and the next try, in the
     chat's language; its settings stay as they were."""
