@@ -18,30 +18,16 @@ import time
 from dataclasses import replace
 
 from adapters.discord.render import RenderedDiscordMessage, render_digest
-from bot.models import AnnounceType, Digest, Paper
-from tests.fakes.real_day import BUSY_DAY, busy_day_papers
+from bot.models import Digest
+from tests.fakes.real_day import BUSY_DAY, busy_day_models
 
 CATEGORIES = ("cs.CV", "cs.CL")
 
 
 def busy_day() -> Digest:
     """The recorded day's papers of ``CATEGORIES``, in the listing's order, with extracts."""
-    papers = tuple(
-        Paper(
-            id=item["id"],
-            version=1,
-            title=item["title"],
-            authors=tuple(item["authors"]),
-            categories=tuple(item["categories"]),
-            primary_category=item["categories"][0],
-            announce_type=AnnounceType.NEW,
-            abstract=item["abstract"],
-            summary=" ".join(item["abstract"].split())[:400],
-            summary_source="extractive",
-        )
-        for item in busy_day_papers(CATEGORIES)
-    )
-    return Digest(BUSY_DAY, CATEGORIES, "en", papers)
+    papers = busy_day_models(CATEGORIES, extract=True, extract_chars=400)
+    return Digest(BUSY_DAY, CATEGORIES, "en", tuple(papers))
 
 
 def measure(

@@ -57,10 +57,10 @@ import bm25s  # noqa: E402
 import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
-from bot.models import AnnounceType, Paper  # noqa: E402
+from bot.models import Paper  # noqa: E402
 from bot.ranking import DayIndex, Profile, Vector  # noqa: E402
+from tests.fakes.real_day import busy_day_models  # noqa: E402
 
-DAY = ROOT / "tests" / "fixtures" / "busy_day" / "2026-06-23.jsonl"
 LABELS = ROOT / "bench" / "labels" / "2026-06-23.json"
 K = 10
 LIKES = 3
@@ -70,22 +70,8 @@ Pair = tuple[float, float]
 
 
 def load_papers() -> list[Paper]:
-    papers = []
-    for line in DAY.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        papers.append(
-            Paper(
-                id=row["id"],
-                version=1,
-                title=row["title"],
-                authors=tuple(row["authors"]),
-                categories=tuple(row["categories"]),
-                primary_category=row["categories"][0],
-                announce_type=AnnounceType.NEW,
-                abstract=row["abstract"],
-            )
-        )
-    return papers
+    """The recorded day's papers, without summaries."""
+    return busy_day_models()
 
 
 def precision_at(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:

@@ -28,7 +28,7 @@ from bot.models import AnnounceType, Digest, Paper
 from bot.render import more_text, no_papers_text
 from bot.source import parse_feed
 from tests.fakes.discord import embed_length, validate_message
-from tests.fakes.real_day import busy_day_papers
+from tests.fakes.real_day import busy_day_models
 from tests.paths import FIXTURES
 
 FEED = FIXTURES / "arxiv_rss" / "laya-reader_rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed.xml"
@@ -258,23 +258,7 @@ def votes_for(paper_ids: list[str]) -> list[str]:
 
 def busy_day(n: int | None = None) -> list[Paper]:
     """The recorded 499-paper day, each paper with its abstract as an extract."""
-    papers = []
-    for item in busy_day_papers():
-        papers.append(
-            Paper(
-                id=item["id"],
-                version=1,
-                title=item["title"],
-                authors=tuple(item["authors"]),
-                categories=tuple(item["categories"]),
-                primary_category=item["categories"][0],
-                announce_type=AnnounceType.NEW,
-                abstract=item["abstract"],
-                summary=item["abstract"],
-                summary_source="extractive",
-            )
-        )
-    return papers[:n]
+    return busy_day_models(extract=True)[:n]
 
 
 def test_every_paper_shown_in_full_has_its_buttons() -> None:

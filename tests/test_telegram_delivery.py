@@ -16,10 +16,10 @@ from adapters.telegram.limits import FloodControl, Limits, TelegramRateLimiter
 from adapters.telegram.render import render_digest
 from bot.errors import ChatGone, ChatMigrated, DeliveryFailed, NoRights, TokenRejected
 from bot.metrics import Metrics
-from bot.models import AnnounceType, ChatKey, Digest, Paper
+from bot.models import ChatKey, Digest
 from bot.settings import Settings
 from tests.factories import digest, paper
-from tests.fakes.real_day import BUSY_DAY, busy_day_papers
+from tests.fakes.real_day import BUSY_DAY, busy_day_models
 from tests.fakes.telegram import (
     FakeError,
     FakeTelegram,
@@ -375,22 +375,8 @@ def test_sends_wait_long_enough_for_telegram() -> None:
 
 def busy_day() -> Digest:
     """The recorded 499-paper day as one digest, each paper with an extract as its summary."""
-    papers = tuple(
-        Paper(
-            id=item["id"],
-            version=1,
-            title=item["title"],
-            authors=tuple(item["authors"]),
-            categories=tuple(item["categories"]),
-            primary_category=item["categories"][0],
-            announce_type=AnnounceType.NEW,
-            abstract=item["abstract"],
-            summary=" ".join(item["abstract"].split())[:400],
-            summary_source="extractive",
-        )
-        for item in busy_day_papers()
-    )
-    return Digest(BUSY_DAY, ("cs.CV", "cs.CL", "cs.AI"), "en", papers)
+    papers = busy_day_models(extract=True, extract_chars=400)
+    return Digest(BUSY_DAY, ("cs.CV", "cs.CL", "cs.AI"), "en", tuple(papers))
 
 
 async def test_busy_day_fits_three_messages_per_chat_under_telegrams_limits() -> None:

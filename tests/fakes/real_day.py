@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.models import AnnounceType, Paper
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.feeds import paged_api
 from tests.paths import FIXTURES
@@ -37,6 +38,30 @@ def busy_day_papers(categories: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         if categories and item["categories"][0] not in categories:
             continue
         papers.append({**item, "version": 1, "announce_type": "new"})
+    return papers
+
+
+def busy_day_models(
+    categories: tuple[str, ...] = (), *, extract: bool = False, extract_chars: int | None = None
+) -> list[Paper]:
+    """The recorded day's papers (``busy_day_papers(categories)``) as ``Paper`` values. With
+    ``extract``, each carries its abstract, white space folded and cut to ``extract_chars``
+    characters (all of it when None), as an extractive summary; otherwise no summary."""
+    papers = []
+    for item in busy_day_papers(categories):
+        paper = Paper(
+            id=item["id"],
+            version=1,
+            title=item["title"],
+            authors=tuple(item["authors"]),
+            categories=tuple(item["categories"]),
+            primary_category=item["categories"][0],
+            announce_type=AnnounceType.NEW,
+            abstract=item["abstract"],
+        )
+        if extract:
+            paper = paper.with_summary(" ".join(paper.abstract.split())[:extract_chars], "extractive")
+        papers.append(paper)
     return papers
 
 
