@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
+from pathlib import Path
 from typing import Any
 
 _LIVE: list[asyncio.subprocess.Process] = []
@@ -21,6 +23,25 @@ async def spawn(program: str, *args: str, **options: Any) -> asyncio.subprocess.
     process = await asyncio.create_subprocess_exec(program, *args, **options)
     _LIVE.append(process)
     return process
+
+
+async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``arxiv-digest ARGS`` (``python -m adapters.cli``) in ``cwd`` with nothing on stdin:
+    its exit code, standard output and standard error."""
+    process = await spawn(
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 def reap() -> int:

@@ -3,11 +3,9 @@ exit code 2, never the value; the deployment files stop a configuration error fr
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from bot.settings import Settings, describe_errors, url_secrets
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.telegram import FakeTelegram
 from tests.paths import ROOT
-from tests.processes import spawn
+from tests.processes import run_cli
 
 SECRET = "hunter2-not-for-logs"
 
@@ -160,23 +158,6 @@ def _environment(**settings: str) -> dict[str, str]:
     return env
 
 
-async def _cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    process = await spawn(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 @pytest.mark.parametrize("command", [["run"], ["push"], ["today", "cs.DC"], ["chat"], ["check"]])
 async def test_cli_exits_2_naming_each_invalid_setting(tmp_path: Path, command: list[str]) -> None:
     """Every command checks the settings first: exit 2, one line per invalid setting, no traceback,
@@ -187,7 +168,7 @@ async def test_cli_exits_2_naming_each_invalid_setting(tmp_path: Path, command: 
         DEFAULT_LANGUAGE="klingon",
         STORE_URL=f"redis://:{SECRET}@host:nope/0",
     )
-    code, out, err = await _cli(env, tmp_path, *command)
+    code, out, err = await run_cli(env, tmp_path, *command)
     assert code == 2 and out == ""
     lines = err.splitlines()
     assert [line.split(":")[1].split()[-1] for line in lines] == [
@@ -219,7 +200,7 @@ async def test_metrics_port_in_use_exits_2(tmp_path: Path) -> None:
                 STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite3'}",
                 METRICS_PORT=str(holder.getsockname()[1]),
             )
-            code, _, err = await _cli(env, tmp_path, "run")
+            code, _, err = await run_cli(env, tmp_path, "run")
         assert tg.polls == 0
     assert code == 2, err
     [line] = [line for line in err.splitlines() if "METRICS_PORT" in line]
@@ -233,7 +214,7 @@ async def test_env_example_copied_as_is(tmp_path: Path, command: str) -> None:
     and ``check`` exit 2 with one line saying which tokens to set, and nothing else on stderr."""
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     env = _environment(STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    code, _, err = await _cli(env, tmp_path, command)
+    code, _, err = await run_cli(env, tmp_path, command)
     assert code == 2, err
     assert "invalid setting" not in err
     [line] = err.strip().splitlines()
@@ -250,7 +231,7 @@ async def test_check_reports_a_ready_deployment(tmp_path: Path) -> None:
             ARXIV_RSS_URL=arxiv.rss_url,
             STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite3'}",
         )
-        code, out, err = await _cli(env, tmp_path, "check")
+        code, out, err = await run_cli(env, tmp_path, "check")
     assert code == 0, err
     assert out.splitlines() == [
         "settings: ok",

@@ -21,8 +21,8 @@ from bot.store.sqlite import SQLiteStore
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.telegram import FakeTelegram
 from tests.paths import ROOT
-from tests.processes import spawn
-from tests.test_settings import _cli, _environment
+from tests.processes import run_cli, spawn
+from tests.test_settings import _environment
 
 WORKERS = 10
 FILES = 40
@@ -150,7 +150,7 @@ async def test_a_store_file_that_cannot_be_opened_is_one_line(
         env = _environment(
             STORE_URL=f"sqlite:///{target}", TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url
         )
-        code, _, err = await _cli(env, tmp_path, *command)
+        code, _, err = await run_cli(env, tmp_path, *command)
     assert code == 3, err
     [line] = err.splitlines()
     assert line.startswith(f"arxiv-digest: cannot open the SQLite store {target} (STORE_URL): "), line

@@ -31,7 +31,7 @@ from tests.fakes.feeds import make_papers, make_rss
 from tests.fakes.telegram import FakeTelegram, message_update, user
 from tests.fakes.telegram_harness import running_bot
 from tests.paths import ROOT
-from tests.processes import spawn
+from tests.processes import run_cli, spawn
 from tests.redis_server import RedisServer, free_port
 
 PASSWORD = "s3cret-store-pa55"
@@ -47,24 +47,6 @@ def _environment(**settings: str) -> dict[str, str]:
     }
     env.update(PYTHONPATH=str(ROOT), ARXIV_MIN_INTERVAL="0", ARXIV_RETRIES="1", **settings)
     return env
-
-
-async def _cli(env: dict[str, str], cwd: Path, command: list[str]) -> tuple[int, str]:
-    """Run ``arxiv-digest COMMAND`` with nothing on stdin: its exit code and standard error."""
-    process = await spawn(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        *command,
-        env=env,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, raw = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, raw.decode()
 
 
 @pytest.mark.parametrize(
@@ -86,7 +68,7 @@ async def test_cli_with_the_store_down_exits_3(tmp_path: Path, url: str, command
             ARXIV_RSS_URL=arxiv.rss_url,
             ARXIV_API_URL=arxiv.api_url,
         )
-        code, err = await _cli(env, tmp_path, command)
+        code, _, err = await run_cli(env, tmp_path, *command)
     assert code == 3, err
     [line] = err.splitlines()
     assert line.startswith("arxiv-digest: the store at redis") and "cannot be reached" in line
@@ -234,7 +216,7 @@ async def test_redis_refusing_the_database_of_store_url_is_a_setting_to_fix(
             TELEGRAM_BOT_TOKEN=tg.token,
             TELEGRAM_API_URL=tg.api_url,
         )
-        code, err = await _cli(env, tmp_path, command)
+        code, _, err = await run_cli(env, tmp_path, *command)
     assert code == 2, err
     [line] = err.splitlines()
     assert "STORE_URL" in line and "DB index is out of range" in line
