@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
 
 from bot.models import LIKE, AnnounceType, Feedback, Paper
 from bot.ranking import DayIndex, Profile, abbreviations, rank, terms, words
-from tests.paths import FIXTURES
+from tests.fakes.real_day import busy_day_models
 
 SLICE_IDS = [
     "2606.21753",
@@ -45,24 +44,7 @@ SLICE_IDS = [
 
 def _load_slice() -> list[Paper]:
     """The first 60 papers of the recorded day, plus the papers the tables below name."""
-    lines = (FIXTURES / "busy_day" / "2026-06-23.jsonl").read_text(encoding="utf-8").splitlines()
-    papers = []
-    for n, line in enumerate(lines):
-        row = json.loads(line)
-        if n < 60 or row["id"] in SLICE_IDS:
-            papers.append(
-                Paper(
-                    id=row["id"],
-                    version=1,
-                    title=row["title"],
-                    authors=tuple(row["authors"]),
-                    categories=tuple(row["categories"]),
-                    primary_category=row["categories"][0],
-                    announce_type=AnnounceType.NEW,
-                    abstract=row["abstract"],
-                )
-            )
-    return papers
+    return [p for n, p in enumerate(busy_day_models()) if n < 60 or p.id in SLICE_IDS]
 
 
 PAPERS = _load_slice()
