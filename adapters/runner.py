@@ -476,9 +476,6 @@ async def _run_forever(
     metrics = metrics or Metrics()
     app = await _unless_stopped(stop, build_app(settings, clock=clock, metrics=metrics))
     platforms = _platforms(settings, app, stop, metrics)
-    if not platforms.senders:
-        await app.aclose()
-        raise BadInput(NO_PLATFORM)
     metrics_runner: web.AppRunner | None = None
     try:
         await _unless_stopped(stop, verify_platforms(platforms.senders))
