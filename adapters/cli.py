@@ -172,7 +172,7 @@ async def _today(settings: Settings, options: TodayOptions) -> int:
     from adapters.app import build_app
     from adapters.progress import progress_bar
     from bot import taxonomy
-    from bot.commands import MAX_INTERESTS, mostly_latin, parse_top, shown
+    from bot.commands import MAX_INTERESTS, interests_untranslated, parse_top, shown
     from bot.errors import BadInput
     from bot.i18n import LANGUAGE_HINT, normalize_language, t
     from bot.listing import parse_listing_date
@@ -227,7 +227,7 @@ async def _today(settings: Settings, options: TodayOptions) -> int:
         if top is not None:
             chat = replace(chat, top=top)
         lang = lang or chat.language
-        if chat.interests and not settings.llm_enabled and not mostly_latin(chat.interests):
+        if interests_untranslated(chat.interests, settings.llm_enabled):
             click.echo(f"arxiv-digest: {t(lang, 'interests_untranslated')}", err=True)
         categories = cats or chat.categories
         selection = chat.selection(feedback, settings.default_top)

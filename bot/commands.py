@@ -321,6 +321,12 @@ def mostly_latin(text: str) -> bool:
     return latin >= 0.8 * len(letters)
 
 
+def interests_untranslated(interests: str, llm_enabled: bool) -> bool:
+    """Whether ``interests`` match English papers only as written: in another script than Latin,
+    with no LLM to translate them (the reply then says ``interests_untranslated``)."""
+    return bool(interests) and not llm_enabled and not mostly_latin(interests)
+
+
 def asks_admin(name: str, args: Sequence[str]) -> bool:
     """Whether command ``name`` with ``args`` changes the chat as a whole (its settings, or all of a
     group's votes): in groups only administrators may. Adapters ask who sent it only then."""
@@ -865,7 +871,7 @@ class Commands:
             return TextReply(t(lang, "interests_no_words", given=shown(text)), ok=False)
         await self._save(replace(settings, interests=text))
         reply = t(lang, "interests_set", text=text)
-        if not self._settings.llm_enabled and not mostly_latin(text):
+        if interests_untranslated(text, self._settings.llm_enabled):
             reply += "\n" + t(lang, "interests_untranslated")
         return TextReply(reply)
 
